@@ -1,0 +1,61 @@
+//! Engine throughput: events per second on the default scenario, next to
+//! the floor — the same number of events pushed through and popped from a
+//! bare `(time, sequence)` binary heap, which no discrete-event simulator
+//! can avoid. Divan reports items (events) per second for both; the ratio
+//! is recorded in `docs/performance.md`.
+
+use replica_engine::queue::EventQueue;
+use replica_engine::rng::Rng;
+use replica_engine::{ScenarioFile, Simulation};
+
+fn main() {
+    divan::main();
+}
+
+fn default_scenario() -> replica_engine::Scenario {
+    ScenarioFile::parse(include_str!("../../scenarios/default.toml"))
+        .and_then(|f| f.validate())
+        .expect("default scenario is valid")
+}
+
+fn events_of_default() -> u64 {
+    let mut sim = Simulation::new(default_scenario());
+    sim.run();
+    sim.events
+}
+
+#[divan::bench]
+fn default_scenario_10s(bencher: divan::Bencher) {
+    let events = events_of_default();
+    let scenario = default_scenario();
+    bencher
+        .counter(divan::counter::ItemsCount::new(events))
+        .with_inputs(|| Simulation::new(scenario.clone()))
+        .bench_local_values(|mut sim| {
+            sim.run();
+            sim.events
+        });
+}
+
+#[divan::bench]
+fn heap_floor_same_event_count(bencher: divan::Bencher) {
+    let events = events_of_default();
+    bencher
+        .counter(divan::counter::ItemsCount::new(events))
+        .bench_local(|| {
+            // Keep the heap about as full as the engine's (a few dozen pending
+            // events), pushing one and popping one per event.
+            let mut q: EventQueue<u64> = EventQueue::default();
+            let mut rng = Rng::new(1);
+            for i in 0..32 {
+                q.push(rng.below(1000), i);
+            }
+            let mut sum = 0u64;
+            for _ in 0..events {
+                let (t, v) = q.pop().unwrap_or((0, 0));
+                sum = sum.wrapping_add(v);
+                q.push(t + 1 + rng.below(1000), v);
+            }
+            divan::black_box(sum)
+        });
+}

@@ -1,0 +1,156 @@
+//! Messages that travel over the simulated network.
+//!
+//! One enum covers the client protocol (write and read requests and their
+//! replies), the replication stream (WAL records and follower status
+//! reports) and the failover protocol (heartbeats, votes). Messages are small
+//! `Copy` values so sending one never allocates; the UI colours them by
+//! [`MsgKind`].
+
+use crate::network::NodeId;
+use crate::wal::{Entry, Epoch, Lsn, Op};
+use serde::{Deserialize, Serialize};
+
+/// Client request identifier, unique per run.
+pub type ReqId = u64;
+
+/// Why a write was not acknowledged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteError {
+    /// The node is not the leader (it names the leader it knows, if any).
+    NotLeader,
+    /// Refused up front: too few in-sync followers (Kafka
+    /// `NotEnoughReplicas`, Redis `-NOREPLICAS`). Nothing was written.
+    NotEnoughReplicas,
+    /// The quorum did not answer in time (MongoDB `wtimeout`, Redis `WAIT`):
+    /// the write stays on the leader but the client is told it failed.
+    QuorumTimeout,
+    /// The leader refused because a newer epoch exists or its lease ran out.
+    Fenced,
+    /// The client gave up waiting for any answer.
+    ClientTimeout,
+}
+
+/// Why a read was not served.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadError {
+    /// The node had not applied the session's position in time.
+    NotCaughtUp,
+    /// The node serves no reads now (being re-cloned, or not ready).
+    Unavailable,
+    /// The client gave up waiting for any answer.
+    ClientTimeout,
+}
+
+/// A message between two endpoints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Msg {
+    /// Client → leader: perform `op`.
+    WriteReq { req: ReqId, op: Op },
+    /// Client → node: read `key`. The node must have applied `min_lsn`
+    /// first, waiting at most `wait_us` for it (0: answer at once).
+    ReadReq {
+        req: ReqId,
+        key: u32,
+        min_lsn: Lsn,
+        wait_us: u64,
+    },
+    /// Leader → client: the write is committed under the policy.
+    WriteOk { req: ReqId, lsn: Lsn, epoch: Epoch },
+    /// Node → client: the write failed; `lsn` is set when it was written
+    /// locally all the same (a quorum time-out leaves the write in place).
+    WriteErr {
+        req: ReqId,
+        error: WriteError,
+        lsn: Lsn,
+    },
+    /// Node → client: the value (or absence) of `key`, the LSN that wrote
+    /// that version, and how far the node has applied.
+    ReadOk {
+        req: ReqId,
+        key: u32,
+        value: Option<u64>,
+        version_lsn: Lsn,
+        applied_lsn: Lsn,
+    },
+    /// Node → client: the read was not served.
+    ReadErr { req: ReqId, error: ReadError },
+    /// Leader → follower: one WAL record; `prev_epoch` is the epoch of the
+    /// record before it, so the follower can tell whether its log agrees.
+    Wal {
+        entry: Entry,
+        prev_epoch: Epoch,
+        leader_epoch: Epoch,
+    },
+    /// Follower → leader: how far it has written, flushed and applied.
+    /// `resend` asks the leader to resume streaming from `written + 1`
+    /// (after a gap or a reconnect).
+    Status {
+        written: Lsn,
+        flushed: Lsn,
+        applied: Lsn,
+        epoch: Epoch,
+        resend: bool,
+    },
+    /// Leader → followers: "I am alive and lead `epoch`".
+    Heartbeat { epoch: Epoch, lsn: Lsn },
+    /// Candidate → peers: vote for me as leader of `epoch`; my log ends at
+    /// `last_lsn` written in `last_epoch`.
+    VoteReq {
+        epoch: Epoch,
+        last_epoch: Epoch,
+        last_lsn: Lsn,
+        priority: u8,
+    },
+    /// Peer → candidate: the vote for `epoch`.
+    Vote { epoch: Epoch, granted: bool },
+    /// Failover manager → node: become leader of `epoch`.
+    Promote { epoch: Epoch },
+    /// Failover manager → node: follow `leader` in `epoch`.
+    Follow { leader: NodeId, epoch: Epoch },
+    /// A process crash closes its connections: peers learn at once.
+    Disconnect,
+}
+
+/// The kind of a message, as the UI colours it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MsgKind {
+    /// A client's write request.
+    Write,
+    /// A WAL record on the replication stream.
+    WalRecord,
+    /// A follower's status report (its acknowledgement).
+    Ack,
+    /// The reply to a write.
+    WriteReply,
+    /// A read request.
+    Read,
+    /// The reply to a read.
+    ReadReply,
+    /// Liveness.
+    Heartbeat,
+    /// Election traffic.
+    Vote,
+    /// Failover manager orders and connection closes.
+    Control,
+}
+
+impl Msg {
+    /// The kind of this message.
+    pub fn kind(&self) -> MsgKind {
+        match self {
+            Msg::WriteReq { .. } => MsgKind::Write,
+            Msg::ReadReq { .. } => MsgKind::Read,
+            Msg::WriteOk { .. } | Msg::WriteErr { .. } => MsgKind::WriteReply,
+            Msg::ReadOk { .. } | Msg::ReadErr { .. } => MsgKind::ReadReply,
+            Msg::Wal { .. } => MsgKind::WalRecord,
+            Msg::Status { .. } => MsgKind::Ack,
+            Msg::Heartbeat { .. } => MsgKind::Heartbeat,
+            Msg::VoteReq { .. } | Msg::Vote { .. } => MsgKind::Vote,
+            Msg::Promote { .. } | Msg::Follow { .. } | Msg::Disconnect => MsgKind::Control,
+        }
+    }
+}

@@ -1,0 +1,1118 @@
+//! Scenarios: the cluster, its settings, the workload, the fault schedule
+//! and the expected outcome of one experiment.
+//!
+//! [`ScenarioFile`] mirrors the TOML format documented in
+//! `docs/scenarios.md`; every table rejects unknown keys so a typo is
+//! reported rather than silently ignored. [`ScenarioFile::validate`] turns
+//! it into a [`Scenario`] with names resolved to indices and times in
+//! microseconds, or a [`ScenarioError`] naming the key path, the problem
+//! and the fix. Impossible configurations (a quorum larger than the
+//! follower count, a zero-latency… or unknown node in a fault) are caught
+//! here, before a simulation starts. Reading TOML text needs `std`; the
+//! types and validation do not.
+
+use crate::client::Workload;
+use crate::network::{LinkSpec, NodeId};
+use crate::policy::{AckPoint, CommitPolicy, MinInSync, OnUnmet, Quorum, Visibility};
+use crate::routing::{Pick, ReadRouting};
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+use core::fmt;
+use serde::{Deserialize, Serialize};
+
+// ----------------------------------------------------------------------
+// Validated scenario
+// ----------------------------------------------------------------------
+
+/// Disk timing of one node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DiskSpec {
+    /// Handing a batch of WAL to the OS.
+    pub write_us: u64,
+    /// An fsync.
+    pub fsync_us: u64,
+    /// Up to this much extra per fsync.
+    pub fsync_jitter_us: u64,
+}
+
+/// One node of the cluster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeSpec {
+    /// Display name.
+    pub name: String,
+    /// Region index.
+    pub region: u8,
+    /// Disk timing.
+    pub disk: DiskSpec,
+    /// Time to replay one entry.
+    pub apply_us: u64,
+    /// `recovery_min_apply_delay`.
+    pub apply_delay_us: u64,
+    /// Time to serve one client operation (0: unlimited capacity).
+    pub service_us: u64,
+    /// Election priority (0: never leader).
+    pub priority: u8,
+}
+
+/// How failures are detected and handled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailoverMode {
+    /// Nobody promotes a follower: a dead leader stays dead.
+    Manual,
+    /// Followers elect a new leader among themselves (Raft-like).
+    Election,
+}
+
+/// Failover settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FailoverSpec {
+    /// Who promotes.
+    pub mode: FailoverMode,
+    /// Leader heartbeat period.
+    pub heartbeat_interval_us: u64,
+    /// Silence after which the leader is declared dead.
+    pub election_timeout_us: u64,
+    /// Clients learn of a new leader this long after it is elected.
+    pub discovery_delay_us: u64,
+    /// Leader lease (0: none).
+    pub lease_us: u64,
+}
+
+/// A set of endpoints: some nodes (bit mask) and maybe all clients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Group {
+    /// Bit `n` set: node `n` is in the group.
+    pub nodes: u64,
+    /// All client sessions are in the group.
+    pub clients: bool,
+}
+
+/// A fault, from the schedule or from the user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum FaultAction {
+    /// The node stops. `power_loss`: un-fsynced WAL is lost and peers get
+    /// no connection close.
+    Crash { node: NodeId, power_loss: bool },
+    /// The node starts again.
+    Restart { node: NodeId },
+    /// Whichever node leads at that moment crashes.
+    KillLeader { power_loss: bool },
+    /// Cut messages from `a` to `b` (and back unless `one_way`).
+    Partition { a: Group, b: Group, one_way: bool },
+    /// Heal the cuts between `a` and `b`, both ways.
+    Heal { a: Group, b: Group },
+    /// Cut a node off from every other endpoint.
+    Isolate { node: NodeId },
+    /// Cut the current leader off from the other nodes (clients still
+    /// reach it).
+    PartitionLeader,
+    /// Heal every cut.
+    HealAll,
+    /// The node's disk gets `factor` times slower for `duration_us`.
+    SlowDisk {
+        node: NodeId,
+        factor: u32,
+        duration_us: u64,
+    },
+    /// Messages to and from the node take `extra_us` longer for
+    /// `duration_us`.
+    LatencySpike {
+        node: NodeId,
+        extra_us: u64,
+        duration_us: u64,
+    },
+}
+
+/// A fault and when it happens.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduledFault {
+    /// Simulated time.
+    pub at_us: u64,
+    /// What happens.
+    pub action: FaultAction,
+}
+
+/// Replication-stream settings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicationSpec {
+    /// `wal_receiver_status_interval`.
+    pub status_interval_us: u64,
+    /// `wal_sender_timeout`.
+    pub sender_timeout_us: u64,
+    /// Retained WAL, in entries.
+    pub wal_keep_entries: u64,
+    /// Unacknowledged entries in flight per follower.
+    pub max_in_flight_entries: u64,
+}
+
+/// A bound on a report figure, checked after the run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Expectation {
+    /// Report figure, e.g. `lost_acknowledged_writes` or `commit_p50_ms`.
+    pub metric: String,
+    /// Lowest acceptable value.
+    pub min: Option<i64>,
+    /// Highest acceptable value.
+    pub max: Option<i64>,
+}
+
+/// A validated scenario, ready to simulate.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scenario {
+    /// Short identifier.
+    pub name: String,
+    /// What the experiment shows.
+    pub description: String,
+    /// Seed of the run.
+    pub seed: u64,
+    /// Simulated length.
+    pub duration_us: u64,
+    /// Region names.
+    pub regions: Vec<String>,
+    /// `regions × regions` one-way link specs.
+    pub links: Vec<LinkSpec>,
+    /// The nodes.
+    pub nodes: Vec<NodeSpec>,
+    /// Initial leader.
+    pub leader: NodeId,
+    /// Commit policy.
+    pub policy: CommitPolicy,
+    /// Read routing.
+    pub routing: ReadRouting,
+    /// Number of client sessions.
+    pub sessions: u16,
+    /// Region of each session.
+    pub session_regions: Vec<u8>,
+    /// What sessions do.
+    pub workload: Workload,
+    /// Stream settings.
+    pub replication: ReplicationSpec,
+    /// Failover settings.
+    pub failover: FailoverSpec,
+    /// Fault schedule, in time order.
+    pub faults: Vec<ScheduledFault>,
+    /// Lag sampling period.
+    pub sample_interval_us: u64,
+    /// Checks on the report.
+    pub expect: Vec<Expectation>,
+}
+
+// ----------------------------------------------------------------------
+// Errors
+// ----------------------------------------------------------------------
+
+/// Why a scenario was rejected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ScenarioError {
+    /// The text is not valid TOML, or a key has the wrong type or name.
+    Parse {
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// A value is impossible.
+    Invalid {
+        /// Key path, e.g. `policy.synchronous_standby_names`.
+        path: String,
+        /// What is wrong.
+        problem: String,
+        /// What would be accepted.
+        fix: String,
+    },
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ScenarioError::Parse { message } => write!(f, "{message}"),
+            ScenarioError::Invalid { path, problem, fix } => {
+                write!(f, "`{path}`: {problem}. Fix: {fix}.")
+            }
+        }
+    }
+}
+
+fn invalid(path: &str, problem: impl Into<String>, fix: impl Into<String>) -> ScenarioError {
+    ScenarioError::Invalid {
+        path: path.to_string(),
+        problem: problem.into(),
+        fix: fix.into(),
+    }
+}
+
+// ----------------------------------------------------------------------
+// File format
+// ----------------------------------------------------------------------
+
+/// The TOML document, as written.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub seed: Option<u64>,
+    pub duration_ms: Option<u64>,
+    pub sample_interval_ms: Option<u64>,
+    #[serde(default)]
+    pub regions: Vec<String>,
+    #[serde(default)]
+    pub network: NetworkFile,
+    #[serde(default)]
+    pub defaults: NodeFile,
+    #[serde(default)]
+    pub nodes: Vec<NodeFile>,
+    #[serde(default)]
+    pub policy: PolicyFile,
+    #[serde(default)]
+    pub routing: RoutingFile,
+    #[serde(default)]
+    pub workload: WorkloadFile,
+    #[serde(default)]
+    pub replication: ReplicationFile,
+    #[serde(default)]
+    pub failover: FailoverFile,
+    #[serde(default)]
+    pub faults: Vec<FaultFile>,
+    #[serde(default)]
+    pub expect: Vec<ExpectFile>,
+}
+
+/// `[network]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkFile {
+    /// One-way latency inside a region.
+    pub local_us: Option<u64>,
+    pub local_jitter_us: Option<u64>,
+    /// Default one-way latency between regions.
+    pub cross_region_us: Option<u64>,
+    pub cross_region_jitter_us: Option<u64>,
+    /// Message loss on every link, parts per million.
+    pub loss_ppm: Option<u32>,
+    #[serde(default)]
+    pub links: Vec<LinkFile>,
+}
+
+/// `[[network.links]]`: latency between two named regions.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinkFile {
+    pub between: Vec<String>,
+    pub one_way_us: u64,
+    pub jitter_us: Option<u64>,
+    pub loss_ppm: Option<u32>,
+}
+
+/// `[[nodes]]` and `[defaults]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeFile {
+    pub name: Option<String>,
+    pub region: Option<String>,
+    pub leader: Option<bool>,
+    pub disk_write_us: Option<u64>,
+    pub fsync_us: Option<u64>,
+    pub fsync_jitter_us: Option<u64>,
+    pub apply_us: Option<u64>,
+    pub apply_delay_ms: Option<u64>,
+    pub capacity_ops: Option<u64>,
+    pub priority: Option<u8>,
+}
+
+/// `[policy]`, in the vocabulary of PostgreSQL, MySQL, Kafka and Redis.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyFile {
+    /// `""` (asynchronous), `"FIRST k (a, b)"`, `"ANY k (a, b)"`,
+    /// `"a, b"` (FIRST 1), `*` for every follower.
+    pub synchronous_standby_names: Option<String>,
+    /// `local`, `remote_write`, `on`, `remote_apply`.
+    pub synchronous_commit: Option<String>,
+    /// `block`, `error` or `degrade_to_async`.
+    pub on_quorum_unmet: Option<String>,
+    pub quorum_timeout_ms: Option<u64>,
+    /// `after_sync` or `after_commit`.
+    pub wait_point: Option<String>,
+    pub min_replicas_to_write: Option<u8>,
+    pub min_replicas_max_lag_ms: Option<u64>,
+}
+
+/// `[routing]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingFile {
+    /// `leader`, `any_follower`, `nearest`, `sticky`,
+    /// `leader_after_write`, `position_token`, `bounded_staleness`.
+    pub reads: Option<String>,
+    /// `random` or `round_robin`.
+    pub pick: Option<String>,
+    pub leader_after_write_ms: Option<u64>,
+    pub token_wait_ms: Option<u64>,
+    pub max_staleness_ms: Option<u64>,
+}
+
+/// `[workload]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadFile {
+    pub sessions: Option<u16>,
+    /// Region of the sessions; a list gives one per session, cycling.
+    pub regions: Option<Vec<String>>,
+    pub think_time_us: Option<u64>,
+    pub think_jitter_us: Option<u64>,
+    pub read_percent: Option<u8>,
+    pub keys: Option<u32>,
+    pub hot_percent: Option<u8>,
+    pub hot_keys: Option<u32>,
+    pub request_timeout_ms: Option<u64>,
+    pub start_ms: Option<u64>,
+    pub stop_ms: Option<u64>,
+}
+
+/// `[replication]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicationFile {
+    pub status_interval_ms: Option<u64>,
+    pub sender_timeout_ms: Option<u64>,
+    pub wal_keep_entries: Option<u64>,
+    pub max_in_flight_entries: Option<u64>,
+}
+
+/// `[failover]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailoverFile {
+    /// `manual` or `election`.
+    pub mode: Option<String>,
+    pub heartbeat_interval_ms: Option<u64>,
+    pub timeout_ms: Option<u64>,
+    pub discovery_delay_ms: Option<u64>,
+    pub lease_ms: Option<u64>,
+}
+
+/// `[[faults]]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultFile {
+    pub at_ms: u64,
+    /// `crash`, `restart`, `kill_leader`, `partition`, `heal`, `heal_all`,
+    /// `isolate`, `partition_leader`, `slow_disk`, `latency_spike`.
+    pub action: String,
+    pub node: Option<String>,
+    pub power_loss: Option<bool>,
+    /// Two groups of node names (or `clients`).
+    pub between: Option<Vec<Vec<String>>>,
+    pub one_way: Option<bool>,
+    pub factor: Option<u32>,
+    pub extra_ms: Option<u64>,
+    pub duration_ms: Option<u64>,
+}
+
+/// `[[expect]]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExpectFile {
+    pub metric: String,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub equals: Option<i64>,
+}
+
+const MS: u64 = 1_000;
+
+impl ScenarioFile {
+    /// Parses TOML text.
+    #[cfg(feature = "std")]
+    pub fn parse(text: &str) -> Result<ScenarioFile, ScenarioError> {
+        toml::from_str(text).map_err(|e| ScenarioError::Parse {
+            message: e.to_string().trim_end().to_string(),
+        })
+    }
+
+    /// Writes the scenario back as TOML text.
+    #[cfg(feature = "std")]
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).unwrap_or_default()
+    }
+
+    /// Checks every value and resolves names.
+    pub fn validate(&self) -> Result<Scenario, ScenarioError> {
+        let regions: Vec<String> = if self.regions.is_empty() {
+            vec!["dc1".to_string()]
+        } else {
+            self.regions.clone()
+        };
+        if regions.len() > 16 {
+            return Err(invalid("regions", "more than 16 regions", "use at most 16"));
+        }
+        for (i, r) in regions.iter().enumerate() {
+            if regions[..i].contains(r) {
+                return Err(invalid(
+                    "regions",
+                    format!("region `{r}` is listed twice"),
+                    "give each region a distinct name",
+                ));
+            }
+        }
+        let region_index = |path: &str, name: &str| -> Result<u8, ScenarioError> {
+            regions
+                .iter()
+                .position(|r| r == name)
+                .map(|i| i as u8)
+                .ok_or_else(|| {
+                    invalid(
+                        path,
+                        format!("unknown region `{name}`"),
+                        format!("use one of: {}", regions.join(", ")),
+                    )
+                })
+        };
+
+        // Network.
+        let net = &self.network;
+        let local = LinkSpec {
+            base_us: net.local_us.unwrap_or(500),
+            jitter_us: net.local_jitter_us.unwrap_or(100),
+            loss_ppm: net.loss_ppm.unwrap_or(0),
+        };
+        let cross = LinkSpec {
+            base_us: net.cross_region_us.unwrap_or(50_000),
+            jitter_us: net.cross_region_jitter_us.unwrap_or(1_000),
+            loss_ppm: net.loss_ppm.unwrap_or(0),
+        };
+        if local.loss_ppm >= 1_000_000 {
+            return Err(invalid(
+                "network.loss_ppm",
+                "every message would be lost",
+                "use a value below 1000000 (parts per million)",
+            ));
+        }
+        if local.base_us == 0 || cross.base_us == 0 {
+            return Err(invalid(
+                "network",
+                "a link latency of zero is not physical",
+                "use at least 1 µs",
+            ));
+        }
+        let r = regions.len();
+        let mut links = vec![cross; r * r];
+        for i in 0..r {
+            links[i * r + i] = local;
+        }
+        for (k, l) in net.links.iter().enumerate() {
+            let path = format!("network.links[{k}]");
+            if l.between.len() != 2 {
+                return Err(invalid(
+                    &format!("{path}.between"),
+                    "needs exactly two regions",
+                    "write between = [\"a\", \"b\"]",
+                ));
+            }
+            if l.one_way_us == 0 {
+                return Err(invalid(
+                    &format!("{path}.one_way_us"),
+                    "a link latency of zero is not physical",
+                    "use at least 1 µs",
+                ));
+            }
+            let a = region_index(&format!("{path}.between"), &l.between[0])? as usize;
+            let b = region_index(&format!("{path}.between"), &l.between[1])? as usize;
+            let spec = LinkSpec {
+                base_us: l.one_way_us,
+                jitter_us: l.jitter_us.unwrap_or(0),
+                loss_ppm: l.loss_ppm.unwrap_or(local.loss_ppm),
+            };
+            if spec.loss_ppm >= 1_000_000 {
+                return Err(invalid(
+                    &format!("{path}.loss_ppm"),
+                    "every message would be lost",
+                    "use a value below 1000000",
+                ));
+            }
+            links[a * r + b] = spec;
+            links[b * r + a] = spec;
+        }
+
+        // Nodes.
+        let node_files: Vec<NodeFile> = if self.nodes.is_empty() {
+            (1..=3)
+                .map(|i| NodeFile {
+                    name: Some(format!("n{i}")),
+                    ..NodeFile::default()
+                })
+                .collect()
+        } else {
+            self.nodes.clone()
+        };
+        if node_files.len() < 2 || node_files.len() > 32 {
+            return Err(invalid(
+                "nodes",
+                format!("{} nodes", node_files.len()),
+                "use between 2 and 32 nodes",
+            ));
+        }
+        let d = &self.defaults;
+        let mut nodes = Vec::new();
+        let mut leader = None;
+        for (i, n) in node_files.iter().enumerate() {
+            let path = format!("nodes[{i}]");
+            let name = n.name.clone().unwrap_or_else(|| format!("n{}", i + 1));
+            if nodes.iter().any(|x: &NodeSpec| x.name == name) || name == "clients" {
+                return Err(invalid(
+                    &format!("{path}.name"),
+                    format!("node name `{name}` is taken"),
+                    "give each node a distinct name other than `clients`",
+                ));
+            }
+            let region = match n.region.as_ref().or(d.region.as_ref()) {
+                Some(rn) => region_index(&format!("{path}.region"), rn)?,
+                None => 0,
+            };
+            if n.leader.unwrap_or(false) {
+                if leader.is_some() {
+                    return Err(invalid(
+                        &format!("{path}.leader"),
+                        "two nodes are marked leader",
+                        "mark exactly one node `leader = true`",
+                    ));
+                }
+                leader = Some(i as NodeId);
+            }
+            let capacity = n.capacity_ops.or(d.capacity_ops).unwrap_or(0);
+            let disk = DiskSpec {
+                write_us: n.disk_write_us.or(d.disk_write_us).unwrap_or(20),
+                fsync_us: n.fsync_us.or(d.fsync_us).unwrap_or(1_000),
+                fsync_jitter_us: n.fsync_jitter_us.or(d.fsync_jitter_us).unwrap_or(200),
+            };
+            nodes.push(NodeSpec {
+                name,
+                region,
+                disk,
+                apply_us: n.apply_us.or(d.apply_us).unwrap_or(50),
+                apply_delay_us: n.apply_delay_ms.or(d.apply_delay_ms).unwrap_or(0) * MS,
+                service_us: 1_000_000u64.checked_div(capacity).map_or(0, |s| s.max(1)),
+                priority: n.priority.or(d.priority).unwrap_or(1),
+            });
+        }
+        let leader = leader.unwrap_or(0);
+        let node_index = |path: &str, name: &str| -> Result<NodeId, ScenarioError> {
+            nodes
+                .iter()
+                .position(|n| n.name == name)
+                .map(|i| i as NodeId)
+                .ok_or_else(|| {
+                    invalid(
+                        path,
+                        format!("unknown node `{name}`"),
+                        format!(
+                            "use one of: {}",
+                            nodes
+                                .iter()
+                                .map(|n| n.name.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                })
+        };
+        let followers: Vec<NodeId> = (0..nodes.len() as NodeId)
+            .filter(|n| *n != leader)
+            .collect();
+
+        // Policy.
+        let p = &self.policy;
+        let ack = match p.synchronous_commit.as_deref().unwrap_or("on") {
+            "local" | "off" => None,
+            "remote_write" => Some(AckPoint::Written),
+            "on" => Some(AckPoint::Flushed),
+            "remote_apply" => Some(AckPoint::Applied),
+            other => {
+                return Err(invalid(
+                    "policy.synchronous_commit",
+                    format!("unknown value `{other}`"),
+                    "use local, remote_write, on or remote_apply",
+                ))
+            }
+        };
+        let names = p.synchronous_standby_names.as_deref().unwrap_or("");
+        let quorum = match ack {
+            None => Quorum::None,
+            Some(_) => parse_standby_names(names, &followers, &node_index)?,
+        };
+        let timeout_us = p.quorum_timeout_ms.unwrap_or(10_000) * MS;
+        let on_unmet = match p.on_quorum_unmet.as_deref().unwrap_or("block") {
+            "block" => OnUnmet::Block,
+            "error" => OnUnmet::Error {
+                after_us: timeout_us,
+            },
+            "degrade_to_async" => OnUnmet::Degrade {
+                after_us: timeout_us,
+            },
+            other => {
+                return Err(invalid(
+                    "policy.on_quorum_unmet",
+                    format!("unknown value `{other}`"),
+                    "use block, error or degrade_to_async",
+                ))
+            }
+        };
+        if !matches!(on_unmet, OnUnmet::Block) && timeout_us == 0 {
+            return Err(invalid(
+                "policy.quorum_timeout_ms",
+                "a zero timeout never waits for the quorum",
+                "use at least 1 ms",
+            ));
+        }
+        let visibility = match p.wait_point.as_deref().unwrap_or("after_sync") {
+            "after_sync" => Visibility::AfterSync,
+            "after_commit" => Visibility::AfterCommit,
+            other => {
+                return Err(invalid(
+                    "policy.wait_point",
+                    format!("unknown value `{other}`"),
+                    "use after_sync or after_commit",
+                ))
+            }
+        };
+        let min_in_sync = match p.min_replicas_to_write {
+            None | Some(0) => None,
+            Some(k) => {
+                if k as usize > followers.len() {
+                    return Err(invalid(
+                        "policy.min_replicas_to_write",
+                        format!(
+                            "needs {k} in-sync followers but the cluster has {}",
+                            followers.len()
+                        ),
+                        format!("use at most {}", followers.len()),
+                    ));
+                }
+                Some(MinInSync {
+                    replicas: k,
+                    max_lag_us: p.min_replicas_max_lag_ms.unwrap_or(10_000) * MS,
+                })
+            }
+        };
+        let policy = CommitPolicy {
+            quorum,
+            ack: ack.unwrap_or(AckPoint::Flushed),
+            on_unmet,
+            visibility,
+            min_in_sync,
+        };
+
+        // Routing.
+        let rt = &self.routing;
+        let pick = match rt.pick.as_deref().unwrap_or("random") {
+            "random" => Pick::Random,
+            "round_robin" => Pick::RoundRobin,
+            other => {
+                return Err(invalid(
+                    "routing.pick",
+                    format!("unknown value `{other}`"),
+                    "use random or round_robin",
+                ))
+            }
+        };
+        let routing = match rt.reads.as_deref().unwrap_or("leader") {
+            "leader" => ReadRouting::Leader,
+            "any_follower" => ReadRouting::AnyFollower { pick },
+            "nearest" => ReadRouting::Nearest,
+            "sticky" => ReadRouting::Sticky,
+            "leader_after_write" => ReadRouting::LeaderAfterWrite {
+                window_us: rt.leader_after_write_ms.unwrap_or(1_000) * MS,
+                pick,
+            },
+            "position_token" => ReadRouting::PositionToken {
+                wait_us: rt.token_wait_ms.unwrap_or(100) * MS,
+                pick,
+            },
+            "bounded_staleness" => ReadRouting::BoundedStaleness {
+                max_lag_us: rt.max_staleness_ms.unwrap_or(100) * MS,
+                pick,
+            },
+            other => {
+                return Err(invalid(
+                    "routing.reads",
+                    format!("unknown value `{other}`"),
+                    "use leader, any_follower, nearest, sticky, leader_after_write, position_token or bounded_staleness",
+                ))
+            }
+        };
+
+        // Workload.
+        let duration_us = self.duration_ms.unwrap_or(10_000) * MS;
+        if duration_us == 0 || duration_us > 24 * 3600 * 1_000_000 {
+            return Err(invalid(
+                "duration_ms",
+                "must be between 1 ms and 24 hours",
+                "use e.g. duration_ms = 10000",
+            ));
+        }
+        let w = &self.workload;
+        let sessions = w.sessions.unwrap_or(4);
+        if sessions == 0 || sessions > 1024 {
+            return Err(invalid(
+                "workload.sessions",
+                format!("{sessions} sessions"),
+                "use between 1 and 1024",
+            ));
+        }
+        let read_percent = w.read_percent.unwrap_or(50);
+        if read_percent > 100 {
+            return Err(invalid(
+                "workload.read_percent",
+                format!("{read_percent} %"),
+                "use 0 to 100",
+            ));
+        }
+        if w.hot_percent.unwrap_or(0) > 100 {
+            return Err(invalid(
+                "workload.hot_percent",
+                "over 100 %",
+                "use 0 to 100",
+            ));
+        }
+        let keys = w.keys.unwrap_or(100);
+        if keys == 0 {
+            return Err(invalid("workload.keys", "zero keys", "use at least 1"));
+        }
+        let session_region_names = w.regions.clone().unwrap_or_default();
+        let mut session_regions = Vec::new();
+        for s in 0..sessions as usize {
+            let r = if session_region_names.is_empty() {
+                nodes[leader as usize].region
+            } else {
+                region_index(
+                    "workload.regions",
+                    &session_region_names[s % session_region_names.len()],
+                )?
+            };
+            session_regions.push(r);
+        }
+        let workload = Workload {
+            think_us: w.think_time_us.unwrap_or(10_000),
+            think_jitter_us: w
+                .think_jitter_us
+                .unwrap_or(w.think_time_us.unwrap_or(10_000) / 10),
+            read_percent,
+            keys,
+            hot_percent: w.hot_percent.unwrap_or(0),
+            hot_keys: w.hot_keys.unwrap_or(keys.div_ceil(10)),
+            request_timeout_us: w.request_timeout_ms.unwrap_or(5_000) * MS,
+            stop_at_us: w.stop_ms.map_or(duration_us, |s| s * MS),
+            start_at_us: w.start_ms.unwrap_or(0) * MS,
+        };
+
+        // Replication.
+        let rp = &self.replication;
+        let replication = ReplicationSpec {
+            status_interval_us: rp.status_interval_ms.unwrap_or(10_000) * MS,
+            sender_timeout_us: rp.sender_timeout_ms.unwrap_or(60_000) * MS,
+            wal_keep_entries: rp.wal_keep_entries.unwrap_or(100_000),
+            max_in_flight_entries: rp.max_in_flight_entries.unwrap_or(1_000),
+        };
+        if replication.status_interval_us == 0 || replication.sender_timeout_us == 0 {
+            return Err(invalid(
+                "replication",
+                "status interval and sender timeout must be positive",
+                "use at least 1 ms",
+            ));
+        }
+        if replication.wal_keep_entries == 0 || replication.max_in_flight_entries == 0 {
+            return Err(invalid(
+                "replication",
+                "wal_keep_entries and max_in_flight_entries must be positive",
+                "use at least 1",
+            ));
+        }
+
+        // Failover.
+        let f = &self.failover;
+        let mode = match f.mode.as_deref().unwrap_or("manual") {
+            "manual" => FailoverMode::Manual,
+            "election" => FailoverMode::Election,
+            other => {
+                return Err(invalid(
+                    "failover.mode",
+                    format!("unknown value `{other}`"),
+                    "use manual or election",
+                ))
+            }
+        };
+        let failover = FailoverSpec {
+            mode,
+            heartbeat_interval_us: f.heartbeat_interval_ms.unwrap_or(1_000) * MS,
+            election_timeout_us: f.timeout_ms.unwrap_or(10_000) * MS,
+            discovery_delay_us: f.discovery_delay_ms.unwrap_or(1_000) * MS,
+            lease_us: f.lease_ms.unwrap_or(0) * MS,
+        };
+        if mode == FailoverMode::Election
+            && (failover.heartbeat_interval_us == 0
+                || failover.election_timeout_us <= failover.heartbeat_interval_us)
+        {
+            return Err(invalid(
+                "failover.timeout_ms",
+                "the failure timeout must be longer than the heartbeat interval",
+                "e.g. heartbeat_interval_ms = 1000 and timeout_ms = 10000",
+            ));
+        }
+
+        // Faults.
+        let mut faults = Vec::new();
+        for (k, ff) in self.faults.iter().enumerate() {
+            let path = format!("faults[{k}]");
+            faults.push(ScheduledFault {
+                at_us: ff.at_ms * MS,
+                action: parse_fault(&path, ff, &node_index)?,
+            });
+        }
+        faults.sort_by_key(|f| f.at_us);
+
+        let mut expect = Vec::new();
+        for (k, e) in self.expect.iter().enumerate() {
+            let path = format!("expect[{k}]");
+            if !crate::report::Report::METRICS.contains(&e.metric.as_str()) {
+                return Err(invalid(
+                    &format!("{path}.metric"),
+                    format!("unknown metric `{}`", e.metric),
+                    format!("use one of: {}", crate::report::Report::METRICS.join(", ")),
+                ));
+            }
+            let (min, max) = match e.equals {
+                Some(v) => (Some(v), Some(v)),
+                None => (e.min, e.max),
+            };
+            if min.is_none() && max.is_none() {
+                return Err(invalid(&path, "no bound given", "add min, max or equals"));
+            }
+            expect.push(Expectation {
+                metric: e.metric.clone(),
+                min,
+                max,
+            });
+        }
+
+        Ok(Scenario {
+            name: self.name.clone().unwrap_or_else(|| "untitled".to_string()),
+            description: self.description.clone().unwrap_or_default(),
+            seed: self.seed.unwrap_or(1),
+            duration_us,
+            regions,
+            links,
+            nodes,
+            leader,
+            policy,
+            routing,
+            sessions,
+            session_regions,
+            workload,
+            replication,
+            failover,
+            faults,
+            sample_interval_us: self.sample_interval_ms.unwrap_or(100).max(1) * MS,
+            expect,
+        })
+    }
+}
+
+/// Parses PostgreSQL's `synchronous_standby_names`.
+fn parse_standby_names(
+    text: &str,
+    followers: &[NodeId],
+    node_index: &dyn Fn(&str, &str) -> Result<NodeId, ScenarioError>,
+) -> Result<Quorum, ScenarioError> {
+    const PATH: &str = "policy.synchronous_standby_names";
+    const FIX: &str = "write e.g. \"FIRST 1 (n2, n3)\", \"ANY 2 (*)\" or \"n2\"";
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(invalid(
+            PATH,
+            "synchronous_commit waits for standbys but none are named",
+            "name standbys, e.g. \"FIRST 1 (n2)\", or set synchronous_commit = \"local\" for asynchronous commit",
+        ));
+    }
+    let upper = t.to_ascii_uppercase();
+    let (first, rest) = if let Some(r) = upper.strip_prefix("FIRST ") {
+        (true, &t[t.len() - r.len()..])
+    } else if let Some(r) = upper.strip_prefix("ANY ") {
+        (false, &t[t.len() - r.len()..])
+    } else {
+        // A bare list means FIRST 1.
+        let list = parse_list(t, followers, node_index)?;
+        return Ok(Quorum::First {
+            k: 1,
+            standbys: list,
+        });
+    };
+    let rest = rest.trim();
+    let open = rest
+        .find('(')
+        .ok_or_else(|| invalid(PATH, "missing `(` before the standby list", FIX))?;
+    let k: u8 = rest[..open]
+        .trim()
+        .parse()
+        .map_err(|_| invalid(PATH, "the count before `(` is not a number", FIX))?;
+    let inner = rest[open + 1..]
+        .strip_suffix(')')
+        .ok_or_else(|| invalid(PATH, "missing `)` after the standby list", FIX))?;
+    let standbys = parse_list(inner, followers, node_index)?;
+    if k == 0 {
+        return Err(invalid(
+            PATH,
+            "a quorum of 0 standbys",
+            "use at least 1, or synchronous_commit = \"local\"",
+        ));
+    }
+    if k as usize > standbys.len() {
+        return Err(invalid(
+            PATH,
+            format!(
+                "waits for {k} standbys but only {} are listed",
+                standbys.len()
+            ),
+            "list more standbys or lower the count",
+        ));
+    }
+    Ok(if first {
+        Quorum::First { k, standbys }
+    } else {
+        Quorum::Any { k, standbys }
+    })
+}
+
+fn parse_list(
+    list: &str,
+    followers: &[NodeId],
+    node_index: &dyn Fn(&str, &str) -> Result<NodeId, ScenarioError>,
+) -> Result<Vec<NodeId>, ScenarioError> {
+    const PATH: &str = "policy.synchronous_standby_names";
+    let mut out = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        if name == "*" {
+            for f in followers {
+                if !out.contains(f) {
+                    out.push(*f);
+                }
+            }
+            continue;
+        }
+        let n = node_index(PATH, name)?;
+        if !followers.contains(&n) {
+            return Err(invalid(
+                PATH,
+                format!("`{name}` is the leader, not a standby"),
+                "list followers only",
+            ));
+        }
+        if !out.contains(&n) {
+            out.push(n);
+        }
+    }
+    if out.is_empty() {
+        return Err(invalid(
+            PATH,
+            "the standby list is empty",
+            "name at least one follower, or `*`",
+        ));
+    }
+    Ok(out)
+}
+
+fn parse_fault(
+    path: &str,
+    f: &FaultFile,
+    node_index: &dyn Fn(&str, &str) -> Result<NodeId, ScenarioError>,
+) -> Result<FaultAction, ScenarioError> {
+    let node = || -> Result<NodeId, ScenarioError> {
+        let name = f.node.as_deref().ok_or_else(|| {
+            invalid(
+                &format!("{path}.node"),
+                format!("`{}` needs a node", f.action),
+                "add node = \"<name>\"",
+            )
+        })?;
+        node_index(&format!("{path}.node"), name)
+    };
+    let groups = || -> Result<(Group, Group), ScenarioError> {
+        let p = format!("{path}.between");
+        let fix = "write between = [[\"n1\"], [\"n2\", \"clients\"]]";
+        let b = f
+            .between
+            .as_ref()
+            .ok_or_else(|| invalid(&p, "missing", fix))?;
+        if b.len() != 2 {
+            return Err(invalid(&p, "needs exactly two groups", fix));
+        }
+        let mut out = [Group {
+            nodes: 0,
+            clients: false,
+        }; 2];
+        for (g, names) in b.iter().enumerate() {
+            for name in names {
+                if name == "clients" {
+                    out[g].clients = true;
+                } else {
+                    out[g].nodes |= 1u64 << node_index(&p, name)?;
+                }
+            }
+        }
+        Ok((out[0], out[1]))
+    };
+    let duration_us = || -> Result<u64, ScenarioError> {
+        match f.duration_ms {
+            Some(d) if d > 0 => Ok(d * MS),
+            _ => Err(invalid(
+                &format!("{path}.duration_ms"),
+                "missing or zero",
+                "add duration_ms = <how long>",
+            )),
+        }
+    };
+    Ok(match f.action.as_str() {
+        "crash" => FaultAction::Crash {
+            node: node()?,
+            power_loss: f.power_loss.unwrap_or(false),
+        },
+        "restart" => FaultAction::Restart { node: node()? },
+        "kill_leader" => FaultAction::KillLeader {
+            power_loss: f.power_loss.unwrap_or(false),
+        },
+        "partition" => {
+            let (a, b) = groups()?;
+            FaultAction::Partition {
+                a,
+                b,
+                one_way: f.one_way.unwrap_or(false),
+            }
+        }
+        "heal" => {
+            let (a, b) = groups()?;
+            FaultAction::Heal { a, b }
+        }
+        "heal_all" => FaultAction::HealAll,
+        "isolate" => FaultAction::Isolate { node: node()? },
+        "partition_leader" => FaultAction::PartitionLeader,
+        "slow_disk" => FaultAction::SlowDisk {
+            node: node()?,
+            factor: f.factor.filter(|x| *x > 0).ok_or_else(|| invalid(&format!("{path}.factor"), "missing or zero", "add factor = 10 (times slower)"))?,
+            duration_us: duration_us()?,
+        },
+        "latency_spike" => FaultAction::LatencySpike {
+            node: node()?,
+            extra_us: f.extra_ms.ok_or_else(|| invalid(&format!("{path}.extra_ms"), "missing", "add extra_ms = <added one-way latency>"))? * MS,
+            duration_us: duration_us()?,
+        },
+        other => {
+            return Err(invalid(
+                &format!("{path}.action"),
+                format!("unknown action `{other}`"),
+                "use crash, restart, kill_leader, partition, heal, heal_all, isolate, partition_leader, slow_disk or latency_spike",
+            ))
+        }
+    })
+}
