@@ -1,0 +1,5 @@
+//! Entry point of the browser build.
+
+fn main() {
+    replica_web::start();
+}
