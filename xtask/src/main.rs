@@ -1,0 +1,88 @@
+//! `cargo xtask`: Replica Lab's own automation, run through the cargo alias in
+//! `.cargo/config.toml`.
+//!
+//! * `cargo xtask setup` installs what the build and the tests need — rustup
+//!   targets and components, Debian's Chromium and ChromeDriver, Trunk,
+//!   wasm-bindgen-cli at the version locked in `Cargo.lock`, and the npm
+//!   packages (binaryen's `wasm-opt`, `playwright-core`) — skipping each tool
+//!   that is already present, so that a second run takes about a second.
+//! * `cargo xtask serve [TRUNK ARGS]` runs `trunk serve` (debug build, address
+//!   and port from `Trunk.toml`) for development.
+//! * `cargo xtask test [--only LAYER] [--skip LAYER]` runs every test layer in
+//!   order (format, lints, native tests, `no_std` build, wasm tests in
+//!   headless Chromium, scenario checks, Trunk release build, end-to-end
+//!   browser tests), keeps going after a failure and ends with a summary
+//!   table. CI runs exactly this through `.ci/run`.
+//!
+//! Why a Rust crate rather than a shell script: the only prerequisite is the
+//! Rust toolchain that the project needs anyway, it behaves the same on every
+//! machine, and it is held to the same `rustfmt`/`clippy` gates as the rest of
+//! the workspace. It has no dependencies so that it compiles in seconds.
+
+mod proc;
+mod setup;
+mod test;
+
+use std::env;
+use std::process::ExitCode;
+
+use proc::Ctx;
+use setup::Tool;
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  setup                      install missing tools (rustup targets and components,
+                             chromium + chromedriver, trunk, wasm-bindgen-cli, npm ci)
+  serve [TRUNK ARGS]         setup, then `trunk serve` on http://127.0.0.1:8080
+  test [--only L] [--skip L] setup, then run the test layers and print a summary;
+                             L is a comma-separated list of layer ids:
+                             fmt, clippy, native, nostd, wasm, scenarios, trunk, e2e";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let ctx = match Ctx::new() {
+        Ok(ctx) => ctx,
+        Err(err) => {
+            eprintln!("xtask: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match args.first().map(String::as_str) {
+        Some("setup") if args.len() == 1 => exit_code(setup::ensure(&ctx, &Tool::ALL).is_empty()),
+        Some("serve") => serve(&ctx, &args[1..]),
+        Some("test") => test::run(&ctx, &args[1..]),
+        Some("help" | "-h" | "--help") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `cargo xtask serve`: everything but the browser, then `trunk serve`.
+fn serve(ctx: &Ctx, trunk_args: &[String]) -> ExitCode {
+    let needed: Vec<Tool> = Tool::ALL
+        .into_iter()
+        .filter(|tool| *tool != Tool::Browser)
+        .collect();
+    if !setup::ensure(ctx, &needed).is_empty() {
+        eprintln!("xtask serve: setup failed, not starting trunk");
+        return ExitCode::FAILURE;
+    }
+    let mut trunk = ctx.command("trunk");
+    trunk.args(["serve", "--release=false"]).args(trunk_args);
+    exit_code(proc::run(&mut trunk).is_ok())
+}
+
+fn exit_code(success: bool) -> ExitCode {
+    if success {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
