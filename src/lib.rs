@@ -26,10 +26,12 @@ pub fn run_scenario(
     let seed = seed.unwrap_or(scenario.seed);
     let mut sim = Simulation::with_seed(scenario, seed);
     sim.enable_trace_hash();
+    sim.enable_checker();
     if keep_history {
         sim.enable_history();
     }
     sim.run();
+    sim.finish();
     (Report::from_sim(&sim), sim.history.take())
 }
 

@@ -103,6 +103,10 @@ pub struct Session {
     pub nearest: Vec<NodeId>,
     in_flight: Option<InFlight>,
     next_seq: u64,
+    /// The leader this session sends writes to (learned by discovery).
+    pub leader: NodeId,
+    /// The newest epoch this session has seen: its fencing token.
+    pub epoch: u32,
 }
 
 /// Request ids carry the session in the high bits so they are unique
@@ -113,13 +117,15 @@ fn req_id(session: SessionId, seq: u64) -> ReqId {
 
 impl Session {
     /// A new idle session.
-    pub fn new(id: SessionId, nearest: Vec<NodeId>) -> Self {
+    pub fn new(id: SessionId, nearest: Vec<NodeId>, leader: NodeId) -> Self {
         Session {
             id,
             route: SessionRoute::default(),
             nearest,
             in_flight: None,
             next_seq: 1,
+            leader,
+            epoch: 1,
         }
     }
 
@@ -163,7 +169,14 @@ impl Session {
         let is_read = rng.below(100) < w.read_percent as u64;
         let (req, msg, node, kind, value) = if is_read {
             let (req, _) = self.fresh_value();
-            let t = routing.route(now_us, &mut self.route, view, &self.nearest, rng);
+            let t = routing.route(
+                now_us,
+                &mut self.route,
+                self.leader,
+                view,
+                &self.nearest,
+                rng,
+            );
             let msg = Msg::ReadReq {
                 req,
                 key,
@@ -176,8 +189,9 @@ impl Session {
             let msg = Msg::WriteReq {
                 req,
                 op: Op::Put { key, value },
+                epoch: self.epoch,
             };
-            (req, msg, view.leader, OpKind::Write, Some(value))
+            (req, msg, self.leader, OpKind::Write, Some(value))
         };
         self.in_flight = Some(InFlight {
             req,
@@ -235,13 +249,13 @@ impl Session {
         now_us: u64,
         msg: Msg,
         w: &Workload,
-        view: &ClusterView,
         rng: &mut Rng,
         out: &mut Vec<ClientEffect>,
     ) {
         let Some(f) = self.in_flight else { return };
         match msg {
             Msg::WriteOk { req, lsn, epoch } if req == f.req => {
+                self.epoch = self.epoch.max(epoch);
                 self.route.seen_lsn = self.route.seen_lsn.max(lsn);
                 self.route.last_write_us = Some(now_us);
                 let c = Completion {
@@ -261,6 +275,7 @@ impl Session {
                 req,
                 value,
                 version_lsn,
+                version_epoch,
                 applied_lsn,
                 ..
             } if req == f.req => {
@@ -269,21 +284,21 @@ impl Session {
                     outcome: Outcome::Ok,
                     value,
                     lsn: version_lsn,
-                    epoch: 0,
+                    epoch: version_epoch,
                     applied_lsn,
                 };
                 self.finish(now_us, w, rng, c, out);
             }
             Msg::ReadErr { req, error } if req == f.req => {
-                if error == ReadError::NotCaughtUp && !f.retried && f.node != view.leader {
+                if error == ReadError::NotCaughtUp && !f.retried && f.node != self.leader {
                     // Hand the read to the leader, as a causal-read proxy does.
                     self.in_flight = Some(InFlight {
-                        node: view.leader,
+                        node: self.leader,
                         retried: true,
                         ..f
                     });
                     out.push(ClientEffect::Send {
-                        to: Addr::Node(view.leader),
+                        to: Addr::Node(self.leader),
                         msg: Msg::ReadReq {
                             req,
                             key: f.key,

@@ -37,18 +37,25 @@ pub struct FailoverState {
     pub lease_us: u64,
     /// Leader: the lease is valid until this local time.
     pub lease_until_us: u64,
+    /// The leader this node followed when it started campaigning: the one
+    /// STONITH must power off.
+    pub deposed: Option<NodeId>,
+    /// Candidate: won the vote, waiting for STONITH to confirm.
+    pub awaiting_stonith: bool,
 }
 
 impl FailoverState {
-    /// How often the detector looks: a quarter of the timeout.
+    /// How often the detector looks: a tenth of the timeout (plus up to
+    /// as much again of random jitter, so candidates rarely tie).
     pub fn check_period_us(&self) -> u64 {
-        (self.election_timeout_us / 4).max(1)
+        (self.election_timeout_us / 10).max(1)
     }
 
     /// Forgets what a crash forgets.
     pub fn reset_volatile(&mut self) {
         self.votes = 0;
         self.lease_until_us = 0;
+        self.awaiting_stonith = false;
     }
 
     /// Whether a leader with a lease has let it run out.
@@ -66,7 +73,7 @@ impl FailoverState {
     /// Extra wait before campaigning: lower priority waits longer, so the
     /// preferred node usually wins without a split vote.
     fn stagger_us(&self) -> u64 {
-        (255 - self.priority as u64) * (self.election_timeout_us / 512).max(1)
+        (255 - self.priority as u64) * (self.election_timeout_us / 4096).max(1)
     }
 }
 
@@ -99,7 +106,9 @@ impl Node {
                 })
                 .count() as u8;
             if heard + 1 > self.cfg.nodes / 2 {
-                self.failover.lease_until_us = now_us + self.failover.lease_us;
+                self.failover.lease_until_us = self.local_us(now_us) + self.failover.lease_us;
+            } else if self.lease_expired(now_us) {
+                out.push(Effect::Note(Note::LeaseExpired));
             }
         }
         out.push(Effect::Timer {
@@ -117,6 +126,9 @@ impl Node {
         out: &mut alloc::vec::Vec<Effect>,
     ) {
         if epoch < self.epoch {
+            if self.cfg.fencing != crate::scenario::Fencing::Epoch {
+                return;
+            }
             // Tell a deposed leader about the newer epoch.
             out.push(Effect::Send {
                 to: Addr::Node(leader),
@@ -132,6 +144,10 @@ impl Node {
         }
         if epoch > self.epoch || self.role != Role::Follower || self.leader != Some(leader) {
             self.adopt_leader(now_us, leader, epoch, out);
+        } else {
+            // Answer, so the leader knows a majority still hears it (its
+            // lease) even when no WAL flows.
+            self.say_status(out, false);
         }
         self.failover.last_heard_leader_us = now_us;
     }
@@ -150,13 +166,17 @@ impl Node {
             }
             self.start_campaign(now_us, out);
         }
-        out.push(Effect::Timer {
+        out.push(Effect::JitteredTimer {
             after_us: self.failover.check_period_us(),
+            jitter_us: self.failover.check_period_us(),
             timer: Timer::ElectionCheck,
         });
     }
 
     fn start_campaign(&mut self, now_us: u64, out: &mut alloc::vec::Vec<Effect>) {
+        if self.role == Role::Follower {
+            self.failover.deposed = self.leader;
+        }
         self.epoch += 1;
         self.role = Role::Candidate;
         self.failover.voted_for = Some(self.id());
@@ -186,9 +206,51 @@ impl Node {
     }
 
     fn maybe_win(&mut self, now_us: u64, out: &mut alloc::vec::Vec<Effect>) {
-        if self.role == Role::Candidate && self.failover.votes > self.cfg.nodes / 2 {
+        if self.role != Role::Candidate
+            || self.failover.votes <= self.cfg.nodes / 2
+            || self.failover.awaiting_stonith
+        {
+            return;
+        }
+        match self.failover.deposed {
+            Some(old)
+                if self.cfg.fencing == crate::scenario::Fencing::Stonith && old != self.id() =>
+            {
+                self.failover.awaiting_stonith = true;
+                out.push(Effect::Stonith { target: old });
+            }
+            _ => {
+                let epoch = self.epoch;
+                self.become_leader(now_us, epoch, out);
+            }
+        }
+    }
+
+    /// The answer to an `Effect::Stonith`: the old leader is off (`ok`), or
+    /// could not be reached, in which case this candidate gives up for now
+    /// and tries again after another timeout.
+    pub fn on_stonith(
+        &mut self,
+        now_us: u64,
+        target: NodeId,
+        ok: bool,
+        out: &mut alloc::vec::Vec<Effect>,
+    ) {
+        self.failover.awaiting_stonith = false;
+        if self.role != Role::Candidate {
+            return;
+        }
+        if ok {
             let epoch = self.epoch;
             self.become_leader(now_us, epoch, out);
+        } else {
+            out.push(Effect::Note(Note::StonithFailed { target }));
+            self.role = Role::Follower;
+            self.failover.last_heard_leader_us = now_us;
+            out.push(Effect::Note(Note::RoleChanged {
+                role: Role::Follower,
+                epoch: self.epoch,
+            }));
         }
     }
 

@@ -57,7 +57,8 @@ pub struct OpRecord {
     pub outcome: Outcome,
     /// Write: its LSN. Read: the LSN of the version returned.
     pub lsn: Lsn,
-    /// Write: the epoch it was acknowledged in (0 otherwise).
+    /// Write: the epoch it was acknowledged in. Read: the epoch of the
+    /// version returned.
     pub epoch: Epoch,
     /// Read: how far the serving node had applied.
     pub applied_lsn: Lsn,

@@ -20,9 +20,12 @@
 
 extern crate alloc;
 
+pub mod checker;
 pub mod client;
 pub mod failover;
 pub mod history;
+pub mod invariant;
+pub mod manager;
 pub mod message;
 pub mod metrics;
 pub mod network;

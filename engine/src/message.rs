@@ -47,8 +47,9 @@ pub enum ReadError {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Msg {
-    /// Client → leader: perform `op`.
-    WriteReq { req: ReqId, op: Op },
+    /// Client → leader: perform `op`. `epoch` is the newest epoch the
+    /// client knows of (the fencing token).
+    WriteReq { req: ReqId, op: Op, epoch: Epoch },
     /// Client → node: read `key`. The node must have applied `min_lsn`
     /// first, waiting at most `wait_us` for it (0: answer at once).
     ReadReq {
@@ -73,6 +74,7 @@ pub enum Msg {
         key: u32,
         value: Option<u64>,
         version_lsn: Lsn,
+        version_epoch: Epoch,
         applied_lsn: Lsn,
     },
     /// Node → client: the read was not served.
@@ -112,6 +114,12 @@ pub enum Msg {
     Follow { leader: NodeId, epoch: Epoch },
     /// A process crash closes its connections: peers learn at once.
     Disconnect,
+    /// Rejoining node → leader: where does epoch `epoch` end in your log?
+    EpochEndReq { epoch: Epoch },
+    /// Leader → rejoining node: my log holds epoch `epoch` (or the
+    /// nearest older one) up to `end_lsn`; anything of yours after it
+    /// diverges (Kafka's OffsetsForLeaderEpoch, pg_rewind's timeline check).
+    EpochEnd { epoch: Epoch, end_lsn: Lsn },
 }
 
 /// The kind of a message, as the UI colours it.
@@ -150,6 +158,7 @@ impl Msg {
             Msg::Status { .. } => MsgKind::Ack,
             Msg::Heartbeat { .. } => MsgKind::Heartbeat,
             Msg::VoteReq { .. } | Msg::Vote { .. } => MsgKind::Vote,
+            Msg::EpochEndReq { .. } | Msg::EpochEnd { .. } => MsgKind::Ack,
             Msg::Promote { .. } | Msg::Follow { .. } | Msg::Disconnect => MsgKind::Control,
         }
     }

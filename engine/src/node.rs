@@ -21,10 +21,33 @@ use crate::failover::FailoverState;
 use crate::message::{Msg, ReadError, ReqId, WriteError};
 use crate::network::{Addr, NodeId, SessionId};
 use crate::policy::{CommitPolicy, FollowerAck, OnUnmet, Visibility};
+use crate::scenario::Fencing;
 use crate::wal::{Entry, Epoch, Lsn, Op, Wal};
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
+
+/// The state of one key as a node's readers see it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Version {
+    /// The value (`None`: absent or deleted).
+    pub value: Option<u64>,
+    /// LSN of the write that produced it (0: never written).
+    pub lsn: Lsn,
+    /// Epoch of that write.
+    pub epoch: Epoch,
+}
+
+/// A full copy of a leader's data at one LSN, for re-cloning a follower
+/// (what `pg_basebackup` or a Redis full resync transfers).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snapshot {
+    kv: BTreeMap<u32, Version>,
+    lsn: Lsn,
+    epoch: Epoch,
+    history: Vec<(Epoch, Lsn)>,
+    leader_epoch: Epoch,
+}
 
 /// What a node currently does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -81,6 +104,12 @@ pub enum Note {
     FollowerConnected { follower: NodeId },
     /// A follower's connection was dropped.
     FollowerDisconnected { follower: NodeId },
+    /// A message from an older epoch was refused (epoch fencing).
+    RefusedStaleEpoch { from_epoch: Epoch },
+    /// The leader's lease ran out: it refuses writes until renewed.
+    LeaseExpired,
+    /// STONITH could not reach the old leader: promotion waits.
+    StonithFailed { target: NodeId },
 }
 
 /// What a node asks the simulation to do.
@@ -101,6 +130,16 @@ pub enum Effect {
     },
     /// Call `on_timer` after `after_us`.
     Timer { after_us: u64, timer: Timer },
+    /// Call `on_timer` after `after_us` plus a random share of
+    /// `jitter_us` drawn by the simulation (randomised election timeouts).
+    JitteredTimer {
+        after_us: u64,
+        jitter_us: u64,
+        timer: Timer,
+    },
+    /// Power off `target` before taking over (STONITH); the simulation
+    /// answers with `on_stonith`.
+    Stonith { target: NodeId },
     /// Record something that happened.
     Note(Note),
 }
@@ -126,6 +165,14 @@ pub struct NodeConfig {
     pub apply_delay_us: u64,
     /// Leader heartbeat period (0: no heartbeats).
     pub heartbeat_interval_us: u64,
+    /// How a deposed leader is kept from accepting writes.
+    pub fencing: Fencing,
+    /// A restarted leader comes back as a follower and waits to be told
+    /// who leads (election or manager); otherwise it resumes leading
+    /// (plain PostgreSQL restarts a primary as a primary).
+    pub restart_as_follower: bool,
+    /// Clock rate error, parts per million; only leases read the clock.
+    pub clock_drift_ppm: i32,
 }
 
 /// What the leader tracks per follower.
@@ -191,7 +238,7 @@ struct ParkedRead {
 struct Undo {
     lsn: Lsn,
     key: u32,
-    before: Option<(Option<u64>, Lsn)>,
+    before: Option<Version>,
 }
 
 /// One database node.
@@ -207,9 +254,9 @@ pub struct Node {
     pub leader: Option<NodeId>,
     /// The log.
     pub wal: Wal,
-    /// Key → (value, LSN of the write that produced it); a deleted key
-    /// keeps its version with value `None`.
-    kv: BTreeMap<u32, (Option<u64>, Lsn)>,
+    /// Key → the version readers see; a deleted key keeps its version
+    /// with value `None`.
+    kv: BTreeMap<u32, Version>,
     undo: VecDeque<Undo>,
     /// Bumped whenever the log is truncated, so that disk completions for
     /// entries that no longer exist are recognised.
@@ -234,6 +281,8 @@ pub struct Node {
     pub failover: FailoverState,
     /// Serving no reads (being re-cloned).
     pub recloning: bool,
+    /// Follower: a WAL record arrived since the last status tick.
+    heard_wal: bool,
 }
 
 impl Node {
@@ -263,6 +312,7 @@ impl Node {
             resend_asked: None,
             failover: FailoverState::default(),
             recloning: false,
+            heard_wal: false,
         }
     }
 
@@ -272,8 +322,8 @@ impl Node {
     }
 
     /// Value and version of `key` as this node's readers see it.
-    pub fn read(&self, key: u32) -> (Option<u64>, Lsn) {
-        self.kv.get(&key).copied().unwrap_or((None, 0))
+    pub fn read(&self, key: u32) -> Version {
+        self.kv.get(&key).copied().unwrap_or_default()
     }
 
     /// Number of writes waiting for the quorum.
@@ -302,8 +352,21 @@ impl Node {
     // Start, crash and restart
     // ------------------------------------------------------------------
 
-    /// Called once when the node (re)starts.
-    pub fn on_start(&mut self, now_us: u64, out: &mut Vec<Effect>) {
+    /// Called once when the node (re)starts. `restarted` is false only at
+    /// the very beginning of a run.
+    pub fn on_start(&mut self, now_us: u64, restarted: bool, out: &mut Vec<Effect>) {
+        if restarted && self.cfg.restart_as_follower && self.role != Role::Follower {
+            // Wait to be told who leads (heartbeat, vote or manager).
+            self.role = Role::Follower;
+            self.leader = None;
+            out.push(Effect::Note(Note::RoleChanged {
+                role: Role::Follower,
+                epoch: self.epoch,
+            }));
+        }
+        if restarted && self.role == Role::Leader {
+            self.failover.became_leader(self.local_us(now_us));
+        }
         match self.role {
             Role::Leader => {
                 self.commit_lsn = self.commit_lsn.max(self.wal.flushed);
@@ -369,6 +432,24 @@ impl Node {
         out.push(Effect::Timer { after_us, timer });
     }
 
+    /// This node's clock reading at true time `now_us` (leases only).
+    pub fn local_us(&self, now_us: u64) -> u64 {
+        let drift = (now_us as i128 * self.cfg.clock_drift_ppm as i128) / 1_000_000;
+        (now_us as i128 + drift).max(0) as u64
+    }
+
+    /// Whether this leader currently refuses writes for want of a lease.
+    pub fn lease_expired(&self, now_us: u64) -> bool {
+        self.cfg.fencing == Fencing::Lease && self.failover.lease_expired(self.local_us(now_us))
+    }
+
+    fn refuse(&self, out: &mut Vec<Effect>, to: Addr, req: ReqId, error: WriteError) {
+        out.push(Effect::Send {
+            to,
+            msg: Msg::WriteErr { req, error, lsn: 0 },
+        });
+    }
+
     // ------------------------------------------------------------------
     // Messages
     // ------------------------------------------------------------------
@@ -376,7 +457,21 @@ impl Node {
     /// A message arrived.
     pub fn on_message(&mut self, now_us: u64, from: Addr, msg: Msg, out: &mut Vec<Effect>) {
         match (msg, from) {
-            (Msg::WriteReq { req, op }, Addr::Client(c)) => self.on_write(now_us, c, req, op, out),
+            (Msg::WriteReq { req, op, epoch }, Addr::Client(c)) => {
+                self.on_write(now_us, c, req, op, epoch, out)
+            }
+            (Msg::EpochEndReq { epoch }, Addr::Node(f)) if self.role == Role::Leader => {
+                out.push(Effect::Send {
+                    to: Addr::Node(f),
+                    msg: Msg::EpochEnd {
+                        epoch,
+                        end_lsn: self.wal.epoch_end(epoch),
+                    },
+                });
+            }
+            (Msg::EpochEnd { epoch, end_lsn }, Addr::Node(l)) => {
+                self.on_epoch_end(l, epoch, end_lsn, out)
+            }
             (
                 Msg::ReadReq {
                     req,
@@ -425,29 +520,25 @@ impl Node {
         client: SessionId,
         req: ReqId,
         op: Op,
+        client_epoch: Epoch,
         out: &mut Vec<Effect>,
     ) {
         let to = Addr::Client(client);
         if self.role != Role::Leader {
-            out.push(Effect::Send {
-                to,
-                msg: Msg::WriteErr {
-                    req,
-                    error: WriteError::NotLeader,
-                    lsn: 0,
-                },
-            });
+            self.refuse(out, to, req, WriteError::NotLeader);
             return;
         }
-        if self.failover.lease_expired(now_us) {
-            out.push(Effect::Send {
-                to,
-                msg: Msg::WriteErr {
-                    req,
-                    error: WriteError::Fenced,
-                    lsn: 0,
-                },
-            });
+        if self.cfg.fencing == Fencing::Epoch && client_epoch > self.epoch {
+            // The client has seen a newer leader: this one is deposed.
+            out.push(Effect::Note(Note::RefusedStaleEpoch {
+                from_epoch: self.epoch,
+            }));
+            self.refuse(out, to, req, WriteError::Fenced);
+            self.step_down(now_us, client_epoch, None, out);
+            return;
+        }
+        if self.lease_expired(now_us) {
+            self.refuse(out, to, req, WriteError::Fenced);
             return;
         }
         if let Some(min) = self.cfg.policy.min_in_sync {
@@ -542,14 +633,15 @@ impl Node {
     }
 
     fn answer_read(&self, client: SessionId, req: ReqId, key: u32, out: &mut Vec<Effect>) {
-        let (value, version_lsn) = self.read(key);
+        let v = self.read(key);
         out.push(Effect::Send {
             to: Addr::Client(client),
             msg: Msg::ReadOk {
                 req,
                 key,
-                value,
-                version_lsn,
+                value: v.value,
+                version_lsn: v.lsn,
+                version_epoch: v.epoch,
                 applied_lsn: self.wal.applied,
             },
         });
@@ -565,16 +657,30 @@ impl Node {
         out: &mut Vec<Effect>,
     ) {
         if leader_epoch < self.epoch {
-            // A deposed leader is still streaming: tell it about the newer
-            // epoch so it steps down.
-            self.send_status_to(leader, out, false);
+            // A deposed leader is still streaming. With epoch fencing we
+            // refuse and tell it about the newer epoch so it steps down;
+            // otherwise we just do not follow it.
+            if self.cfg.fencing == Fencing::Epoch {
+                out.push(Effect::Note(Note::RefusedStaleEpoch {
+                    from_epoch: leader_epoch,
+                }));
+                self.send_status_to(leader, out, false);
+            }
             return;
+        }
+        if self.role == Role::Follower
+            && self.leader.is_some_and(|l| l != leader)
+            && leader_epoch == self.epoch
+        {
+            return; // not the node we follow
         }
         if leader_epoch > self.epoch || self.role != Role::Follower {
             self.adopt_leader(now_us, leader, leader_epoch, out);
+            return; // resume after the rejoin handshake
         }
         self.leader = Some(leader);
         self.failover.last_heard_leader_us = now_us;
+        self.heard_wal = true;
         if self.recloning {
             return;
         }
@@ -649,8 +755,11 @@ impl Node {
         out: &mut Vec<Effect>,
     ) {
         if epoch > self.epoch {
-            // Someone leads a newer epoch: a deposed leader steps down.
-            self.step_down(now_us, epoch, None, out);
+            // A follower knows of a newer epoch. With epoch fencing a
+            // deposed leader steps down at once.
+            if self.cfg.fencing == Fencing::Epoch && self.role == Role::Leader {
+                self.step_down(now_us, epoch, None, out);
+            }
             return;
         }
         if self.role != Role::Leader || f as usize >= self.peers.len() {
@@ -785,7 +894,14 @@ impl Node {
             Op::Put { value, .. } => Some(value),
             Op::Delete { .. } => None,
         };
-        self.kv.insert(key, (after, e.lsn));
+        self.kv.insert(
+            key,
+            Version {
+                value: after,
+                lsn: e.lsn,
+                epoch: e.epoch,
+            },
+        );
         self.undo.push_back(Undo {
             lsn: e.lsn,
             key,
@@ -977,7 +1093,7 @@ impl Node {
         }
     }
 
-    fn say_status(&mut self, out: &mut Vec<Effect>, resend: bool) {
+    pub(crate) fn say_status(&mut self, out: &mut Vec<Effect>, resend: bool) {
         if let Some(l) = self.leader {
             if l != self.id() {
                 self.send_status_to(l, out, resend);
@@ -1008,7 +1124,12 @@ impl Node {
         match timer {
             Timer::StatusTick => {
                 if self.role == Role::Follower {
-                    self.say_status(out, false);
+                    // Silence for a whole interval may mean records were
+                    // lost on the way (a cut link): ask to resume from our
+                    // position. Duplicates are ignored.
+                    let silent = !self.heard_wal;
+                    self.heard_wal = false;
+                    self.say_status(out, silent && !self.recloning);
                     self.arm(out, self.cfg.status_interval_us, Timer::StatusTick);
                 }
             }
@@ -1081,12 +1202,39 @@ impl Node {
         self.failover.last_heard_leader_us = now_us;
         self.failover.voted_for = None;
         if was_leader {
-            // Entries the old leader applied beyond what it knows was
-            // committed stay until the new leader's stream says otherwise.
             self.reported = (0, 0, 0);
             self.maybe_apply(out);
         }
-        self.say_status(out, true);
+        self.start_rejoin(out);
+    }
+
+    /// Asks the leader where our last epoch ends in its log, so a
+    /// divergent suffix (written by a deposed leader) can be cut off before
+    /// streaming resumes.
+    fn start_rejoin(&mut self, out: &mut Vec<Effect>) {
+        match self.leader {
+            Some(l) if l != self.id() && self.wal.last_lsn() > 0 => out.push(Effect::Send {
+                to: Addr::Node(l),
+                msg: Msg::EpochEndReq {
+                    epoch: self.wal.last_epoch(),
+                },
+            }),
+            _ => self.say_status(out, true),
+        }
+    }
+
+    fn on_epoch_end(&mut self, leader: NodeId, epoch: Epoch, end_lsn: Lsn, out: &mut Vec<Effect>) {
+        if self.leader != Some(leader) || self.role != Role::Follower {
+            return;
+        }
+        if self.wal.last_epoch() == epoch && self.wal.last_lsn() > end_lsn {
+            self.roll_back_after(end_lsn, out);
+            // Our new last entry may itself belong to an epoch the leader
+            // never had: ask again.
+            self.start_rejoin(out);
+        } else {
+            self.say_status(out, true);
+        }
     }
 
     /// Leaves the leader role because a newer epoch exists.
@@ -1116,6 +1264,35 @@ impl Node {
         }
     }
 
+    /// A copy of this node's visible data and log position.
+    pub fn snapshot(&self) -> Snapshot {
+        let lsn = self.wal.applied;
+        Snapshot {
+            kv: self.kv.clone(),
+            lsn,
+            epoch: self.wal.epoch_at(lsn).unwrap_or(self.epoch),
+            history: self.wal.epoch_starts().to_vec(),
+            leader_epoch: self.epoch,
+        }
+    }
+
+    /// Replaces this node's data and log with a leader's copy, then asks
+    /// the leader to stream from there.
+    pub fn install_snapshot(&mut self, snap: Snapshot, leader: NodeId, out: &mut Vec<Effect>) {
+        self.kv = snap.kv;
+        self.undo.clear();
+        self.wal.reset_to(snap.lsn, snap.epoch, &snap.history);
+        self.gen += 1;
+        self.writing = false;
+        self.flushing = false;
+        self.applying = false;
+        self.recloning = false;
+        self.resend_asked = None;
+        self.epoch = self.epoch.max(snap.leader_epoch);
+        self.leader = Some(leader);
+        self.say_status(out, true);
+    }
+
     /// Takes the leader role in a new epoch.
     pub(crate) fn become_leader(&mut self, now_us: u64, epoch: Epoch, out: &mut Vec<Effect>) {
         self.epoch = epoch;
@@ -1136,7 +1313,7 @@ impl Node {
                 p.last_heard_us = now_us;
             }
         }
-        self.failover.became_leader(now_us);
+        self.failover.became_leader(self.local_us(now_us));
         out.push(Effect::Note(Note::RoleChanged {
             role: Role::Leader,
             epoch,

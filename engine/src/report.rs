@@ -4,8 +4,9 @@
 //! [`Report::METRICS`] can be bounded by a scenario's `[[expect]]` entries,
 //! which is how scenario files check themselves.
 
+use crate::checker::{Violation, ViolationKind};
 use crate::metrics::LatencySummary;
-use crate::sim::{PolicyChange, Promotion, Simulation};
+use crate::sim::{PolicyChange, Promotion, RolledBack, Simulation};
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,33 @@ pub struct FollowerLag {
     pub max_lag_us: u64,
     /// Mean replay lag, microseconds.
     pub mean_lag_us: u64,
+}
+
+/// One anomaly found by the checker, explained.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExplainedViolation {
+    /// The violation.
+    #[serde(flatten)]
+    pub violation: Violation,
+    /// One sentence for people.
+    pub explanation: String,
+}
+
+/// Violations found by the checker, by kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ViolationCounts {
+    /// Read-your-writes violations.
+    pub read_your_writes: u64,
+    /// Monotonic-reads violations.
+    pub monotonic_reads: u64,
+    /// Causality (consistent prefix) violations.
+    pub causality: u64,
+    /// Stale reads as clients saw them.
+    pub stale_reads: u64,
+    /// Overlapping acknowledgements by two leaders.
+    pub split_brain: u64,
+    /// Acknowledged writes missing at the end.
+    pub lost_acknowledged_writes: u64,
 }
 
 /// Outcome of one `[[expect]]` entry.
@@ -89,10 +117,27 @@ pub struct Report {
     pub promotions: Vec<Promotion>,
     /// Log entries rolled back on rejoin.
     pub rolled_back_entries: u64,
+    /// The rolled-back entries themselves (the first 1,000), marked when a
+    /// client had been told they succeeded.
+    pub rolled_back: Vec<RolledBack>,
+    /// Rolled-back entries that clients had been told succeeded.
+    pub rolled_back_acknowledged: u64,
+    /// Acknowledged writes missing from the surviving leader's log.
+    pub lost_acknowledged_writes: u64,
+    /// Promotions while the old leader was still up.
+    pub false_failovers: u64,
+    /// Time during which two nodes in different epochs accepted writes.
+    pub split_brain_us: u64,
+    /// Epochs that had two different leaders (must stay 0).
+    pub two_leaders_one_epoch: u64,
     /// Messages sent.
     pub messages_sent: u64,
     /// Messages lost to loss, partitions or dead receivers.
     pub messages_dropped: u64,
+    /// Checker findings (all zero when the checker was off).
+    pub violations: ViolationCounts,
+    /// The first violations, explained (at most 50).
+    pub violation_examples: Vec<ExplainedViolation>,
     /// Trace hash (0 when not computed).
     pub trace_hash: u64,
     /// Results of the scenario's expectations.
@@ -123,6 +168,18 @@ impl Report {
         "policy_restorations",
         "promotions",
         "rolled_back_entries",
+        "read_your_writes",
+        "monotonic_reads",
+        "causality",
+        "checker_stale_reads",
+        "split_brain",
+        "checker_lost_writes",
+        "lost_acknowledged_writes",
+        "rolled_back_acknowledged",
+        "false_failovers",
+        "split_brain_ms",
+        "max_unavailability_ms",
+        "two_leaders_one_epoch",
     ];
 
     /// Builds the report of a finished (or paused) simulation.
@@ -168,8 +225,39 @@ impl Report {
             policy_changes: m.policy_changes.clone(),
             promotions: m.promotions.clone(),
             rolled_back_entries: m.rolled_back,
+            rolled_back: m.rolled_back_entries.clone(),
+            rolled_back_acknowledged: m.rolled_back_acknowledged,
+            lost_acknowledged_writes: sim.lost_acknowledged_writes(),
+            false_failovers: m.false_failovers,
+            split_brain_us: m.split_brain_us,
+            two_leaders_one_epoch: m.two_leaders_one_epoch,
             messages_sent: m.messages_sent,
             messages_dropped: m.messages_dropped,
+            violations: sim
+                .checker
+                .as_ref()
+                .map_or_else(ViolationCounts::default, |c| ViolationCounts {
+                    read_your_writes: c.count(ViolationKind::ReadYourWrites),
+                    monotonic_reads: c.count(ViolationKind::MonotonicReads),
+                    causality: c.count(ViolationKind::Causality),
+                    stale_reads: c.count(ViolationKind::StaleRead),
+                    split_brain: c.count(ViolationKind::SplitBrain),
+                    lost_acknowledged_writes: c.count(ViolationKind::LostWrite),
+                }),
+            violation_examples: {
+                let names: Vec<String> =
+                    sim.scenario.nodes.iter().map(|n| n.name.clone()).collect();
+                sim.metrics
+                    .violations
+                    .iter()
+                    .filter(|v| v.kind != ViolationKind::StaleRead)
+                    .take(50)
+                    .map(|v| ExplainedViolation {
+                        violation: *v,
+                        explanation: v.explain(&names),
+                    })
+                    .collect()
+            },
             trace_hash: sim.trace_hash(),
             expectations: Vec::new(),
         };
@@ -224,6 +312,25 @@ impl Report {
             }
             "promotions" => self.promotions.len() as u64,
             "rolled_back_entries" => self.rolled_back_entries,
+            "read_your_writes" => self.violations.read_your_writes,
+            "monotonic_reads" => self.violations.monotonic_reads,
+            "causality" => self.violations.causality,
+            "checker_stale_reads" => self.violations.stale_reads,
+            "split_brain" => self.violations.split_brain,
+            "checker_lost_writes" => self.violations.lost_acknowledged_writes,
+            "lost_acknowledged_writes" => self.lost_acknowledged_writes,
+            "rolled_back_acknowledged" => self.rolled_back_acknowledged,
+            "false_failovers" => self.false_failovers,
+            "split_brain_ms" => self.split_brain_us / 1_000,
+            "max_unavailability_ms" => {
+                self.promotions
+                    .iter()
+                    .filter_map(|p| p.unavailable_us())
+                    .max()
+                    .unwrap_or(0)
+                    / 1_000
+            }
+            "two_leaders_one_epoch" => self.two_leaders_one_epoch,
             _ => return None,
         };
         Some(v.min(i64::MAX as u64) as i64)

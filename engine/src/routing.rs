@@ -101,18 +101,19 @@ impl ReadRouting {
         &self,
         now_us: u64,
         s: &mut SessionRoute,
+        leader: NodeId,
         view: &ClusterView,
         nearest: &[NodeId],
         rng: &mut Rng,
     ) -> ReadTarget {
         let at_leader = ReadTarget {
-            node: view.leader,
+            node: leader,
             min_lsn: 0,
             wait_us: 0,
         };
         let followers = |max_lag: Option<u64>| -> Vec<NodeId> {
             (0..view.healthy.len() as NodeId)
-                .filter(|&n| n != view.leader && view.healthy[n as usize])
+                .filter(|&n| n != leader && view.healthy[n as usize])
                 .filter(|&n| max_lag.is_none_or(|m| view.lag_us[n as usize] <= m))
                 .collect()
         };
@@ -191,7 +192,7 @@ mod tests {
         let mut s = SessionRoute::default();
         assert_eq!(
             ReadRouting::Leader
-                .route(0, &mut s, &view(), &[0], &mut rng)
+                .route(0, &mut s, 0, &view(), &[0], &mut rng)
                 .node,
             0
         );
@@ -199,6 +200,7 @@ mod tests {
             let t = ReadRouting::AnyFollower { pick: Pick::Random }.route(
                 0,
                 &mut s,
+                0,
                 &view(),
                 &[0],
                 &mut rng,
@@ -208,11 +210,11 @@ mod tests {
         let a = ReadRouting::AnyFollower {
             pick: Pick::RoundRobin,
         }
-        .route(0, &mut s, &view(), &[0], &mut rng);
+        .route(0, &mut s, 0, &view(), &[0], &mut rng);
         let b = ReadRouting::AnyFollower {
             pick: Pick::RoundRobin,
         }
-        .route(0, &mut s, &view(), &[0], &mut rng);
+        .route(0, &mut s, 0, &view(), &[0], &mut rng);
         assert_ne!(a.node, b.node);
     }
 
@@ -228,23 +230,27 @@ mod tests {
             window_us: 1_000_000,
             pick: Pick::Random,
         };
-        assert_eq!(law.route(500_000, &mut s, &view(), &[0], &mut rng).node, 0);
+        assert_eq!(
+            law.route(500_000, &mut s, 0, &view(), &[0], &mut rng).node,
+            0
+        );
         assert_ne!(
-            law.route(2_000_000, &mut s, &view(), &[0], &mut rng).node,
+            law.route(2_000_000, &mut s, 0, &view(), &[0], &mut rng)
+                .node,
             0
         );
         let tok = ReadRouting::PositionToken {
             wait_us: 100,
             pick: Pick::Random,
         };
-        let t = tok.route(0, &mut s, &view(), &[0], &mut rng);
+        let t = tok.route(0, &mut s, 0, &view(), &[0], &mut rng);
         assert_eq!((t.min_lsn, t.wait_us), (42, 100));
         let bs = ReadRouting::BoundedStaleness {
             max_lag_us: 10_000,
             pick: Pick::Random,
         };
         for _ in 0..10 {
-            assert_eq!(bs.route(0, &mut s, &view(), &[0], &mut rng).node, 1);
+            assert_eq!(bs.route(0, &mut s, 0, &view(), &[0], &mut rng).node, 1);
         }
     }
 
@@ -253,12 +259,12 @@ mod tests {
         let mut rng = Rng::new(5);
         let mut s = SessionRoute::default();
         let first = ReadRouting::Sticky
-            .route(0, &mut s, &view(), &[0], &mut rng)
+            .route(0, &mut s, 0, &view(), &[0], &mut rng)
             .node;
         for _ in 0..10 {
             assert_eq!(
                 ReadRouting::Sticky
-                    .route(0, &mut s, &view(), &[0], &mut rng)
+                    .route(0, &mut s, 0, &view(), &[0], &mut rng)
                     .node,
                 first
             );
@@ -267,7 +273,7 @@ mod tests {
         v.healthy[2] = false;
         assert_eq!(
             ReadRouting::Nearest
-                .route(0, &mut s, &v, &[2, 1, 0], &mut rng)
+                .route(0, &mut s, 0, &v, &[2, 1, 0], &mut rng)
                 .node,
             1
         );

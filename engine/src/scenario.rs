@@ -54,16 +54,41 @@ pub struct NodeSpec {
     pub service_us: u64,
     /// Election priority (0: never leader).
     pub priority: u8,
+    /// How fast this node's clock runs against true time, in parts per
+    /// million (negative: slow). Only leases read it.
+    pub clock_drift_ppm: i32,
 }
 
 /// How failures are detected and handled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FailoverMode {
-    /// Nobody promotes a follower: a dead leader stays dead.
+    /// Nobody promotes a follower: a dead leader stays dead (plain
+    /// PostgreSQL or MySQL without a manager).
     Manual,
-    /// Followers elect a new leader among themselves (Raft-like).
+    /// Followers elect a new leader among themselves (Raft-like, as in
+    /// MongoDB replica sets).
     Election,
+    /// An external manager holding a leader lease in a coordination store
+    /// promotes and demotes nodes (Patroni-like).
+    Manager,
+}
+
+/// How an old leader is kept from accepting writes after a failover.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Fencing {
+    /// Nothing stops it while it cannot hear the new leader.
+    None,
+    /// Nodes and clients refuse messages from an older epoch, and a leader
+    /// that sees a newer epoch steps down.
+    Epoch,
+    /// The new leader's side powers the old leader off before taking over,
+    /// and waits when it cannot reach it.
+    Stonith,
+    /// A leader refuses writes once its lease (renewed by a majority)
+    /// has expired by its own clock.
+    Lease,
 }
 
 /// Failover settings.
@@ -79,15 +104,55 @@ pub struct FailoverSpec {
     pub discovery_delay_us: u64,
     /// Leader lease (0: none).
     pub lease_us: u64,
+    /// How old leaders are fenced.
+    pub fencing: Fencing,
+    /// Manager: leader-key time to live (Patroni `ttl`).
+    pub ttl_us: u64,
+    /// Manager: period of each node's HA loop (Patroni `loop_wait`).
+    pub loop_wait_us: u64,
+    /// Manager: a leader that cannot renew its key for this long demotes
+    /// itself (Patroni `retry_timeout`).
+    pub retry_timeout_us: u64,
+    /// Manager: followers further behind than this many entries may not be
+    /// promoted (Patroni `maximum_lag_on_failover`).
+    pub maximum_lag_on_failover: u64,
+    /// Manager: only the synchronous standby may be promoted (Patroni
+    /// `synchronous_mode`).
+    pub synchronous_mode: bool,
+    /// Size of a full copy for re-cloning a follower, in megabytes.
+    pub database_mb: u64,
+    /// Copy bandwidth, megabytes per second.
+    pub reclone_mb_per_s: u64,
 }
 
-/// A set of endpoints: some nodes (bit mask) and maybe all clients.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// A set of endpoints: some nodes (bit mask) and some client sessions.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Group {
     /// Bit `n` set: node `n` is in the group.
     pub nodes: u64,
     /// All client sessions are in the group.
     pub clients: bool,
+    /// Sessions `session_from..session_to` are in the group (in addition).
+    #[serde(default)]
+    pub session_from: u16,
+    /// End (exclusive) of that range.
+    #[serde(default)]
+    pub session_to: u16,
+}
+
+impl Group {
+    /// Just these nodes.
+    pub fn of_nodes(mask: u64) -> Group {
+        Group {
+            nodes: mask,
+            ..Group::default()
+        }
+    }
+
+    /// Whether session `s` is in the group.
+    pub fn has_session(&self, s: u16) -> bool {
+        self.clients || (self.session_from..self.session_to).contains(&s)
+    }
 }
 
 /// A fault, from the schedule or from the user.
@@ -320,6 +385,7 @@ pub struct NodeFile {
     pub apply_delay_ms: Option<u64>,
     pub capacity_ops: Option<u64>,
     pub priority: Option<u8>,
+    pub clock_drift_ppm: Option<i32>,
 }
 
 /// `[policy]`, in the vocabulary of PostgreSQL, MySQL, Kafka and Redis.
@@ -392,6 +458,15 @@ pub struct FailoverFile {
     pub timeout_ms: Option<u64>,
     pub discovery_delay_ms: Option<u64>,
     pub lease_ms: Option<u64>,
+    /// `none`, `epoch`, `stonith` or `lease`.
+    pub fencing: Option<String>,
+    pub ttl_ms: Option<u64>,
+    pub loop_wait_ms: Option<u64>,
+    pub retry_timeout_ms: Option<u64>,
+    pub maximum_lag_on_failover: Option<u64>,
+    pub synchronous_mode: Option<bool>,
+    pub database_mb: Option<u64>,
+    pub reclone_mb_per_s: Option<u64>,
 }
 
 /// `[[faults]]`.
@@ -596,6 +671,7 @@ impl ScenarioFile {
                 apply_delay_us: n.apply_delay_ms.or(d.apply_delay_ms).unwrap_or(0) * MS,
                 service_us: 1_000_000u64.checked_div(capacity).map_or(0, |s| s.max(1)),
                 priority: n.priority.or(d.priority).unwrap_or(1),
+                clock_drift_ppm: n.clock_drift_ppm.or(d.clock_drift_ppm).unwrap_or(0),
             });
         }
         let leader = leader.unwrap_or(0);
@@ -836,20 +912,47 @@ impl ScenarioFile {
         let mode = match f.mode.as_deref().unwrap_or("manual") {
             "manual" => FailoverMode::Manual,
             "election" => FailoverMode::Election,
+            "manager" | "patroni" => FailoverMode::Manager,
             other => {
                 return Err(invalid(
                     "failover.mode",
                     format!("unknown value `{other}`"),
-                    "use manual or election",
+                    "use manual, election or manager (Patroni-like)",
                 ))
             }
+        };
+        let fencing = match f.fencing.as_deref().unwrap_or("epoch") {
+            "none" => Fencing::None,
+            "epoch" => Fencing::Epoch,
+            "stonith" => Fencing::Stonith,
+            "lease" => Fencing::Lease,
+            other => {
+                return Err(invalid(
+                    "failover.fencing",
+                    format!("unknown value `{other}`"),
+                    "use none, epoch, stonith or lease",
+                ))
+            }
+        };
+        let lease_default = if fencing == Fencing::Lease {
+            f.timeout_ms.unwrap_or(10_000) / 2
+        } else {
+            0
         };
         let failover = FailoverSpec {
             mode,
             heartbeat_interval_us: f.heartbeat_interval_ms.unwrap_or(1_000) * MS,
             election_timeout_us: f.timeout_ms.unwrap_or(10_000) * MS,
             discovery_delay_us: f.discovery_delay_ms.unwrap_or(1_000) * MS,
-            lease_us: f.lease_ms.unwrap_or(0) * MS,
+            lease_us: f.lease_ms.unwrap_or(lease_default) * MS,
+            fencing,
+            ttl_us: f.ttl_ms.unwrap_or(30_000) * MS,
+            loop_wait_us: f.loop_wait_ms.unwrap_or(10_000) * MS,
+            retry_timeout_us: f.retry_timeout_ms.unwrap_or(10_000) * MS,
+            maximum_lag_on_failover: f.maximum_lag_on_failover.unwrap_or(1_000_000),
+            synchronous_mode: f.synchronous_mode.unwrap_or(false),
+            database_mb: f.database_mb.unwrap_or(1_000),
+            reclone_mb_per_s: f.reclone_mb_per_s.unwrap_or(100),
         };
         if mode == FailoverMode::Election
             && (failover.heartbeat_interval_us == 0
@@ -859,6 +962,29 @@ impl ScenarioFile {
                 "failover.timeout_ms",
                 "the failure timeout must be longer than the heartbeat interval",
                 "e.g. heartbeat_interval_ms = 1000 and timeout_ms = 10000",
+            ));
+        }
+        if mode == FailoverMode::Manager
+            && (failover.loop_wait_us == 0 || failover.ttl_us <= failover.loop_wait_us)
+        {
+            return Err(invalid(
+                "failover.ttl_ms",
+                "the leader key must live longer than one HA loop",
+                "keep loop_wait_ms + 2 × retry_timeout_ms ≤ ttl_ms, e.g. ttl 30000, loop_wait 10000",
+            ));
+        }
+        if fencing == Fencing::Lease && failover.lease_us == 0 {
+            return Err(invalid(
+                "failover.lease_ms",
+                "lease fencing needs a lease",
+                "set lease_ms, shorter than timeout_ms",
+            ));
+        }
+        if failover.reclone_mb_per_s == 0 {
+            return Err(invalid(
+                "failover.reclone_mb_per_s",
+                "a copy with no bandwidth never ends",
+                "use at least 1",
             ));
         }
 
@@ -1048,14 +1174,27 @@ fn parse_fault(
         if b.len() != 2 {
             return Err(invalid(&p, "needs exactly two groups", fix));
         }
-        let mut out = [Group {
-            nodes: 0,
-            clients: false,
-        }; 2];
+        let mut out = [Group::default(); 2];
         for (g, names) in b.iter().enumerate() {
             for name in names {
                 if name == "clients" {
                     out[g].clients = true;
+                } else if let Some(range) = name.strip_prefix("clients:") {
+                    let bad = || {
+                        invalid(
+                            &p,
+                            format!("`{name}` is not a session range"),
+                            "write clients:0-1 for sessions 0 and 1",
+                        )
+                    };
+                    let (lo, hi) = range.split_once('-').unwrap_or((range, range));
+                    let lo: u16 = lo.trim().parse().map_err(|_| bad())?;
+                    let hi: u16 = hi.trim().parse().map_err(|_| bad())?;
+                    if hi < lo || hi == u16::MAX {
+                        return Err(bad());
+                    }
+                    out[g].session_from = lo;
+                    out[g].session_to = hi + 1;
                 } else {
                     out[g].nodes |= 1u64 << node_index(&p, name)?;
                 }

@@ -10,8 +10,10 @@
 //! determinism checks), as running metrics, and as an optional history of
 //! client operations.
 
+use crate::checker::{Checker, Violation};
 use crate::client::{ClientEffect, Session};
 use crate::history::{OpKind, OpRecord, Outcome};
+use crate::manager::{Manager, ManagerAction, NodeFacts};
 use crate::message::{Msg, ReqId};
 use crate::metrics::{Histogram, LagStats};
 use crate::network::{Addr, Network, NodeId, SessionId, Transit};
@@ -22,6 +24,7 @@ use crate::routing::ClusterView;
 use crate::scenario::{FailoverMode, FaultAction, Group, Scenario};
 use crate::trace::{TraceEvent, TraceHasher};
 use crate::wal::{Epoch, Lsn};
+use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -66,6 +69,14 @@ enum Event {
     },
     ClientWake {
         session: SessionId,
+    },
+    ManagerTick {
+        node: NodeId,
+    },
+    RecloneDone {
+        node: NodeId,
+        inc: u32,
+        from: NodeId,
     },
     ClientTimeout {
         session: SessionId,
@@ -117,10 +128,56 @@ pub struct Promotion {
     pub node: NodeId,
     /// Its epoch.
     pub epoch: Epoch,
+    /// The leader it replaced.
+    pub old_leader: NodeId,
+    /// When the old leader was lost (crash, partition, spike), if a fault
+    /// caused it.
+    pub leader_lost_us: Option<u64>,
     /// When the failure detector first suspected the old leader (if it did).
     pub suspected_us: Option<u64>,
-    /// Whether the old leader was still up (a false positive).
+    /// Whether the old leader was still up (a false positive when no
+    /// fault hit it, or a split-brain risk when it was cut off).
     pub old_leader_alive: bool,
+    /// First write acknowledged by the new leader.
+    pub first_ack_us: Option<u64>,
+    /// Acknowledged writes the new leader's log lacks: lost by this
+    /// failover.
+    pub lost_acknowledged_writes: u64,
+    /// Acknowledgement time of the oldest and newest lost write.
+    pub lost_span_us: Option<(u64, u64)>,
+    /// Acknowledged writes later rolled back from a rejoining node.
+    pub rolled_back_acknowledged: u64,
+}
+
+impl Promotion {
+    /// From the loss of the leader (or its suspicion) to the first
+    /// acknowledged write on the new one.
+    pub fn unavailable_us(&self) -> Option<u64> {
+        let from = self.leader_lost_us.or(self.suspected_us)?;
+        Some(self.first_ack_us?.saturating_sub(from))
+    }
+}
+
+/// A write a client was told succeeded, kept until every node holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct AckedWrite {
+    lsn: Lsn,
+    epoch: Epoch,
+    ack_us: u64,
+    value: u64,
+}
+
+/// An entry removed from a rejoining node's log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RolledBack {
+    /// When.
+    pub t_us: u64,
+    /// The node that removed it.
+    pub node: NodeId,
+    /// The entry.
+    pub entry: crate::wal::Entry,
+    /// Whether a client had been told it succeeded.
+    pub acknowledged: bool,
 }
 
 /// Running totals of a run.
@@ -164,7 +221,27 @@ pub struct Metrics {
     pub messages_sent: u64,
     /// Messages dropped by loss, partitions or dead receivers.
     pub messages_dropped: u64,
+    /// Entries removed from rejoining logs (the first
+    /// [`MAX_KEPT_VIOLATIONS`]).
+    pub rolled_back_entries: Vec<RolledBack>,
+    /// Time during which more than one node accepted writes.
+    pub split_brain_us: u64,
+    /// Rolled-back entries that clients had been told succeeded.
+    pub rolled_back_acknowledged: u64,
+    /// Elections or promotions while the old leader was up.
+    pub false_failovers: u64,
+    /// Times a node was leader of an epoch another node also led.
+    pub two_leaders_one_epoch: u64,
+    /// The first violations the checker found (at most
+    /// [`MAX_KEPT_VIOLATIONS`]; the checker's counts cover all of them).
+    pub violations: Vec<Violation>,
 }
+
+/// Acknowledged writes tracked for loss accounting, at most.
+const MAX_TRACKED_ACKS: usize = 1_000_000;
+
+/// How many violations a run keeps for display and reports.
+pub const MAX_KEPT_VIOLATIONS: usize = 1_000;
 
 /// Where trace events go.
 #[derive(Clone, Debug, Default)]
@@ -212,6 +289,18 @@ pub struct Simulation {
     /// Events processed.
     pub events: u64,
     suspected_at_us: Option<u64>,
+    /// The consistency checker, when enabled.
+    pub checker: Option<Checker>,
+    /// The external failover manager, in manager mode.
+    pub manager: Option<Manager>,
+    /// Acknowledged writes not yet held by every node.
+    acked: VecDeque<AckedWrite>,
+    /// When the current leader was last hit by a fault.
+    leader_lost_at_us: Option<u64>,
+    /// `(node, epoch, first, last)` times each leader accepted writes.
+    accept_spans: Vec<(NodeId, Epoch, u64, u64)>,
+    /// The leader of each epoch seen so far.
+    epoch_leaders: BTreeMap<Epoch, NodeId>,
 }
 
 impl Simulation {
@@ -252,6 +341,9 @@ impl Simulation {
                     } else {
                         0
                     },
+                    fencing: scenario.failover.fencing,
+                    restart_as_follower: scenario.failover.mode != FailoverMode::Manual,
+                    clock_drift_ppm: spec.clock_drift_ppm,
                 };
                 let role = if i as NodeId == scenario.leader {
                     Role::Leader
@@ -271,7 +363,7 @@ impl Simulation {
                 let from = Addr::Client(s);
                 let mut order: Vec<NodeId> = (0..n as NodeId).collect();
                 order.sort_by_key(|&x| (net.spec(from, Addr::Node(x)).base_us, x));
-                Session::new(s, order)
+                Session::new(s, order, scenario.leader)
             })
             .collect();
         let view = ClusterView {
@@ -302,11 +394,18 @@ impl Simulation {
             trace: TraceSink::default(),
             events: 0,
             suspected_at_us: None,
+            checker: None,
+            manager: (scenario.failover.mode == FailoverMode::Manager)
+                .then(|| Manager::new(scenario.failover, n, scenario.leader)),
+            acked: VecDeque::new(),
+            leader_lost_at_us: None,
+            accept_spans: Vec::new(),
+            epoch_leaders: BTreeMap::from([(1, scenario.leader)]),
             scenario,
         };
         for i in 0..n {
             let mut fx = core::mem::take(&mut sim.effects);
-            sim.nodes[i].on_start(0, &mut fx);
+            sim.nodes[i].on_start(0, false, &mut fx);
             sim.node_effects(i as NodeId, &mut fx);
             sim.effects = fx;
         }
@@ -324,6 +423,14 @@ impl Simulation {
             sim.queue.push(f.at_us, Event::Fault { index: i as u32 });
         }
         sim.queue.push(0, Event::Sample);
+        if sim.manager.is_some() {
+            let loop_us = sim.scenario.failover.loop_wait_us;
+            for i in 0..n {
+                let offset = loop_us * i as u64 / n as u64;
+                sim.queue
+                    .push(offset, Event::ManagerTick { node: i as NodeId });
+            }
+        }
         sim
     }
 
@@ -335,6 +442,11 @@ impl Simulation {
     /// Hashes every trace event.
     pub fn enable_trace_hash(&mut self) {
         self.trace.hash = Some(TraceHasher::default());
+    }
+
+    /// Checks every completed operation for anomalies as the run goes.
+    pub fn enable_checker(&mut self) {
+        self.checker = Some(Checker::new());
     }
 
     /// Keeps every completed operation.
@@ -488,6 +600,8 @@ impl Simulation {
                 }
             }
             Event::ClientWake { session } => self.wake_session(session),
+            Event::ManagerTick { node } => self.manager_tick(node),
+            Event::RecloneDone { node, inc, from } => self.finish_reclone(node, inc, from),
             Event::ClientTimeout { session, req } => {
                 let mut fx = core::mem::take(&mut self.client_effects);
                 let w = &self.scenario.workload;
@@ -509,6 +623,7 @@ impl Simulation {
             Event::Discover { leader } => {
                 if self.up[leader as usize] && self.nodes[leader as usize].role == Role::Leader {
                     self.view.leader = leader;
+                    self.spread_discovery();
                     self.emit(TraceEvent::Discovered {
                         t_us: self.now_us,
                         leader,
@@ -531,6 +646,18 @@ impl Simulation {
             n.wal.applied,
         );
         f(n, self.now_us, &mut fx);
+        if n.role == Role::Leader && n.wal.last_lsn() > before.0 {
+            let (epoch, t) = (n.epoch, self.now_us);
+            match self
+                .accept_spans
+                .iter_mut()
+                .rev()
+                .find(|s| s.0 == node && s.1 == epoch)
+            {
+                Some(span) => span.3 = t,
+                None => self.accept_spans.push((node, epoch, t, t)),
+            }
+        }
         if self.tracing() {
             let n = &self.nodes[node as usize];
             let after = (
@@ -588,7 +715,11 @@ impl Simulation {
 
     fn node_effects(&mut self, node: NodeId, fx: &mut Vec<Effect>) {
         let inc = self.incarnation[node as usize];
-        for e in fx.drain(..) {
+        // Effects can produce more effects (a STONITH answer): walk by index.
+        let mut i = 0;
+        while i < fx.len() {
+            let e = fx[i];
+            i += 1;
             let now = self.now_us;
             match e {
                 Effect::Send { to, msg } => {
@@ -643,6 +774,20 @@ impl Simulation {
                         },
                     );
                 }
+                Effect::JitteredTimer {
+                    after_us,
+                    jitter_us,
+                    timer,
+                } => {
+                    let at = now + after_us + self.rng.below(jitter_us + 1);
+                    self.queue.push(at, Event::NodeTimer { node, inc, timer });
+                }
+                Effect::Stonith { target } => {
+                    let ok = self.stonith(node, target);
+                    let mut more = Vec::new();
+                    self.nodes[node as usize].on_stonith(now, target, ok, &mut more);
+                    fx.append(&mut more);
+                }
                 Effect::Timer { after_us, timer } => {
                     self.queue
                         .push(now + after_us, Event::NodeTimer { node, inc, timer });
@@ -650,6 +795,7 @@ impl Simulation {
                 Effect::Note(note) => self.on_note(node, note),
             }
         }
+        fx.clear();
     }
 
     fn on_note(&mut self, node: NodeId, note: Note) {
@@ -663,21 +809,67 @@ impl Simulation {
                 })
             }
             Note::RefusedWrite => self.metrics.writes_refused += 1,
-            Note::RolledBack { .. } => self.metrics.rolled_back += 1,
+            Note::RolledBack { entry } => {
+                self.metrics.rolled_back += 1;
+                let value = match entry.op {
+                    crate::wal::Op::Put { value, .. } => Some(value),
+                    crate::wal::Op::Delete { .. } => None,
+                };
+                let acknowledged = value.is_some_and(|v| {
+                    self.acked
+                        .iter()
+                        .any(|a| a.value == v && a.epoch == entry.epoch)
+                });
+                if acknowledged {
+                    self.metrics.rolled_back_acknowledged += 1;
+                    if let Some(p) = self.metrics.promotions.last_mut() {
+                        p.rolled_back_acknowledged += 1;
+                    }
+                }
+                if self.metrics.rolled_back_entries.len() < MAX_KEPT_VIOLATIONS {
+                    self.metrics.rolled_back_entries.push(RolledBack {
+                        t_us,
+                        node,
+                        entry,
+                        acknowledged,
+                    });
+                }
+            }
             Note::LeaderSuspected { .. } if self.suspected_at_us.is_none() => {
                 self.suspected_at_us = Some(t_us);
             }
+            Note::NeedsReclone { follower } => self.start_reclone(follower, node),
             Note::RoleChanged {
                 role: Role::Leader,
                 epoch,
             } => {
-                let old = self.view.leader;
+                let old = self
+                    .epoch_leaders
+                    .range(..epoch)
+                    .next_back()
+                    .map_or(self.scenario.leader, |(_, n)| *n);
+                match self.epoch_leaders.get(&epoch) {
+                    Some(other) if *other != node => self.metrics.two_leaders_one_epoch += 1,
+                    _ => {
+                        self.epoch_leaders.insert(epoch, node);
+                    }
+                }
+                let alive = old != node && self.up[old as usize];
+                if alive {
+                    self.metrics.false_failovers += 1;
+                }
                 self.metrics.promotions.push(Promotion {
                     t_us,
                     node,
                     epoch,
+                    old_leader: old,
+                    leader_lost_us: self.leader_lost_at_us.take(),
                     suspected_us: self.suspected_at_us.take(),
-                    old_leader_alive: old != node && self.up[old as usize],
+                    old_leader_alive: alive,
+                    first_ack_us: None,
+                    lost_acknowledged_writes: 0,
+                    lost_span_us: None,
+                    rolled_back_acknowledged: 0,
                 });
                 let delay = self.scenario.failover.discovery_delay_us;
                 self.queue
@@ -686,6 +878,150 @@ impl Simulation {
             _ => {}
         }
         self.emit(TraceEvent::Node { t_us, node, note });
+    }
+
+    /// Starts copying the leader's data to a follower that fell out of the
+    /// retained log: it serves no reads until the copy is done.
+    fn start_reclone(&mut self, follower: NodeId, from: NodeId) {
+        let f = follower as usize;
+        if f >= self.nodes.len() || !self.up[f] || self.nodes[f].recloning {
+            return;
+        }
+        self.nodes[f].recloning = true;
+        let fo = &self.scenario.failover;
+        let copy_us = fo.database_mb * 1_000_000 / fo.reclone_mb_per_s.max(1);
+        let inc = self.incarnation[f];
+        self.queue.push(
+            self.now_us + copy_us,
+            Event::RecloneDone {
+                node: follower,
+                inc,
+                from,
+            },
+        );
+    }
+
+    fn finish_reclone(&mut self, node: NodeId, inc: u32, from: NodeId) {
+        let (f, l) = (node as usize, from as usize);
+        if self.incarnation[f] != inc || !self.up[f] {
+            return;
+        }
+        if !self.up[l] || self.nodes[l].role != Role::Leader {
+            self.nodes[f].recloning = false;
+            return;
+        }
+        let snap = self.nodes[l].snapshot();
+        self.handle_node(node, |n, _, fx| n.install_snapshot(snap, from, fx));
+    }
+
+    /// Powers `target` off on behalf of `by` if it is already down or `by`
+    /// can reach it; otherwise fencing cannot be confirmed.
+    fn stonith(&mut self, by: NodeId, target: NodeId) -> bool {
+        let t = target as usize;
+        if t >= self.nodes.len() {
+            return false;
+        }
+        if !self.up[t] {
+            return true;
+        }
+        if self.net.is_cut(Addr::Node(by), Addr::Node(target)) {
+            return false;
+        }
+        self.crash(target, true);
+        true
+    }
+
+    /// Whether nodes `a` and `b` can talk both ways.
+    pub fn linked(&self, a: NodeId, b: NodeId) -> bool {
+        a == b
+            || (!self.net.is_cut(Addr::Node(a), Addr::Node(b))
+                && !self.net.is_cut(Addr::Node(b), Addr::Node(a)))
+    }
+
+    fn manager_facts(&self) -> Vec<NodeFacts> {
+        let n = self.nodes.len();
+        (0..n)
+            .map(|i| {
+                let node = &self.nodes[i];
+                let mut reachable = 0u64;
+                for p in 0..n {
+                    if self.up[p] && self.linked(i as NodeId, p as NodeId) {
+                        reachable |= 1u64 << p;
+                    }
+                }
+                let sync_standby = if node.role == Role::Leader {
+                    node.cfg
+                        .policy
+                        .sync_set(&node.follower_acks(self.now_us))
+                        .first()
+                        .copied()
+                } else {
+                    None
+                };
+                NodeFacts {
+                    up: self.up[i],
+                    // The store runs beside every node (etcd), whether or
+                    // not the database process is up: reach a majority of
+                    // hosts to reach it.
+                    reaches_dcs: self.up[i]
+                        && (0..n)
+                            .filter(|&p| self.linked(i as NodeId, p as NodeId))
+                            .count()
+                            * 2
+                            > n,
+                    role: node.role,
+                    leader: node.leader,
+                    flushed: node.wal.flushed,
+                    last_lsn: node.wal.last_lsn(),
+                    priority: self.scenario.nodes[i].priority,
+                    reachable,
+                    sync_standby,
+                }
+            })
+            .collect()
+    }
+
+    fn manager_tick(&mut self, node: NodeId) {
+        let Some(mut manager) = self.manager.take() else {
+            return;
+        };
+        let facts = self.manager_facts();
+        let stonith = self.scenario.failover.fencing == crate::scenario::Fencing::Stonith;
+        let mut to_fence = Vec::new();
+        let actions = {
+            let up = &self.up;
+            let net = &self.net;
+            let mut fence = |t: NodeId| {
+                let ok = !up[t as usize] || !net.is_cut(Addr::Node(node), Addr::Node(t));
+                if ok {
+                    to_fence.push(t);
+                }
+                ok
+            };
+            manager.tick(self.now_us, node, &facts, stonith, &mut fence)
+        };
+        self.manager = Some(manager);
+        for t in to_fence {
+            self.crash(t, true);
+        }
+        for a in actions {
+            match a {
+                ManagerAction::Promote { node, epoch, .. } => {
+                    self.handle_node(node, |n, now, fx| n.become_leader(now, epoch, fx))
+                }
+                ManagerAction::Demote { node } => {
+                    let epoch = self.nodes[node as usize].epoch;
+                    self.handle_node(node, |n, now, fx| n.step_down(now, epoch, None, fx))
+                }
+                ManagerAction::Follow {
+                    node,
+                    leader,
+                    epoch,
+                } => self.handle_node(node, |n, now, fx| n.adopt_leader(now, leader, epoch, fx)),
+            }
+        }
+        let next = self.now_us + self.scenario.failover.loop_wait_us;
+        self.queue.push(next, Event::ManagerTick { node });
     }
 
     /// Ground truth check of a read: is there a newer version on the
@@ -698,7 +1034,7 @@ impl Simulation {
             return;
         }
         let l = &self.nodes[leader as usize];
-        let (_, newest) = l.read(key);
+        let newest = l.read(key).lsn;
         if newest > version_lsn {
             let served = &self.nodes[node as usize];
             let behind_lsn = l.wal.applied.saturating_sub(served.wal.applied);
@@ -794,14 +1130,7 @@ impl Simulation {
             Addr::Client(s) => {
                 let mut fx = core::mem::take(&mut self.client_effects);
                 let w = &self.scenario.workload;
-                self.sessions[s as usize].on_reply(
-                    self.now_us,
-                    msg,
-                    w,
-                    &self.view,
-                    &mut self.rng,
-                    &mut fx,
-                );
+                self.sessions[s as usize].on_reply(self.now_us, msg, w, &mut self.rng, &mut fx);
                 self.client_effects_apply(s, &mut fx);
                 self.client_effects = fx;
             }
@@ -848,6 +1177,17 @@ impl Simulation {
             (OpKind::Write, Outcome::Ok) => {
                 m.writes_acknowledged += 1;
                 m.commit_latency.record(op.latency_us());
+                if let Some(p) = m.promotions.last_mut() {
+                    if p.first_ack_us.is_none() && op.epoch >= p.epoch {
+                        p.first_ack_us = Some(op.complete_us);
+                    }
+                }
+                self.acked.push_back(AckedWrite {
+                    lsn: op.lsn,
+                    epoch: op.epoch,
+                    ack_us: op.complete_us,
+                    value: op.value.unwrap_or(0),
+                });
             }
             (OpKind::Write, Outcome::WriteFailed { error }) => {
                 m.writes_failed += 1;
@@ -870,10 +1210,142 @@ impl Simulation {
             t_us: self.now_us,
             op,
         });
+        if let Some(c) = self.checker.as_mut() {
+            let found = c.observe(&op);
+            self.record_violations(found);
+        }
+    }
+
+    fn record_violations(&mut self, found: Vec<Violation>) {
+        for v in found {
+            if self.metrics.violations.len() < MAX_KEPT_VIOLATIONS {
+                self.metrics.violations.push(v);
+            }
+            self.emit(TraceEvent::Violation {
+                t_us: self.now_us,
+                violation: v,
+            });
+        }
+    }
+
+    /// The node whose log counts now: the current leader, or else the node
+    /// with the most up-to-date log (by last entry's epoch, then LSN),
+    /// which is the one an election would pick.
+    pub fn authoritative_node(&self) -> NodeId {
+        self.current_leader().unwrap_or_else(|| {
+            self.nodes
+                .iter()
+                .enumerate()
+                .max_by_key(|(i, n)| (n.wal.last_epoch(), n.wal.last_lsn(), core::cmp::Reverse(*i)))
+                .map_or(0, |(i, _)| i as NodeId)
+        })
+    }
+
+    /// Settles the run's accounts (lost writes per failover, split-brain
+    /// time, the checker's lost-write verdicts). Call once, after the run
+    /// and before building the report.
+    pub fn finish(&mut self) {
+        self.account_failovers();
+        self.finish_check();
+    }
+
+    fn finish_check(&mut self) {
+        let leader = self.authoritative_node();
+        let now = self.now_us;
+        let wal = &self.nodes[leader as usize].wal;
+        let found = match self.checker.as_mut() {
+            Some(c) => c.lost_writes(now, |lsn| wal.epoch_at(lsn)),
+            None => return,
+        };
+        self.record_violations(found);
+    }
+
+    /// Sessions that can reach the leader the routing layer knows learn
+    /// of it (and of its epoch); cut-off sessions keep their old belief.
+    fn spread_discovery(&mut self) {
+        let leader = self.view.leader;
+        let epoch = self.nodes[leader as usize].epoch;
+        for s in 0..self.sessions.len() {
+            let reachable = !self
+                .net
+                .is_cut(Addr::Client(s as SessionId), Addr::Node(leader));
+            let sess = &mut self.sessions[s];
+            if sess.leader != leader && reachable {
+                sess.leader = leader;
+                sess.epoch = sess.epoch.max(epoch);
+            }
+        }
+    }
+
+    /// Forgets acknowledged writes that every node now holds durably: no
+    /// future leader can lack them.
+    fn prune_acked(&mut self) {
+        while let Some(a) = self.acked.front() {
+            let everywhere = self
+                .nodes
+                .iter()
+                .all(|n| n.wal.flushed >= a.lsn && n.wal.epoch_at(a.lsn) == Some(a.epoch));
+            if everywhere || self.acked.len() > MAX_TRACKED_ACKS {
+                self.acked.pop_front();
+            } else {
+                break;
+            }
+        }
+    }
+
+    /// Acknowledged writes the authoritative log lacks right now.
+    pub fn lost_acknowledged_writes(&self) -> u64 {
+        let wal = &self.nodes[self.authoritative_node() as usize].wal;
+        self.acked
+            .iter()
+            .filter(|a| wal.epoch_at(a.lsn) != Some(a.epoch))
+            .count() as u64
+    }
+
+    /// Attributes every lost acknowledged write to the first promotion
+    /// after its acknowledgement, and totals the time two leaders accepted
+    /// writes at once. Called by the report.
+    pub fn account_failovers(&mut self) {
+        let wal = &self.nodes[self.authoritative_node() as usize].wal;
+        let lost: Vec<u64> = self
+            .acked
+            .iter()
+            .filter(|a| wal.epoch_at(a.lsn) != Some(a.epoch))
+            .map(|a| a.ack_us)
+            .collect();
+        for p in &mut self.metrics.promotions {
+            p.lost_acknowledged_writes = 0;
+            p.lost_span_us = None;
+        }
+        let promos = &mut self.metrics.promotions;
+        for t in lost {
+            let i = promos
+                .iter()
+                .position(|p| p.t_us >= t)
+                .or(promos.len().checked_sub(1));
+            if let Some(p) = i.map(|i| &mut promos[i]) {
+                p.lost_acknowledged_writes += 1;
+                p.lost_span_us = Some(p.lost_span_us.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
+            }
+        }
+        let spans = &self.accept_spans;
+        let mut overlap = 0;
+        for (i, a) in spans.iter().enumerate() {
+            for b in &spans[i + 1..] {
+                if a.0 != b.0 && a.1 != b.1 {
+                    overlap += a.3.min(b.3).saturating_sub(a.2.max(b.2));
+                }
+            }
+        }
+        self.metrics.split_brain_us = overlap;
     }
 
     fn sample(&mut self) {
         let now = self.now_us;
+        self.prune_acked();
+        if self.sessions.iter().any(|s| s.leader != self.view.leader) {
+            self.spread_discovery();
+        }
         if let Some(l) = self.current_leader() {
             let leader = &self.nodes[l as usize];
             let head = leader.wal.flushed;
@@ -913,9 +1385,11 @@ impl Simulation {
             .filter(|n| g.nodes & (1u64 << n) != 0)
             .map(Addr::Node)
             .collect();
-        if g.clients {
-            out.extend((0..self.sessions.len() as SessionId).map(Addr::Client));
-        }
+        out.extend(
+            (0..self.sessions.len() as SessionId)
+                .filter(|s| g.has_session(*s))
+                .map(Addr::Client),
+        );
         out
     }
 
@@ -936,10 +1410,21 @@ impl Simulation {
     /// Applies a fault now (from the schedule, or from the user).
     pub fn apply_fault(&mut self, action: FaultAction) {
         let now = self.now_us;
-        let all_nodes = Group {
-            nodes: (1u64 << self.nodes.len()) - 1,
-            clients: false,
-        };
+        if let Some(l) = self.current_leader() {
+            let hits_leader = match action {
+                FaultAction::Crash { node, .. } | FaultAction::Isolate { node } => node == l,
+                FaultAction::LatencySpike { node, .. } | FaultAction::SlowDisk { node, .. } => {
+                    node == l
+                }
+                FaultAction::KillLeader { .. } | FaultAction::PartitionLeader => true,
+                FaultAction::Partition { a, b, .. } => (a.nodes | b.nodes) & (1u64 << l) != 0,
+                _ => false,
+            };
+            if hits_leader && self.leader_lost_at_us.is_none() {
+                self.leader_lost_at_us = Some(now);
+            }
+        }
+        let all_nodes = Group::of_nodes((1u64 << self.nodes.len()) - 1);
         match action {
             FaultAction::Crash { node, power_loss } => self.crash(node, power_loss),
             FaultAction::KillLeader { power_loss } => {
@@ -952,39 +1437,30 @@ impl Simulation {
                 if i < self.nodes.len() && !self.up[i] {
                     self.up[i] = true;
                     self.incarnation[i] += 1;
-                    self.handle_node(node, |n, now, fx| n.on_start(now, fx));
+                    self.handle_node(node, |n, now, fx| n.on_start(now, true, fx));
                 }
             }
             FaultAction::Partition { a, b, one_way } => self.cut_groups(a, b, one_way, true),
             FaultAction::Heal { a, b } => self.cut_groups(a, b, false, false),
             FaultAction::Isolate { node } => {
-                let me = Group {
-                    nodes: 1u64 << node,
-                    clients: false,
-                };
+                let me = Group::of_nodes(1u64 << node);
                 let rest = Group {
-                    nodes: all_nodes.nodes & !(1u64 << node),
                     clients: true,
+                    ..Group::of_nodes(all_nodes.nodes & !(1u64 << node))
                 };
                 self.cut_groups(me, rest, false, true);
             }
             FaultAction::PartitionLeader => {
                 if let Some(l) = self.current_leader() {
-                    let me = Group {
-                        nodes: 1u64 << l,
-                        clients: false,
-                    };
-                    let rest = Group {
-                        nodes: all_nodes.nodes & !(1u64 << l),
-                        clients: false,
-                    };
+                    let me = Group::of_nodes(1u64 << l);
+                    let rest = Group::of_nodes(all_nodes.nodes & !(1u64 << l));
                     self.cut_groups(me, rest, false, true);
                 }
             }
             FaultAction::HealAll => {
                 let everyone = Group {
-                    nodes: all_nodes.nodes,
                     clients: true,
+                    ..all_nodes
                 };
                 self.cut_groups(everyone, everyone, false, false);
             }
@@ -1061,5 +1537,13 @@ impl Simulation {
                 self.net.is_cut(Addr::Node(n), Addr::Node(o))
                     || self.net.is_cut(Addr::Node(o), Addr::Node(n))
             })
+    }
+}
+
+impl Simulation {
+    /// Whether any leader ever fell back to asynchronous commit (after
+    /// which losing acknowledged writes is allowed).
+    pub fn policy_ever_degraded(&self) -> bool {
+        self.metrics.policy_changes.iter().any(|c| c.degraded)
     }
 }

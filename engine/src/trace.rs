@@ -6,6 +6,7 @@
 //! over a fixed-width encoding that treats `usize` as 64 bits) is the same
 //! natively and in wasm — the determinism check compares these hashes.
 
+use crate::checker::Violation;
 use crate::history::OpRecord;
 use crate::message::Msg;
 use crate::network::{Addr, DropReason, NodeId};
@@ -59,6 +60,8 @@ pub enum TraceEvent {
     Fault { t_us: u64, fault: FaultAction },
     /// Clients learned of a new leader.
     Discovered { t_us: u64, leader: NodeId },
+    /// The checker found an anomaly.
+    Violation { t_us: u64, violation: Violation },
 }
 
 impl TraceEvent {
@@ -74,7 +77,8 @@ impl TraceEvent {
             | TraceEvent::Node { t_us, .. }
             | TraceEvent::Op { t_us, .. }
             | TraceEvent::Fault { t_us, .. }
-            | TraceEvent::Discovered { t_us, .. } => t_us,
+            | TraceEvent::Discovered { t_us, .. }
+            | TraceEvent::Violation { t_us, .. } => t_us,
         }
     }
 }

@@ -149,6 +149,15 @@ impl Wal {
         &self.epoch_starts
     }
 
+    /// The last LSN this log holds of `epoch` or any older epoch: where a
+    /// node whose log ends in `epoch` stops agreeing with this one.
+    pub fn epoch_end(&self, epoch: Epoch) -> Lsn {
+        match self.epoch_starts.iter().find(|(e, _)| *e > epoch) {
+            Some((_, start)) => start - 1,
+            None => self.last_lsn(),
+        }
+    }
+
     /// Appends `entry`, which must carry LSN `last_lsn() + 1`. Drops the
     /// oldest entry when the window is full. The caller advances `written`.
     pub fn append(&mut self, entry: Entry) {
@@ -289,5 +298,13 @@ mod tests {
         assert_eq!(old.divergence_point(&[(1, 1)], 9), 5);
         // Nothing in common.
         assert_eq!(old.divergence_point(&[(3, 1)], 9), 0);
+        // What the new leader answers the old one: epoch 1 ends at 3 there.
+        let mut new = Wal::new(100);
+        for lsn in 1..=6 {
+            new.append(entry(lsn, if lsn <= 3 { 1 } else { 2 }));
+        }
+        assert_eq!(new.epoch_end(1), 3);
+        assert_eq!(new.epoch_end(2), 6);
+        assert_eq!(new.epoch_end(5), 6);
     }
 }

@@ -18,7 +18,9 @@ pub fn scenario(text: &str) -> Scenario {
 pub fn run(text: &str) -> (Report, Simulation) {
     let mut sim = Simulation::new(scenario(text));
     sim.enable_history();
+    sim.enable_checker();
     sim.run();
+    sim.finish();
     (Report::from_sim(&sim), sim)
 }
 

@@ -1,0 +1,200 @@
+//! An external failover manager, Patroni-style: a leader lease in a
+//! coordination store (DCS) and one HA loop per node.
+//!
+//! The leader's agent renews the leader key every `loop_wait`; the key
+//! lives `ttl`. A leader whose agent cannot reach the store for longer than
+//! `retry_timeout` demotes itself (that is Patroni's own fencing). When the
+//! key has expired, each replica's agent, on its next loop, joins the
+//! leader race if it is healthy: not lagging more than
+//! `maximum_lag_on_failover` behind the last leader position recorded in
+//! the store, the synchronous standby when `synchronous_mode` is on, and
+//! no reachable peer further ahead (ties go to the higher priority, then
+//! the lower id). The winner takes the key atomically and is promoted into
+//! a new epoch (timeline); the others follow it on their next loop. So a
+//! leader that loses power is replaced within `ttl + loop_wait`.
+//!
+//! The store is modelled as a service that a node reaches while it can
+//! reach a majority of the nodes (an etcd cluster co-located with them).
+//! The manager never touches a node directly: it returns
+//! [`ManagerAction`]s that the simulation carries out.
+
+use crate::network::NodeId;
+use crate::node::Role;
+use crate::scenario::FailoverSpec;
+use crate::wal::{Epoch, Lsn};
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// What the store holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dcs {
+    /// Holder of the leader key.
+    pub holder: Option<NodeId>,
+    /// When the key expires unless renewed.
+    pub expires_us: u64,
+    /// The epoch (timeline) of the current holder.
+    pub epoch: Epoch,
+    /// The leader's WAL position at its last renewal.
+    pub leader_lsn: Lsn,
+    /// The synchronous standby the leader last reported.
+    pub sync_standby: Option<NodeId>,
+}
+
+/// What an agent learns about its own node and peers on one loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NodeFacts {
+    /// The database process runs.
+    pub up: bool,
+    /// The agent can reach the store.
+    pub reaches_dcs: bool,
+    /// The node's role.
+    pub role: Role,
+    /// The leader it follows.
+    pub leader: Option<NodeId>,
+    /// Its flushed WAL position.
+    pub flushed: Lsn,
+    /// Its last LSN.
+    pub last_lsn: Lsn,
+    /// Promotion priority (0: never).
+    pub priority: u8,
+    /// Bit `p`: peer `p` answers this agent's API calls.
+    pub reachable: u64,
+    /// The first synchronous standby, when this node leads.
+    pub sync_standby: Option<NodeId>,
+}
+
+/// What the manager asks the simulation to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ManagerAction {
+    /// Promote `node` into `epoch`; `old` led before (STONITH target).
+    Promote {
+        node: NodeId,
+        epoch: Epoch,
+        old: Option<NodeId>,
+    },
+    /// Demote `node` (it lost the key).
+    Demote { node: NodeId },
+    /// Make `node` follow `leader` in `epoch`.
+    Follow {
+        node: NodeId,
+        leader: NodeId,
+        epoch: Epoch,
+    },
+}
+
+/// The manager: the store plus per-agent bookkeeping.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Manager {
+    /// The coordination store.
+    pub dcs: Dcs,
+    spec: FailoverSpec,
+    last_renew_us: Vec<u64>,
+}
+
+impl Manager {
+    /// A store whose key is held by `leader` at time 0.
+    pub fn new(spec: FailoverSpec, nodes: usize, leader: NodeId) -> Self {
+        Manager {
+            dcs: Dcs {
+                holder: Some(leader),
+                expires_us: spec.ttl_us,
+                epoch: 1,
+                leader_lsn: 0,
+                sync_standby: None,
+            },
+            spec,
+            last_renew_us: vec![0; nodes],
+        }
+    }
+
+    /// One HA loop of node `n`'s agent. `fence(target)` powers `target`
+    /// off and says whether that worked (STONITH); it is only called under
+    /// STONITH fencing.
+    pub fn tick(
+        &mut self,
+        now_us: u64,
+        n: NodeId,
+        facts: &[NodeFacts],
+        stonith: bool,
+        fence: &mut dyn FnMut(NodeId) -> bool,
+    ) -> Vec<ManagerAction> {
+        let me = facts[n as usize];
+        let mut out = Vec::new();
+        if !me.up {
+            return out;
+        }
+        let d = &mut self.dcs;
+        if !me.reaches_dcs {
+            if me.role == Role::Leader
+                && now_us.saturating_sub(self.last_renew_us[n as usize])
+                    > self.spec.retry_timeout_us
+            {
+                out.push(ManagerAction::Demote { node: n });
+            }
+            return out;
+        }
+        let valid = d.holder.is_some() && now_us < d.expires_us;
+        if d.holder == Some(n) && (valid || me.role == Role::Leader) {
+            if me.role == Role::Leader {
+                d.expires_us = now_us + self.spec.ttl_us;
+                d.leader_lsn = me.flushed;
+                d.sync_standby = me.sync_standby;
+                self.last_renew_us[n as usize] = now_us;
+            } else {
+                // Holding the key without leading (a restart): give it up.
+                d.holder = None;
+            }
+            return out;
+        }
+        if valid {
+            let h = d.holder.unwrap_or(n);
+            if me.role == Role::Leader {
+                out.push(ManagerAction::Demote { node: n });
+            }
+            if me.role != Role::Follower || me.leader != Some(h) {
+                out.push(ManagerAction::Follow {
+                    node: n,
+                    leader: h,
+                    epoch: d.epoch,
+                });
+            }
+            return out;
+        }
+        // The key is free: the leader race.
+        let healthy = me.priority > 0
+            && d.leader_lsn.saturating_sub(me.flushed) <= self.spec.maximum_lag_on_failover
+            && (!self.spec.synchronous_mode || d.sync_standby == Some(n) || d.holder == Some(n));
+        let beaten = facts.iter().enumerate().any(|(p, f)| {
+            let p = p as NodeId;
+            p != n
+                && me.reachable & (1u64 << p) != 0
+                && f.up
+                && f.priority > 0
+                && (f.last_lsn, f.priority, core::cmp::Reverse(p))
+                    > (me.last_lsn, me.priority, core::cmp::Reverse(n))
+        });
+        if !healthy || beaten {
+            return out;
+        }
+        let old = d.holder.filter(|h| *h != n);
+        if stonith {
+            if let Some(target) = old {
+                if !fence(target) {
+                    return out; // cannot confirm the old leader is off: wait
+                }
+            }
+        }
+        d.holder = Some(n);
+        d.expires_us = now_us + self.spec.ttl_us;
+        d.epoch += 1;
+        d.leader_lsn = me.flushed;
+        d.sync_standby = None;
+        self.last_renew_us[n as usize] = now_us;
+        out.push(ManagerAction::Promote {
+            node: n,
+            epoch: d.epoch,
+            old,
+        });
+        out
+    }
+}
