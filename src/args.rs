@@ -15,8 +15,10 @@ pub enum Command {
         seed: Option<u64>,
         /// Print the JSON report instead of the summary.
         json: bool,
-        /// Write the history of client operations here as JSON.
+        /// Write the history of client operations here.
         history: Option<String>,
+        /// In which format.
+        history_format: HistoryFormat,
     },
     /// `replica list [DIR]`
     List {
@@ -28,8 +30,28 @@ pub enum Command {
         /// Folder of scenarios.
         dir: String,
     },
+    /// `replica sweep FILE --seeds A..B [--jobs N]`
+    Sweep {
+        /// Scenario file.
+        file: String,
+        /// First seed.
+        from: u64,
+        /// Last seed (inclusive).
+        to: u64,
+        /// Worker threads (default: all cores).
+        jobs: Option<usize>,
+    },
     /// `replica help`
     Help,
+}
+
+/// How `--history` is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistoryFormat {
+    /// A JSON array of operation records.
+    Json,
+    /// Jepsen's EDN history: an invoke and a completion per operation.
+    Edn,
 }
 
 /// A command line that could not be understood.
@@ -50,9 +72,11 @@ impl fmt::Display for ArgError {
 /// Usage text.
 pub const USAGE: &str = "\
 usage:
-  replica run FILE [--seed N] [--json] [--history OUT.json]
+  replica run FILE [--seed N] [--json] [--history OUT] [--history-format json|edn]
   replica list [DIR]        (default DIR: scenarios)
   replica check [DIR]       run every scenario in DIR and check its expectations
+  replica sweep FILE --seeds A..B [--jobs N]
+                            run many seeds in parallel and summarise
   replica help";
 
 fn err(arg: &str, message: impl Into<String>) -> ArgError {
@@ -74,6 +98,7 @@ pub fn parse(args: &[String]) -> Result<Command, ArgError> {
             let mut seed = None;
             let mut json = false;
             let mut history = None;
+            let mut history_format = HistoryFormat::Json;
             let mut it = rest.iter();
             while let Some(a) = it.next() {
                 match a.as_str() {
@@ -95,10 +120,18 @@ pub fn parse(args: &[String]) -> Result<Command, ArgError> {
                             .ok_or_else(|| err(a, "needs a file name, e.g. --history out.json"))?;
                         history = Some(v.clone());
                     }
+                    "--history-format" => {
+                        let v = it.next().ok_or_else(|| err(a, "needs json or edn"))?;
+                        history_format = match v.as_str() {
+                            "json" => HistoryFormat::Json,
+                            "edn" => HistoryFormat::Edn,
+                            _ => return Err(err(v, "the history format is json or edn")),
+                        };
+                    }
                     s if s.starts_with('-') => {
                         return Err(err(
                             s,
-                            "unknown option; run accepts --seed N, --json and --history OUT.json",
+                            "unknown option; run accepts --seed N, --json, --history OUT and --history-format json|edn",
                         ))
                     }
                     s => {
@@ -115,11 +148,18 @@ pub fn parse(args: &[String]) -> Result<Command, ArgError> {
                     "needs a scenario file, e.g. replica run scenarios/default.toml",
                 )
             })?;
+            if history.is_none() && history_format == HistoryFormat::Edn {
+                return Err(err(
+                    "--history-format",
+                    "needs --history OUT to say where to write",
+                ));
+            }
             Ok(Command::Run {
                 file,
                 seed,
                 json,
                 history,
+                history_format,
             })
         }
         "list" | "check" => {
@@ -139,8 +179,73 @@ pub fn parse(args: &[String]) -> Result<Command, ArgError> {
                 Command::Check { dir }
             })
         }
-        other => Err(err(other, "unknown command; use run, list, check or help")),
+        "sweep" => parse_sweep(rest),
+        other => Err(err(
+            other,
+            "unknown command; use run, list, check, sweep or help",
+        )),
     }
+}
+
+fn parse_sweep(rest: &[String]) -> Result<Command, ArgError> {
+    let mut file = None;
+    let mut seeds = None;
+    let mut jobs = None;
+    let mut it = rest.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--seeds" => {
+                let v = it
+                    .next()
+                    .ok_or_else(|| err(a, "needs a range, e.g. --seeds 1..10000"))?;
+                let (lo, hi) = v
+                    .split_once("..")
+                    .ok_or_else(|| err(v, "write the seed range as A..B, e.g. 1..10000"))?;
+                let lo: u64 = lo
+                    .parse()
+                    .map_err(|_| err(v, "the range start is not a whole number"))?;
+                let hi: u64 = hi
+                    .parse()
+                    .map_err(|_| err(v, "the range end is not a whole number"))?;
+                if hi < lo {
+                    return Err(err(v, "the range ends before it starts"));
+                }
+                seeds = Some((lo, hi));
+            }
+            "--jobs" => {
+                let v = it
+                    .next()
+                    .ok_or_else(|| err(a, "needs a number of threads"))?;
+                let n: usize = v
+                    .parse()
+                    .map_err(|_| err(v, "the number of jobs must be a whole number"))?;
+                if n == 0 {
+                    return Err(err(v, "at least one job is needed"));
+                }
+                jobs = Some(n);
+            }
+            s if s.starts_with('-') => {
+                return Err(err(
+                    s,
+                    "unknown option; sweep accepts --seeds A..B and --jobs N",
+                ))
+            }
+            s => {
+                if file.is_some() {
+                    return Err(err(s, "only one scenario file can be swept at a time"));
+                }
+                file = Some(s.to_string());
+            }
+        }
+    }
+    let file = file.ok_or_else(|| err("sweep", "needs a scenario file"))?;
+    let (from, to) = seeds.ok_or_else(|| err("sweep", "needs --seeds A..B"))?;
+    Ok(Command::Sweep {
+        file,
+        from,
+        to,
+        jobs,
+    })
 }
 
 #[cfg(test)]
@@ -159,7 +264,8 @@ mod tests {
                 file: "a.toml".into(),
                 seed: Some(7),
                 json: true,
-                history: None
+                history: None,
+                history_format: HistoryFormat::Json,
             })
         );
         assert_eq!(p(""), Ok(Command::Help));
@@ -178,5 +284,24 @@ mod tests {
         assert_eq!(p("run").unwrap_err().arg, "run");
         assert_eq!(p("frobnicate").unwrap_err().arg, "frobnicate");
         assert_eq!(p("run a.toml --fast").unwrap_err().arg, "--fast");
+        assert_eq!(p("sweep a.toml --seeds 9..1").unwrap_err().arg, "9..1");
+        assert_eq!(p("sweep a.toml").unwrap_err().arg, "sweep");
+        assert_eq!(
+            p("run a.toml --history-format edn").unwrap_err().arg,
+            "--history-format"
+        );
+    }
+
+    #[test]
+    fn parses_sweep() {
+        assert_eq!(
+            p("sweep a.toml --seeds 1..100 --jobs 2"),
+            Ok(Command::Sweep {
+                file: "a.toml".into(),
+                from: 1,
+                to: 100,
+                jobs: Some(2)
+            })
+        );
     }
 }

@@ -2,7 +2,9 @@
 //! reports on them. The binary in `main.rs` only forwards to [`main_with`].
 
 pub mod args;
+pub mod edn;
 pub mod summary;
+pub mod sweep;
 
 use args::Command;
 use replica_engine::{Report, Scenario, ScenarioFile, Simulation};
@@ -65,6 +67,7 @@ pub fn main_with(argv: &[String], out: &mut dyn std::io::Write) -> i32 {
             seed,
             json,
             history,
+            history_format,
         } => {
             let scenario = match load_scenario(Path::new(&file)) {
                 Ok(s) => s,
@@ -75,7 +78,10 @@ pub fn main_with(argv: &[String], out: &mut dyn std::io::Write) -> i32 {
             };
             let (report, ops) = run_scenario(scenario, seed, history.is_some());
             if let (Some(path), Some(ops)) = (history, ops) {
-                let text = serde_json::to_string(&ops).unwrap_or_default();
+                let text = match history_format {
+                    args::HistoryFormat::Json => serde_json::to_string(&ops).unwrap_or_default(),
+                    args::HistoryFormat::Edn => edn::history(&ops),
+                };
                 if let Err(e) = std::fs::write(&path, text) {
                     let _ = writeln!(out, "error: {path}: cannot write: {e}");
                     return 2;
@@ -114,6 +120,27 @@ pub fn main_with(argv: &[String], out: &mut dyn std::io::Write) -> i32 {
             }
         },
         Command::Check { dir } => check(Path::new(&dir), out),
+        Command::Sweep {
+            file,
+            from,
+            to,
+            jobs,
+        } => {
+            let scenario = match load_scenario(Path::new(&file)) {
+                Ok(s) => s,
+                Err(e) => {
+                    let _ = writeln!(out, "error: {e}");
+                    return 2;
+                }
+            };
+            let summary = sweep::run(&scenario, from..=to, jobs);
+            let _ = write!(out, "{}", summary.render(&file));
+            if summary.failed.is_empty() {
+                0
+            } else {
+                1
+            }
+        }
     }
 }
 

@@ -204,6 +204,11 @@ pub struct Checker {
     /// Per (node, epoch): first and last acknowledgement time.
     leaders: BTreeMap<(NodeId, Epoch), (u64, u64)>,
     reported_split: BTreeSet<(NodeId, Epoch, NodeId, Epoch)>,
+    /// Versions other sessions read, by value.
+    read_versions: BTreeMap<u64, Ver>,
+    /// Values read by a session other than their writer whose write is
+    /// missing from the surviving log (set by [`Checker::lost_writes`]).
+    pub phantom_reads: u64,
     /// Counts per kind, in [`ViolationKind::ALL`] order.
     pub counts: [u64; 6],
 }
@@ -371,6 +376,12 @@ impl Checker {
         if ver > r.ver {
             *r = here;
         }
+        if let Some(v) = op.value {
+            // Values carry their writer session in the high bits.
+            if (v >> 40) as SessionId != op.session {
+                self.read_versions.insert(v, ver);
+            }
+        }
         if let Some(w) = op.value.and_then(|v| self.writes.get(&v)).copied() {
             if w.seen.session != op.session {
                 self.last_foreign.insert(op.session, (op.key, here));
@@ -402,6 +413,11 @@ impl Checker {
         epoch_at: impl Fn(Lsn) -> Option<Epoch>,
     ) -> Vec<Violation> {
         let mut out = Vec::new();
+        self.phantom_reads = self
+            .read_versions
+            .values()
+            .filter(|(e, l)| epoch_at(*l) != Some(*e))
+            .count() as u64;
         let lost: Vec<(WriteInfo, u64)> = self
             .writes
             .iter()

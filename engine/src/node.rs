@@ -175,6 +175,12 @@ pub struct NodeConfig {
     pub clock_drift_ppm: i32,
 }
 
+/// How often a leader looks for followers silent past the sender
+/// timeout: often enough that a drop happens within about 2 % of it.
+fn sender_check_period(timeout_us: u64) -> u64 {
+    (timeout_us / 60).max(1_000)
+}
+
 /// What the leader tracks per follower.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Peer {
@@ -370,7 +376,11 @@ impl Node {
         match self.role {
             Role::Leader => {
                 self.commit_lsn = self.commit_lsn.max(self.wal.flushed);
-                self.arm(out, self.cfg.sender_timeout_us / 4 + 1, Timer::SenderCheck);
+                self.arm(
+                    out,
+                    sender_check_period(self.cfg.sender_timeout_us),
+                    Timer::SenderCheck,
+                );
                 if self.cfg.heartbeat_interval_us > 0 {
                     self.arm(out, 0, Timer::Heartbeat);
                 }
@@ -1153,7 +1163,7 @@ impl Node {
                     if changed {
                         self.advance_commit(now_us, out);
                     }
-                    self.arm(out, timeout / 4 + 1, Timer::SenderCheck);
+                    self.arm(out, sender_check_period(timeout), Timer::SenderCheck);
                 }
             }
             Timer::CommitDeadline => self.on_commit_deadline(now_us, out),
@@ -1318,7 +1328,11 @@ impl Node {
             role: Role::Leader,
             epoch,
         }));
-        self.arm(out, self.cfg.sender_timeout_us / 4 + 1, Timer::SenderCheck);
+        self.arm(
+            out,
+            sender_check_period(self.cfg.sender_timeout_us),
+            Timer::SenderCheck,
+        );
         if self.cfg.heartbeat_interval_us > 0 {
             self.arm(out, 0, Timer::Heartbeat);
         }

@@ -97,6 +97,13 @@ pub struct Report {
     pub reads_ok: u64,
     /// Reads not answered.
     pub reads_failed: u64,
+    /// Reads answered by followers.
+    pub follower_reads: u64,
+    /// Followers re-cloned from a full copy.
+    pub reclones: u64,
+    /// Values another client read whose write the surviving log lacks
+    /// (MySQL AFTER_COMMIT's phantom reads). Needs the checker.
+    pub phantom_reads: u64,
     /// Reads that returned an older version than the leader had.
     pub stale_reads: u64,
     /// Worst staleness in time.
@@ -180,6 +187,9 @@ impl Report {
         "split_brain_ms",
         "max_unavailability_ms",
         "two_leaders_one_epoch",
+        "follower_reads",
+        "reclones",
+        "phantom_reads",
     ];
 
     /// Builds the report of a finished (or paused) simulation.
@@ -215,6 +225,9 @@ impl Report {
             commit_latency: m.commit_latency.summary(),
             reads_ok: m.reads_ok,
             reads_failed: m.reads_failed,
+            follower_reads: m.follower_reads,
+            reclones: m.reclones,
+            phantom_reads: sim.checker.as_ref().map_or(0, |c| c.phantom_reads),
             stale_reads: m.stale_reads,
             max_stale_us: m.max_stale_us,
             max_stale_lsn: m.max_stale_lsn,
@@ -331,6 +344,9 @@ impl Report {
                     / 1_000
             }
             "two_leaders_one_epoch" => self.two_leaders_one_epoch,
+            "follower_reads" => self.follower_reads,
+            "reclones" => self.reclones,
+            "phantom_reads" => self.phantom_reads,
             _ => return None,
         };
         Some(v.min(i64::MAX as u64) as i64)

@@ -228,6 +228,10 @@ pub struct Metrics {
     pub split_brain_us: u64,
     /// Rolled-back entries that clients had been told succeeded.
     pub rolled_back_acknowledged: u64,
+    /// Reads answered by a node that was not the leader.
+    pub follower_reads: u64,
+    /// Followers re-cloned because they fell out of the retained log.
+    pub reclones: u64,
     /// Elections or promotions while the old leader was up.
     pub false_failovers: u64,
     /// Times a node was leader of an epoch another node also led.
@@ -888,6 +892,7 @@ impl Simulation {
             return;
         }
         self.nodes[f].recloning = true;
+        self.metrics.reclones += 1;
         let fo = &self.scenario.failover;
         let copy_us = fo.database_mb * 1_000_000 / fo.reclone_mb_per_s.max(1);
         let inc = self.incarnation[f];
@@ -1199,6 +1204,9 @@ impl Simulation {
             }
             (OpKind::Read, Outcome::Ok) => {
                 m.reads_ok += 1;
+                if self.nodes[op.node as usize].role != Role::Leader {
+                    m.follower_reads += 1;
+                }
                 m.read_latency.record(op.latency_us());
             }
             _ => m.reads_failed += 1,

@@ -1,0 +1,160 @@
+//! Seed sweeps: one scenario, many seeds, all cores.
+//!
+//! Each seed is an independent simulation, so seeds run in parallel on a
+//! rayon pool; results are gathered in seed order, so the summary does not
+//! depend on scheduling. The summary turns the report's figures into
+//! distributions across seeds and lists every seed whose expectations
+//! failed, with the command that reproduces it.
+
+use crate::run_scenario;
+use rayon::prelude::*;
+use replica_engine::{Report, Scenario};
+use std::fmt::Write;
+use std::ops::RangeInclusive;
+
+/// Figures whose distribution across seeds is reported.
+pub const FIGURES: &[&str] = &[
+    "commit_p50_us",
+    "commit_p99_us",
+    "writes_acknowledged",
+    "stale_reads",
+    "read_your_writes",
+    "promotions",
+    "lost_acknowledged_writes",
+    "max_unavailability_ms",
+    "split_brain_ms",
+];
+
+/// What a sweep found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepSummary {
+    /// Seeds run.
+    pub seeds: u64,
+    /// Per figure: sorted values across seeds.
+    pub values: Vec<(&'static str, Vec<i64>)>,
+    /// Lost acknowledged writes per failover, across every failover of
+    /// every seed.
+    pub lost_per_failover: Vec<u64>,
+    /// Seeds whose expectations failed, with the failed metrics.
+    pub failed: Vec<(u64, Vec<String>)>,
+    /// Total simulated events.
+    pub events: u64,
+    /// Worker threads used.
+    pub threads: usize,
+}
+
+fn pct(sorted: &[i64], per_mille: usize) -> i64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    sorted[((sorted.len() - 1) * per_mille) / 1000]
+}
+
+/// Runs `seeds` of `scenario` on `jobs` threads (default: all cores).
+pub fn run(scenario: &Scenario, seeds: RangeInclusive<u64>, jobs: Option<usize>) -> SweepSummary {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .build();
+    let work = || -> Vec<Report> {
+        seeds
+            .clone()
+            .into_par_iter()
+            .map(|seed| run_scenario(scenario.clone(), Some(seed), false).0)
+            .collect()
+    };
+    let (reports, threads) = match pool {
+        Ok(pool) => (pool.install(work), pool.current_num_threads()),
+        Err(_) => (work(), rayon::current_num_threads()),
+    };
+    let mut values = Vec::new();
+    for name in FIGURES {
+        let mut v: Vec<i64> = reports.iter().filter_map(|r| r.metric(name)).collect();
+        v.sort_unstable();
+        values.push((*name, v));
+    }
+    let mut lost_per_failover: Vec<u64> = reports
+        .iter()
+        .flat_map(|r| r.promotions.iter().map(|p| p.lost_acknowledged_writes))
+        .collect();
+    lost_per_failover.sort_unstable();
+    let failed = reports
+        .iter()
+        .filter(|r| !r.passed())
+        .map(|r| {
+            let which = r
+                .expectations
+                .iter()
+                .filter(|e| !e.passed)
+                .map(|e| format!("{}={}", e.metric, e.value))
+                .collect();
+            (r.seed, which)
+        })
+        .collect();
+    SweepSummary {
+        seeds: reports.len() as u64,
+        values,
+        lost_per_failover,
+        failed,
+        events: reports.iter().map(|r| r.events).sum(),
+        threads,
+    }
+}
+
+impl SweepSummary {
+    /// The summary for people; `file` goes into reproduce commands.
+    pub fn render(&self, file: &str) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{} seeds on {} threads, {} events",
+            self.seeds, self.threads, self.events
+        );
+        let _ = writeln!(
+            s,
+            "{:<28} {:>10} {:>10} {:>10} {:>10} {:>10}",
+            "figure", "min", "p50", "p90", "p99", "max"
+        );
+        for (name, v) in &self.values {
+            if v.is_empty() {
+                continue;
+            }
+            let _ = writeln!(
+                s,
+                "{:<28} {:>10} {:>10} {:>10} {:>10} {:>10}",
+                name,
+                v[0],
+                pct(v, 500),
+                pct(v, 900),
+                pct(v, 990),
+                v[v.len() - 1]
+            );
+        }
+        let lpf: Vec<i64> = self.lost_per_failover.iter().map(|x| *x as i64).collect();
+        if !lpf.is_empty() {
+            let _ = writeln!(
+                s,
+                "{:<28} {:>10} {:>10} {:>10} {:>10} {:>10}   ({} failovers)",
+                "lost writes per failover",
+                lpf[0],
+                pct(&lpf, 500),
+                pct(&lpf, 900),
+                pct(&lpf, 990),
+                lpf[lpf.len() - 1],
+                lpf.len()
+            );
+        }
+        if self.failed.is_empty() {
+            let _ = writeln!(s, "expectations held for every seed");
+        } else {
+            let _ = writeln!(s, "{} seeds failed their expectations:", self.failed.len());
+            for (seed, which) in self.failed.iter().take(50) {
+                let _ = writeln!(
+                    s,
+                    "  seed {seed}: {}  reproduce: replica run {file} --seed {seed}",
+                    which.join(", ")
+                );
+            }
+        }
+        s
+    }
+}
