@@ -49,11 +49,17 @@ pub fn scenario_files(dir: &Path) -> Result<Vec<PathBuf>, String> {
 }
 
 /// Runs the command line; returns the process exit code.
-pub fn main_with(argv: &[String], out: &mut dyn std::io::Write) -> i32 {
+/// Results go to `out`; errors and reproduce hints go to `err`, so that
+/// `--json` output stays valid JSON.
+pub fn main_with(
+    argv: &[String],
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> i32 {
     let cmd = match args::parse(argv) {
         Ok(c) => c,
         Err(e) => {
-            let _ = writeln!(out, "error: {e}");
+            let _ = writeln!(err, "error: {e}");
             return 2;
         }
     };
@@ -72,7 +78,7 @@ pub fn main_with(argv: &[String], out: &mut dyn std::io::Write) -> i32 {
             let scenario = match load_scenario(Path::new(&file)) {
                 Ok(s) => s,
                 Err(e) => {
-                    let _ = writeln!(out, "error: {e}");
+                    let _ = writeln!(err, "error: {e}");
                     return 2;
                 }
             };
@@ -83,7 +89,7 @@ pub fn main_with(argv: &[String], out: &mut dyn std::io::Write) -> i32 {
                     args::HistoryFormat::Edn => edn::history(&ops),
                 };
                 if let Err(e) = std::fs::write(&path, text) {
-                    let _ = writeln!(out, "error: {path}: cannot write: {e}");
+                    let _ = writeln!(err, "error: {path}: cannot write: {e}");
                     return 2;
                 }
             }
@@ -99,7 +105,7 @@ pub fn main_with(argv: &[String], out: &mut dyn std::io::Write) -> i32 {
             if report.passed() {
                 0
             } else {
-                let _ = writeln!(out, "reproduce: replica run {file} --seed {}", report.seed);
+                let _ = writeln!(err, "reproduce: replica run {file} --seed {}", report.seed);
                 1
             }
         }
@@ -115,11 +121,11 @@ pub fn main_with(argv: &[String], out: &mut dyn std::io::Write) -> i32 {
                 0
             }
             Err(e) => {
-                let _ = writeln!(out, "error: {e}");
+                let _ = writeln!(err, "error: {e}");
                 2
             }
         },
-        Command::Check { dir } => check(Path::new(&dir), out),
+        Command::Check { dir } => check(Path::new(&dir), out, err),
         Command::Sweep {
             file,
             from,
@@ -129,7 +135,7 @@ pub fn main_with(argv: &[String], out: &mut dyn std::io::Write) -> i32 {
             let scenario = match load_scenario(Path::new(&file)) {
                 Ok(s) => s,
                 Err(e) => {
-                    let _ = writeln!(out, "error: {e}");
+                    let _ = writeln!(err, "error: {e}");
                     return 2;
                 }
             };
@@ -144,11 +150,11 @@ pub fn main_with(argv: &[String], out: &mut dyn std::io::Write) -> i32 {
     }
 }
 
-fn check(dir: &Path, out: &mut dyn std::io::Write) -> i32 {
+fn check(dir: &Path, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write) -> i32 {
     let files = match scenario_files(dir) {
         Ok(f) => f,
         Err(e) => {
-            let _ = writeln!(out, "error: {e}");
+            let _ = writeln!(err, "error: {e}");
             return 2;
         }
     };

@@ -2,6 +2,6 @@
 
 fn main() {
     let argv: Vec<String> = std::env::args().skip(1).collect();
-    let code = replica::main_with(&argv, &mut std::io::stdout());
+    let code = replica::main_with(&argv, &mut std::io::stdout(), &mut std::io::stderr());
     std::process::exit(code);
 }

@@ -7,8 +7,8 @@
 //! it into a [`Scenario`] with names resolved to indices and times in
 //! microseconds, or a [`ScenarioError`] naming the key path, the problem
 //! and the fix. Impossible configurations (a quorum larger than the
-//! follower count, a zero-latency… or unknown node in a fault) are caught
-//! here, before a simulation starts. Reading TOML text needs `std`; the
+//! follower count, a zero-latency link, an unknown node in a fault, a key
+//! a fault does not take) are caught here, before a simulation starts. Reading TOML text needs `std`; the
 //! types and validation do not.
 
 use crate::client::Workload;
@@ -425,7 +425,8 @@ pub struct RoutingFile {
 #[serde(deny_unknown_fields)]
 pub struct WorkloadFile {
     pub sessions: Option<u16>,
-    /// Region of the sessions; a list gives one per session, cycling.
+    /// Regions of the sessions, assigned in turn (session i gets entry
+    /// i mod len); default: the leader's region.
     pub regions: Option<Vec<String>>,
     pub think_time_us: Option<u64>,
     pub think_jitter_us: Option<u64>,
@@ -452,7 +453,7 @@ pub struct ReplicationFile {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FailoverFile {
-    /// `manual` or `election`.
+    /// `manual`, `election` or `manager` (alias `patroni`).
     pub mode: Option<String>,
     pub heartbeat_interval_ms: Option<u64>,
     pub timeout_ms: Option<u64>,
@@ -631,6 +632,13 @@ impl ScenarioFile {
             ));
         }
         let d = &self.defaults;
+        if d.name.is_some() || d.leader.is_some() {
+            return Err(invalid(
+                "defaults",
+                "`name` and `leader` describe one node, not every node",
+                "set them in a [[nodes]] entry",
+            ));
+        }
         let mut nodes = Vec::new();
         let mut leader = None;
         for (i, n) in node_files.iter().enumerate() {
@@ -702,7 +710,14 @@ impl ScenarioFile {
         // Policy.
         let p = &self.policy;
         let ack = match p.synchronous_commit.as_deref().unwrap_or("on") {
-            "local" | "off" => None,
+            "local" => None,
+            "off" => {
+                return Err(invalid(
+                    "policy.synchronous_commit",
+                    "`off` (acknowledging before the local fsync) is not modelled",
+                    "use local: commits then wait for the leader's own fsync only",
+                ))
+            }
             "remote_write" => Some(AckPoint::Written),
             "on" => Some(AckPoint::Flushed),
             "remote_apply" => Some(AckPoint::Applied),
@@ -715,8 +730,11 @@ impl ScenarioFile {
             }
         };
         let names = p.synchronous_standby_names.as_deref().unwrap_or("");
+        // As in PostgreSQL, no standby names means no synchronous
+        // replication, whatever synchronous_commit says.
         let quorum = match ack {
             None => Quorum::None,
+            Some(_) if names.trim().is_empty() => Quorum::None,
             Some(_) => parse_standby_names(names, &followers, &node_index)?,
         };
         let timeout_us = p.quorum_timeout_ms.unwrap_or(10_000) * MS;
@@ -965,7 +983,8 @@ impl ScenarioFile {
             ));
         }
         if mode == FailoverMode::Manager
-            && (failover.loop_wait_us == 0 || failover.ttl_us <= failover.loop_wait_us)
+            && (failover.loop_wait_us == 0
+                || failover.loop_wait_us + 2 * failover.retry_timeout_us > failover.ttl_us)
         {
             return Err(invalid(
                 "failover.ttl_ms",
@@ -973,11 +992,20 @@ impl ScenarioFile {
                 "keep loop_wait_ms + 2 × retry_timeout_ms ≤ ttl_ms, e.g. ttl 30000, loop_wait 10000",
             ));
         }
-        if fencing == Fencing::Lease && failover.lease_us == 0 {
+        if fencing == Fencing::Lease && mode != FailoverMode::Election {
+            return Err(invalid(
+                "failover.fencing",
+                "a leader renews its lease through heartbeat answers, which only the election mode sends",
+                "use mode = \"election\" with lease fencing, or fencing = \"epoch\" or \"stonith\"",
+            ));
+        }
+        if fencing == Fencing::Lease
+            && (failover.lease_us == 0 || failover.lease_us >= failover.election_timeout_us)
+        {
             return Err(invalid(
                 "failover.lease_ms",
-                "lease fencing needs a lease",
-                "set lease_ms, shorter than timeout_ms",
+                "the lease must be positive and shorter than the failure timeout, or a new leader can be elected while the old lease still runs",
+                "set lease_ms below timeout_ms, e.g. half of it",
             ));
         }
         if failover.reclone_mb_per_s == 0 {
@@ -1009,9 +1037,23 @@ impl ScenarioFile {
                     format!("use one of: {}", crate::report::Report::METRICS.join(", ")),
                 ));
             }
-            let (min, max) = match e.equals {
-                Some(v) => (Some(v), Some(v)),
-                None => (e.min, e.max),
+            let (min, max) = match (e.equals, e.min, e.max) {
+                (Some(v), None, None) => (Some(v), Some(v)),
+                (Some(_), _, _) => {
+                    return Err(invalid(
+                        &path,
+                        "`equals` given with `min` or `max`",
+                        "use either equals or min/max",
+                    ))
+                }
+                (None, Some(lo), Some(hi)) if lo > hi => {
+                    return Err(invalid(
+                        &path,
+                        format!("min {lo} is above max {hi}"),
+                        "swap or correct the bounds",
+                    ))
+                }
+                (None, lo, hi) => (lo, hi),
             };
             if min.is_none() && max.is_none() {
                 return Err(invalid(&path, "no bound given", "add min, max or equals"));
@@ -1040,7 +1082,16 @@ impl ScenarioFile {
             replication,
             failover,
             faults,
-            sample_interval_us: self.sample_interval_ms.unwrap_or(100).max(1) * MS,
+            sample_interval_us: match self.sample_interval_ms.unwrap_or(100) {
+                0 => {
+                    return Err(invalid(
+                        "sample_interval_ms",
+                        "a zero sampling period never advances",
+                        "use at least 1 ms",
+                    ))
+                }
+                ms => ms * MS,
+            },
             expect,
         })
     }
@@ -1154,6 +1205,45 @@ fn parse_fault(
     f: &FaultFile,
     node_index: &dyn Fn(&str, &str) -> Result<NodeId, ScenarioError>,
 ) -> Result<FaultAction, ScenarioError> {
+    let used: &[&str] = match f.action.as_str() {
+        "crash" => &["node", "power_loss"],
+        "restart" | "isolate" => &["node"],
+        "kill_leader" => &["power_loss"],
+        "partition" => &["between", "one_way"],
+        "heal" => &["between"],
+        "heal_all" | "partition_leader" => &[],
+        "slow_disk" => &["node", "factor", "duration_ms"],
+        "latency_spike" => &["node", "extra_ms", "duration_ms"],
+        _ => &[
+            "node",
+            "power_loss",
+            "between",
+            "one_way",
+            "factor",
+            "extra_ms",
+            "duration_ms",
+        ],
+    };
+    let given = [
+        ("node", f.node.is_some()),
+        ("power_loss", f.power_loss.is_some()),
+        ("between", f.between.is_some()),
+        ("one_way", f.one_way.is_some()),
+        ("factor", f.factor.is_some()),
+        ("extra_ms", f.extra_ms.is_some()),
+        ("duration_ms", f.duration_ms.is_some()),
+    ];
+    if let Some((key, _)) = given.iter().find(|(k, set)| *set && !used.contains(k)) {
+        return Err(invalid(
+            &format!("{path}.{key}"),
+            format!("`{}` does not take `{key}`", f.action),
+            if used.is_empty() {
+                "remove it".to_string()
+            } else {
+                format!("it takes: {}", used.join(", "))
+            },
+        ));
+    }
     let node = || -> Result<NodeId, ScenarioError> {
         let name = f.node.as_deref().ok_or_else(|| {
             invalid(
@@ -1192,6 +1282,13 @@ fn parse_fault(
                     let hi: u16 = hi.trim().parse().map_err(|_| bad())?;
                     if hi < lo || hi == u16::MAX {
                         return Err(bad());
+                    }
+                    if out[g].session_to > 0 {
+                        return Err(invalid(
+                            &p,
+                            "a group can hold one range of sessions",
+                            "merge the ranges, e.g. clients:0-3",
+                        ));
                     }
                     out[g].session_from = lo;
                     out[g].session_to = hi + 1;

@@ -728,10 +728,13 @@ impl Simulation {
             match e {
                 Effect::Send { to, msg } => {
                     if let Msg::ReadOk {
-                        key, version_lsn, ..
+                        key,
+                        version_lsn,
+                        version_epoch,
+                        ..
                     } = msg
                     {
-                        self.judge_staleness(node, key, version_lsn);
+                        self.judge_staleness(node, key, (version_epoch, version_lsn));
                     }
                     self.send(Addr::Node(node), to, msg);
                 }
@@ -1031,7 +1034,7 @@ impl Simulation {
 
     /// Ground truth check of a read: is there a newer version on the
     /// leader than the one this node is about to return?
-    fn judge_staleness(&mut self, node: NodeId, key: u32, version_lsn: Lsn) {
+    fn judge_staleness(&mut self, node: NodeId, key: u32, served: (Epoch, Lsn)) {
         let Some(leader) = self.current_leader() else {
             return;
         };
@@ -1039,15 +1042,20 @@ impl Simulation {
             return;
         }
         let l = &self.nodes[leader as usize];
-        let newest = l.read(key).lsn;
-        if newest > version_lsn {
-            let served = &self.nodes[node as usize];
-            let behind_lsn = l.wal.applied.saturating_sub(served.wal.applied);
-            let since = l
+        let newest = l.read(key);
+        // Versions order by epoch first: a deposed leader's higher LSN is
+        // older than the new leader's lower one.
+        if (newest.epoch, newest.lsn) > served {
+            let behind_lsn = l
                 .wal
-                .get(version_lsn.max(served.wal.applied) + 1)
-                .map_or(0, |e| e.written_at_us);
-            let behind_us = self.now_us.saturating_sub(since);
+                .applied
+                .saturating_sub(self.nodes[node as usize].wal.applied);
+            // How long the newer version has existed (0 when its entry has
+            // left the retained log and its time is unknown).
+            let behind_us = l
+                .wal
+                .get(newest.lsn)
+                .map_or(0, |e| self.now_us.saturating_sub(e.written_at_us));
             self.metrics.stale_reads += 1;
             self.metrics.max_stale_lsn = self.metrics.max_stale_lsn.max(behind_lsn);
             self.metrics.max_stale_us = self.metrics.max_stale_us.max(behind_us);
@@ -1182,8 +1190,11 @@ impl Simulation {
             (OpKind::Write, Outcome::Ok) => {
                 m.writes_acknowledged += 1;
                 m.commit_latency.record(op.latency_us());
-                if let Some(p) = m.promotions.last_mut() {
-                    if p.first_ack_us.is_none() && op.epoch >= p.epoch {
+                for p in m.promotions.iter_mut().rev() {
+                    if p.first_ack_us.is_some() {
+                        break;
+                    }
+                    if op.epoch >= p.epoch {
                         p.first_ack_us = Some(op.complete_us);
                     }
                 }

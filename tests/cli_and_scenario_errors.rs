@@ -1,0 +1,145 @@
+//! The `replica` command end to end (in-process), and the errors a bad
+//! scenario file gets: each names the key path (and line, for parse
+//! errors), says what is wrong and how to fix it — never a panic.
+
+use replica::main_with;
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let argv: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = main_with(&argv, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).unwrap(),
+        String::from_utf8(err).unwrap(),
+    )
+}
+
+fn scenario_file(name: &str, text: &str) -> String {
+    let dir = std::env::temp_dir().join(format!("replica-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path.to_string_lossy().into_owned()
+}
+
+#[test]
+fn run_prints_a_summary_and_valid_json() {
+    let (code, out, _) = run(&["run", "scenarios/default.toml"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("commit   p50"));
+    let (code, out, _) = run(&["run", "scenarios/default.toml", "--json", "--seed", "5"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).expect("--json prints JSON only");
+    assert_eq!(v["seed"], 5);
+    assert!(v["commit_latency"]["p50_us"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn a_failed_expectation_exits_1_and_prints_the_reproduce_command() {
+    let f = scenario_file("fails.toml", "name = \"x\"\nduration_ms = 1000\n[policy]\nsynchronous_commit = \"local\"\n[[expect]]\nmetric = \"writes_acknowledged\"\nmax = 0\n");
+    let (code, out, err) = run(&["run", &f, "--json", "--seed", "9"]);
+    assert_eq!(code, 1);
+    serde_json::from_str::<serde_json::Value>(&out).expect("stdout stays JSON");
+    assert!(
+        err.contains(&format!("reproduce: replica run {f} --seed 9")),
+        "{err}"
+    );
+}
+
+#[test]
+fn history_exports_as_json_and_edn() {
+    let json = scenario_file("h.json", "");
+    let (code, _, _) = run(&["run", "scenarios/default.toml", "--history", &json]);
+    assert_eq!(code, 0);
+    let ops: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(ops.as_array().unwrap().len() > 100);
+    let edn = scenario_file("h.edn", "");
+    let (code, _, _) = run(&[
+        "run",
+        "scenarios/default.toml",
+        "--history",
+        &edn,
+        "--history-format",
+        "edn",
+    ]);
+    assert_eq!(code, 0);
+    let text = std::fs::read_to_string(&edn).unwrap();
+    assert!(text.starts_with("{:type :invoke"));
+    assert!(text.contains(":type :ok, :f :read"));
+}
+
+#[test]
+fn list_check_and_sweep() {
+    let (code, out, _) = run(&["list"]);
+    assert_eq!(code, 0);
+    assert!(out.lines().count() >= 30);
+    assert!(!out.contains("INVALID"));
+    let (code, out, _) = run(&[
+        "sweep",
+        "scenarios/default.toml",
+        "--seeds",
+        "1..20",
+        "--jobs",
+        "2",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("20 seeds on 2 threads"));
+    assert!(out.contains("expectations held for every seed"));
+}
+
+fn error_of(text: &str) -> String {
+    let f = scenario_file("bad.toml", text);
+    let (code, out, err) = run(&["run", &f]);
+    assert_eq!(code, 2, "bad input exits 2: {out}");
+    err
+}
+
+#[test]
+fn parse_errors_name_the_line_and_the_key() {
+    let e = error_of("name = \"x\"\n[policy]\nsynchronous_comit = \"on\"\n");
+    assert!(
+        e.contains("line 3") && e.contains("synchronous_comit"),
+        "{e}"
+    );
+    let e = error_of("duration_ms = \"ten\"\n");
+    assert!(e.contains("line 1") && e.contains("duration_ms"), "{e}");
+}
+
+#[test]
+fn impossible_configurations_are_rejected_with_a_fix() {
+    let cases = [
+        ("[policy]\nsynchronous_standby_names = \"ANY 3 (n2, n3)\"\n", "policy.synchronous_standby_names"),
+        ("[policy]\nsynchronous_standby_names = \"FIRST 1 (n9)\"\n", "unknown node `n9`"),
+        ("[policy]\nsynchronous_standby_names = \"FIRST 1 (n1)\"\n", "is the leader"),
+        ("[policy]\nmin_replicas_to_write = 5\n", "policy.min_replicas_to_write"),
+        ("regions = [\"a\"]\n[[network.links]]\nbetween = [\"a\", \"b\"]\none_way_us = 5\n", "unknown region `b`"),
+        ("[network]\nlocal_us = 0\n", "zero is not physical"),
+        ("[[faults]]\nat_ms = 1\naction = \"crash\"\nnode = \"zz\"\n", "faults[0].node"),
+        ("[[faults]]\nat_ms = 1\naction = \"restart\"\nnode = \"n1\"\npower_loss = true\n", "does not take `power_loss`"),
+        ("[[faults]]\nat_ms = 1\naction = \"explode\"\n", "unknown action"),
+        ("[[expect]]\nmetric = \"happiness\"\nmin = 1\n", "unknown metric"),
+        ("[[expect]]\nmetric = \"promotions\"\nmin = 3\nmax = 1\n", "above max"),
+        ("[failover]\nmode = \"manager\"\nttl_ms = 10000\nloop_wait_ms = 5000\nretry_timeout_ms = 5000\n", "failover.ttl_ms"),
+        ("[failover]\nfencing = \"lease\"\n", "failover.fencing"),
+        ("[workload]\nread_percent = 120\n", "workload.read_percent"),
+        ("[[nodes]]\nname = \"a\"\n", "between 2 and 32 nodes"),
+        ("[policy]\nsynchronous_commit = \"off\"\n", "not modelled"),
+    ];
+    for (text, want) in cases {
+        let e = error_of(text);
+        assert!(e.contains(want), "for {text:?} expected {want:?} in: {e}");
+        assert!(e.contains("Fix:") || e.contains("line"), "{e}");
+    }
+}
+
+#[test]
+fn bad_arguments_get_an_error_and_usage() {
+    let (code, _, err) = run(&["run"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("usage:"));
+    let (code, _, err) = run(&["run", "no/such/file.toml"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot read"), "{err}");
+}
