@@ -41,6 +41,17 @@ pub enum Command {
         /// Worker threads (default: all cores).
         jobs: Option<usize>,
     },
+    /// `replica swarm --seeds A..B [--jobs N] [--print]`
+    Swarm {
+        /// First seed.
+        from: u64,
+        /// Last seed (inclusive).
+        to: u64,
+        /// Worker threads.
+        jobs: Option<usize>,
+        /// Print each generated scenario as TOML instead of running it.
+        print: bool,
+    },
     /// `replica help`
     Help,
 }
@@ -75,8 +86,11 @@ usage:
   replica run FILE [--seed N] [--json] [--history OUT] [--history-format json|edn]
   replica list [DIR]        (default DIR: scenarios)
   replica check [DIR]       run every scenario in DIR and check its expectations
-  replica sweep FILE --seeds A..B [--jobs N]
+    replica sweep FILE --seeds A..B [--jobs N]
                             run many seeds in parallel and summarise
+  replica swarm --seeds A..B [--jobs N] [--print]
+                            random clusters under random faults, invariants
+                            checked after every event
   replica help";
 
 fn err(arg: &str, message: impl Into<String>) -> ArgError {
@@ -180,6 +194,20 @@ pub fn parse(args: &[String]) -> Result<Command, ArgError> {
             })
         }
         "sweep" => parse_sweep(rest),
+        "swarm" => {
+            let print = rest.iter().any(|a| a == "--print");
+            let mut with_file = vec!["swarm".to_string()];
+            with_file.extend(rest.iter().filter(|a| *a != "--print").cloned());
+            match parse_sweep(&with_file)? {
+                Command::Sweep { from, to, jobs, .. } => Ok(Command::Swarm {
+                    from,
+                    to,
+                    jobs,
+                    print,
+                }),
+                other => Ok(other),
+            }
+        }
         other => Err(err(
             other,
             "unknown command; use run, list, check, sweep or help",

@@ -126,6 +126,27 @@ pub fn main_with(
             }
         },
         Command::Check { dir } => check(Path::new(&dir), out, err),
+        Command::Swarm {
+            from,
+            to,
+            jobs,
+            print,
+        } => {
+            if print {
+                for seed in from..=to {
+                    let toml = replica_engine::swarm::generate(seed).to_toml();
+                    let _ = writeln!(out, "# swarm seed {seed}\n{toml}");
+                }
+                return 0;
+            }
+            let s = sweep::swarm(from..=to, jobs);
+            let _ = write!(out, "{}", s.render());
+            if s.failures.is_empty() {
+                0
+            } else {
+                1
+            }
+        }
         Command::Sweep {
             file,
             from,

@@ -158,3 +158,91 @@ impl SweepSummary {
         s
     }
 }
+
+/// What a swarm campaign found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SwarmSummary {
+    /// Seeds run (each twice).
+    pub seeds: u64,
+    /// Events processed in the checked runs.
+    pub events: u64,
+    /// Faults injected.
+    pub faults: u64,
+    /// Leader changes.
+    pub promotions: u64,
+    /// `(seed, what went wrong)`.
+    pub failures: Vec<(u64, String)>,
+}
+
+/// Runs swarm seeds: each with invariants after every event and a liveness
+/// check, then again to compare trace hashes.
+pub fn swarm(seeds: RangeInclusive<u64>, jobs: Option<usize>) -> SwarmSummary {
+    use replica_engine::swarm;
+    let work = || -> Vec<(u64, Result<swarm::SwarmRun, String>)> {
+        seeds
+            .clone()
+            .into_par_iter()
+            .map(|seed| {
+                let result = match (swarm::check(seed), swarm::trace_hash(seed)) {
+                    (Ok(run), Ok(h)) if h == run.trace_hash => Ok(run),
+                    (Ok(run), Ok(h)) => Err(format!(
+                        "non-deterministic: trace hash {:016x} then {h:016x}",
+                        run.trace_hash
+                    )),
+                    (Err(e), _) | (_, Err(e)) => Err(e),
+                };
+                (seed, result)
+            })
+            .collect()
+    };
+    let results = match rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.unwrap_or(0))
+        .build()
+    {
+        Ok(pool) => pool.install(work),
+        Err(_) => work(),
+    };
+    let mut s = SwarmSummary {
+        seeds: results.len() as u64,
+        events: 0,
+        faults: 0,
+        promotions: 0,
+        failures: Vec::new(),
+    };
+    for (seed, r) in results {
+        match r {
+            Ok(run) => {
+                s.events += run.events;
+                s.faults += run.faults;
+                s.promotions += run.promotions;
+            }
+            Err(e) => s.failures.push((seed, e)),
+        }
+    }
+    s
+}
+
+impl SwarmSummary {
+    /// The summary for people.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{} seeds (each run twice), {} events, {} faults injected, {} failovers",
+            self.seeds, self.events, self.faults, self.promotions
+        );
+        for (seed, e) in self.failures.iter().take(50) {
+            let _ = writeln!(
+                out,
+                "seed {seed} FAILED: {e}\n  reproduce: replica swarm --seeds {seed}..{seed}   (its scenario: replica swarm --seeds {seed}..{seed} --print)"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "swarm: {} passed, {} failed",
+            self.seeds - self.failures.len() as u64,
+            self.failures.len()
+        );
+        out
+    }
+}

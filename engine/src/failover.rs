@@ -29,10 +29,17 @@ pub struct FailoverState {
     pub priority: u8,
     /// Last time this node heard from its leader.
     pub last_heard_leader_us: u64,
+    /// Last time this node asked for or granted a vote: the detector waits
+    /// a full timeout after that before trying again, without pretending
+    /// it heard a leader.
+    pub last_attempt_us: u64,
     /// Candidate this node voted for in its current epoch.
     pub voted_for: Option<NodeId>,
     /// Votes collected as a candidate.
     pub votes: u8,
+    /// Pre-votes collected for the epoch after the current one (0: not
+    /// asking).
+    pub pre_votes: u8,
     /// Leader lease length (0: no lease self-demotion).
     pub lease_us: u64,
     /// Leader: the lease is valid until this local time.
@@ -54,6 +61,7 @@ impl FailoverState {
     /// Forgets what a crash forgets.
     pub fn reset_volatile(&mut self) {
         self.votes = 0;
+        self.pre_votes = 0;
         self.lease_until_us = 0;
         self.awaiting_stonith = false;
     }
@@ -77,8 +85,19 @@ impl FailoverState {
     }
 }
 
+/// A per-node, per-epoch offset in `0..timeout`, the deterministic stand-in
+/// for Raft's randomised election timeouts: two candidates that tied in one
+/// epoch are unlikely to tie again in the next, whatever the link latency.
+fn spread_us(node: NodeId, epoch: Epoch, timeout_us: u64) -> u64 {
+    let mut z = ((node as u64) << 32 | epoch as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    (z ^ (z >> 31)) % timeout_us.max(1)
+}
+
 impl Node {
     pub(crate) fn on_heartbeat_timer(&mut self, now_us: u64, out: &mut alloc::vec::Vec<Effect>) {
+        self.heartbeat_ticking = false;
         if self.role != Role::Leader {
             return;
         }
@@ -111,6 +130,7 @@ impl Node {
                 out.push(Effect::Note(Note::LeaseExpired));
             }
         }
+        self.heartbeat_ticking = true;
         out.push(Effect::Timer {
             after_us: self.cfg.heartbeat_interval_us,
             timer: Timer::Heartbeat,
@@ -126,7 +146,11 @@ impl Node {
         out: &mut alloc::vec::Vec<Effect>,
     ) {
         if epoch < self.epoch {
-            if self.cfg.fencing != crate::scenario::Fencing::Epoch {
+            // Tell the leader of the older epoch: it steps down under epoch
+            // fencing, or under elections so a new one can settle things.
+            if self.cfg.fencing != crate::scenario::Fencing::Epoch
+                && !self.failover.detector_enabled
+            {
                 return;
             }
             // Tell a deposed leader about the newer epoch.
@@ -150,27 +174,71 @@ impl Node {
             self.say_status(out, false);
         }
         self.failover.last_heard_leader_us = now_us;
+        self.failover.pre_votes = 0;
     }
 
     pub(crate) fn on_election_check(&mut self, now_us: u64, out: &mut alloc::vec::Vec<Effect>) {
+        self.election_ticking = false;
         if !self.failover.detector_enabled || self.role == Role::Leader {
             return;
         }
-        let silent = now_us.saturating_sub(self.failover.last_heard_leader_us);
-        let limit = self.failover.election_timeout_us + self.failover.stagger_us();
+        let quiet_since = self
+            .failover
+            .last_heard_leader_us
+            .max(self.failover.last_attempt_us);
+        let silent = now_us.saturating_sub(quiet_since);
+        let limit = self.failover.election_timeout_us
+            + self.failover.stagger_us()
+            + spread_us(self.id(), self.epoch, self.failover.election_timeout_us);
         if self.failover.priority > 0 && silent >= limit {
-            if self.role == Role::Follower {
+            if self.role == Role::Follower && self.failover.pre_votes == 0 {
                 if let Some(l) = self.leader {
                     out.push(Effect::Note(Note::LeaderSuspected { leader: l }));
                 }
             }
-            self.start_campaign(now_us, out);
+            self.start_pre_vote(now_us, out);
         }
+        self.election_ticking = true;
         out.push(Effect::JitteredTimer {
             after_us: self.failover.check_period_us(),
             jitter_us: self.failover.check_period_us(),
             timer: Timer::ElectionCheck,
         });
+    }
+
+    /// Asks the peers whether they would vote for us in the next epoch,
+    /// without changing anything: only if a majority would does the real
+    /// campaign start.
+    fn start_pre_vote(&mut self, now_us: u64, out: &mut alloc::vec::Vec<Effect>) {
+        self.failover.pre_votes = 1;
+        self.failover.last_attempt_us = now_us;
+        self.ask_votes(self.epoch + 1, true, out);
+        self.maybe_campaign(now_us, out);
+    }
+
+    fn maybe_campaign(&mut self, now_us: u64, out: &mut alloc::vec::Vec<Effect>) {
+        if self.failover.pre_votes > self.cfg.nodes / 2 {
+            self.failover.pre_votes = 0;
+            self.start_campaign(now_us, out);
+        }
+    }
+
+    fn ask_votes(&self, epoch: Epoch, pre: bool, out: &mut alloc::vec::Vec<Effect>) {
+        let me = self.id();
+        for n in 0..self.cfg.nodes {
+            if n != me {
+                out.push(Effect::Send {
+                    to: Addr::Node(n),
+                    msg: Msg::VoteReq {
+                        epoch,
+                        last_epoch: self.wal.last_epoch(),
+                        last_lsn: self.wal.last_lsn(),
+                        priority: self.failover.priority,
+                        pre,
+                    },
+                });
+            }
+        }
     }
 
     fn start_campaign(&mut self, now_us: u64, out: &mut alloc::vec::Vec<Effect>) {
@@ -181,27 +249,13 @@ impl Node {
         self.role = Role::Candidate;
         self.failover.voted_for = Some(self.id());
         self.failover.votes = 1;
-        // Restart the silence clock so a failed campaign retries after a
-        // full timeout in a higher epoch.
-        self.failover.last_heard_leader_us = now_us;
+        // A failed campaign retries a full timeout later.
+        self.failover.last_attempt_us = now_us;
         out.push(Effect::Note(Note::RoleChanged {
             role: Role::Candidate,
             epoch: self.epoch,
         }));
-        let me = self.id();
-        for n in 0..self.cfg.nodes {
-            if n != me {
-                out.push(Effect::Send {
-                    to: Addr::Node(n),
-                    msg: Msg::VoteReq {
-                        epoch: self.epoch,
-                        last_epoch: self.wal.last_epoch(),
-                        last_lsn: self.wal.last_lsn(),
-                        priority: self.failover.priority,
-                    },
-                });
-            }
-        }
+        self.ask_votes(self.epoch, false, out);
         self.maybe_win(now_us, out);
     }
 
@@ -246,7 +300,7 @@ impl Node {
         } else {
             out.push(Effect::Note(Note::StonithFailed { target }));
             self.role = Role::Follower;
-            self.failover.last_heard_leader_us = now_us;
+            self.failover.last_attempt_us = now_us;
             out.push(Effect::Note(Note::RoleChanged {
                 role: Role::Follower,
                 epoch: self.epoch,
@@ -266,14 +320,30 @@ impl Node {
                 epoch,
                 last_epoch,
                 last_lsn,
+                pre,
                 ..
             } => {
                 // Leader stickiness: a node that still hears a live leader
                 // refuses to help depose it.
                 let leader_alive = self.role == Role::Leader
                     || (self.role == Role::Follower
+                        && self.leader.is_some()
                         && now_us.saturating_sub(self.failover.last_heard_leader_us)
                             < self.failover.election_timeout_us);
+                let log_ok = (last_epoch, last_lsn) >= (self.wal.last_epoch(), self.wal.last_lsn());
+                if pre {
+                    // Would we vote? Change nothing.
+                    let granted = epoch > self.epoch && !leader_alive && log_ok;
+                    out.push(Effect::Send {
+                        to: Addr::Node(from),
+                        msg: Msg::Vote {
+                            epoch,
+                            granted,
+                            pre: true,
+                        },
+                    });
+                    return;
+                }
                 if epoch > self.epoch && !leader_alive {
                     self.epoch = epoch;
                     self.failover.voted_for = None;
@@ -281,24 +351,39 @@ impl Node {
                         self.role = Role::Follower;
                     }
                 }
-                let ours = (self.wal.last_epoch(), self.wal.last_lsn());
                 let granted = epoch == self.epoch
                     && !leader_alive
                     && self.failover.voted_for.is_none_or(|v| v == from)
-                    && (last_epoch, last_lsn) >= ours;
+                    && log_ok;
                 if granted {
                     self.failover.voted_for = Some(from);
-                    self.failover.last_heard_leader_us = now_us;
+                    self.failover.last_attempt_us = now_us;
                 }
                 out.push(Effect::Send {
                     to: Addr::Node(from),
                     msg: Msg::Vote {
                         epoch: self.epoch,
                         granted,
+                        pre: false,
                     },
                 });
             }
-            Msg::Vote { epoch, granted } => {
+            Msg::Vote {
+                epoch,
+                granted: true,
+                pre: true,
+            } if self.role != Role::Leader
+                && self.failover.pre_votes > 0
+                && epoch == self.epoch + 1 =>
+            {
+                self.failover.pre_votes += 1;
+                self.maybe_campaign(now_us, out);
+            }
+            Msg::Vote {
+                epoch,
+                granted,
+                pre: false,
+            } => {
                 if epoch == self.epoch && granted && self.role == Role::Candidate {
                     self.failover.votes += 1;
                     self.maybe_win(now_us, out);

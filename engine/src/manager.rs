@@ -107,6 +107,20 @@ impl Manager {
         }
     }
 
+    /// Whether node `n` may join the leader race: it has a priority, is
+    /// not lagging past the limit, and in synchronous mode is the
+    /// synchronous standby (or the last leader). When the last leader had
+    /// no synchronous standby at all, any healthy node may take over.
+    fn may_lead(&self, n: NodeId, f: &NodeFacts) -> bool {
+        let d = &self.dcs;
+        f.priority > 0
+            && d.leader_lsn.saturating_sub(f.flushed) <= self.spec.maximum_lag_on_failover
+            && (!self.spec.synchronous_mode
+                || d.sync_standby.is_none()
+                || d.sync_standby == Some(n)
+                || d.holder == Some(n))
+    }
+
     /// One HA loop of node `n`'s agent. `fence(target)` powers `target`
     /// off and says whether that worked (STONITH); it is only called under
     /// STONITH fencing.
@@ -123,7 +137,6 @@ impl Manager {
         if !me.up {
             return out;
         }
-        let d = &mut self.dcs;
         if !me.reaches_dcs {
             if me.role == Role::Leader
                 && now_us.saturating_sub(self.last_renew_us[n as usize])
@@ -133,21 +146,21 @@ impl Manager {
             }
             return out;
         }
-        let valid = d.holder.is_some() && now_us < d.expires_us;
-        if d.holder == Some(n) && (valid || me.role == Role::Leader) {
+        let valid = self.dcs.holder.is_some() && now_us < self.dcs.expires_us;
+        if self.dcs.holder == Some(n) && (valid || me.role == Role::Leader) {
             if me.role == Role::Leader {
-                d.expires_us = now_us + self.spec.ttl_us;
-                d.leader_lsn = me.flushed;
-                d.sync_standby = me.sync_standby;
+                self.dcs.expires_us = now_us + self.spec.ttl_us;
+                self.dcs.leader_lsn = me.flushed;
+                self.dcs.sync_standby = me.sync_standby;
                 self.last_renew_us[n as usize] = now_us;
             } else {
                 // Holding the key without leading (a restart): give it up.
-                d.holder = None;
+                self.dcs.holder = None;
             }
             return out;
         }
         if valid {
-            let h = d.holder.unwrap_or(n);
+            let h = self.dcs.holder.unwrap_or(n);
             if me.role == Role::Leader {
                 out.push(ManagerAction::Demote { node: n });
             }
@@ -155,28 +168,28 @@ impl Manager {
                 out.push(ManagerAction::Follow {
                     node: n,
                     leader: h,
-                    epoch: d.epoch,
+                    epoch: self.dcs.epoch,
                 });
             }
             return out;
         }
         // The key is free: the leader race.
-        let healthy = me.priority > 0
-            && d.leader_lsn.saturating_sub(me.flushed) <= self.spec.maximum_lag_on_failover
-            && (!self.spec.synchronous_mode || d.sync_standby == Some(n) || d.holder == Some(n));
+        let healthy = self.may_lead(n, &me);
+        // Only peers that may themselves be promoted count: in
+        // synchronous mode that is the synchronous standby alone.
         let beaten = facts.iter().enumerate().any(|(p, f)| {
             let p = p as NodeId;
             p != n
                 && me.reachable & (1u64 << p) != 0
                 && f.up
-                && f.priority > 0
+                && self.may_lead(p, f)
                 && (f.last_lsn, f.priority, core::cmp::Reverse(p))
                     > (me.last_lsn, me.priority, core::cmp::Reverse(n))
         });
         if !healthy || beaten {
             return out;
         }
-        let old = d.holder.filter(|h| *h != n);
+        let old = self.dcs.holder.filter(|h| *h != n);
         if stonith {
             if let Some(target) = old {
                 if !fence(target) {
@@ -184,15 +197,15 @@ impl Manager {
                 }
             }
         }
-        d.holder = Some(n);
-        d.expires_us = now_us + self.spec.ttl_us;
-        d.epoch += 1;
-        d.leader_lsn = me.flushed;
-        d.sync_standby = None;
+        self.dcs.holder = Some(n);
+        self.dcs.expires_us = now_us + self.spec.ttl_us;
+        self.dcs.epoch += 1;
+        self.dcs.leader_lsn = me.flushed;
+        self.dcs.sync_standby = None;
         self.last_renew_us[n as usize] = now_us;
         out.push(ManagerAction::Promote {
             node: n,
-            epoch: d.epoch,
+            epoch: self.dcs.epoch,
             old,
         });
         out

@@ -99,15 +99,23 @@ pub enum Msg {
     /// Leader → followers: "I am alive and lead `epoch`".
     Heartbeat { epoch: Epoch, lsn: Lsn },
     /// Candidate → peers: vote for me as leader of `epoch`; my log ends at
-    /// `last_lsn` written in `last_epoch`.
+    /// `last_lsn` written in `last_epoch`. With `pre`, only ask whether the
+    /// peer *would* vote (Raft's pre-vote), changing nothing yet, so a node
+    /// cut off from the leader cannot inflate epochs and depose it on
+    /// return.
     VoteReq {
         epoch: Epoch,
         last_epoch: Epoch,
         last_lsn: Lsn,
         priority: u8,
+        pre: bool,
     },
-    /// Peer → candidate: the vote for `epoch`.
-    Vote { epoch: Epoch, granted: bool },
+    /// Peer → candidate: the (pre-)vote for `epoch`.
+    Vote {
+        epoch: Epoch,
+        granted: bool,
+        pre: bool,
+    },
     /// Failover manager → node: become leader of `epoch`.
     Promote { epoch: Epoch },
     /// Failover manager → node: follow `leader` in `epoch`.

@@ -110,6 +110,9 @@ pub enum Note {
     LeaseExpired,
     /// STONITH could not reach the old leader: promotion waits.
     StonithFailed { target: NodeId },
+    /// The divergent suffix reaches back beyond the retained log: this
+    /// node must be re-cloned from its leader.
+    RewindImpossible { to_lsn: Lsn },
 }
 
 /// What a node asks the simulation to do.
@@ -289,6 +292,18 @@ pub struct Node {
     pub recloning: bool,
     /// Follower: a WAL record arrived since the last status tick.
     heard_wal: bool,
+    /// A status-report timer is pending (at most one runs).
+    status_ticking: bool,
+    /// A failure-detector timer is pending (at most one runs).
+    pub(crate) election_ticking: bool,
+    /// A sender-timeout check is pending.
+    sender_ticking: bool,
+    /// A heartbeat timer is pending.
+    pub(crate) heartbeat_ticking: bool,
+    /// Follower: asked the leader where our epoch ends and waiting for the
+    /// answer; no status is reported meanwhile, so the leader cannot take a
+    /// divergent log for a caught-up one.
+    rejoining: bool,
 }
 
 impl Node {
@@ -319,6 +334,11 @@ impl Node {
             failover: FailoverState::default(),
             recloning: false,
             heard_wal: false,
+            status_ticking: false,
+            election_ticking: false,
+            sender_ticking: false,
+            heartbeat_ticking: false,
+            rejoining: false,
         }
     }
 
@@ -376,22 +396,12 @@ impl Node {
         match self.role {
             Role::Leader => {
                 self.commit_lsn = self.commit_lsn.max(self.wal.flushed);
-                self.arm(
-                    out,
-                    sender_check_period(self.cfg.sender_timeout_us),
-                    Timer::SenderCheck,
-                );
-                if self.cfg.heartbeat_interval_us > 0 {
-                    self.arm(out, 0, Timer::Heartbeat);
-                }
+                self.arm_leader_timers(out);
             }
             Role::Follower | Role::Candidate => {
                 self.failover.last_heard_leader_us = now_us;
-                self.say_status(out, true);
-                self.arm(out, self.cfg.status_interval_us, Timer::StatusTick);
-                if self.failover.detector_enabled {
-                    self.arm(out, self.failover.check_period_us(), Timer::ElectionCheck);
-                }
+                self.start_rejoin(out);
+                self.arm_follower_timers(out);
             }
         }
         if self.wal.written > self.wal.flushed {
@@ -435,6 +445,11 @@ impl Node {
             *p = Peer::NEW;
         }
         self.degraded = false;
+        self.status_ticking = false;
+        self.election_ticking = false;
+        self.sender_ticking = false;
+        self.heartbeat_ticking = false;
+        self.rejoining = false;
         self.failover.reset_volatile();
     }
 
@@ -731,6 +746,20 @@ impl Node {
     /// Removes the log after `lsn`, undoing applied changes, and reports
     /// each removed entry.
     fn roll_back_after(&mut self, lsn: Lsn, out: &mut Vec<Effect>) {
+        // The suffix to remove must still be in memory (log and undo
+        // information); otherwise, like pg_rewind without the WAL it
+        // needs, the node can only be re-cloned.
+        let log_reaches = lsn + 1 >= self.wal.first_retained_lsn();
+        let undo_reaches =
+            self.wal.applied <= lsn || self.undo.front().is_some_and(|u| u.lsn <= lsn + 1);
+        if !log_reaches || !undo_reaches {
+            if !self.recloning {
+                self.recloning = true;
+                self.rejoining = false;
+                out.push(Effect::Note(Note::RewindImpossible { to_lsn: lsn }));
+            }
+            return;
+        }
         while let Some(u) = self.undo.back().copied() {
             if u.lsn <= lsn {
                 break;
@@ -767,7 +796,11 @@ impl Node {
         if epoch > self.epoch {
             // A follower knows of a newer epoch. With epoch fencing a
             // deposed leader steps down at once.
-            if self.cfg.fencing == Fencing::Epoch && self.role == Role::Leader {
+            // Under elections a leader that hears of a newer epoch steps
+            // down too (Raft), so an election can settle who leads.
+            if (self.cfg.fencing == Fencing::Epoch || self.failover.detector_enabled)
+                && self.role == Role::Leader
+            {
                 self.step_down(now_us, epoch, None, out);
             }
             return;
@@ -998,9 +1031,17 @@ impl Node {
         } else {
             let acks = self.follower_acks(now_us);
             let quorum = policy.quorum_lsn(&acks);
-            if self.degraded && quorum.is_some_and(|q| q >= local) {
+            // Semi-sync switches back on once a follower has everything the
+            // leader has written (MySQL: caught up with the binlog); waits
+            // start afresh from then.
+            if self.degraded && quorum.is_some_and(|q| q >= self.wal.last_lsn()) {
                 self.degraded = false;
                 out.push(Effect::Note(Note::SyncRestored));
+                if let OnUnmet::Degrade { after_us } = policy.on_unmet {
+                    for p in self.pending.iter_mut() {
+                        p.deadline_us = now_us + after_us;
+                    }
+                }
             }
             if self.degraded {
                 local
@@ -1036,6 +1077,12 @@ impl Node {
     }
 
     fn arm_deadline(&mut self, out: &mut Vec<Effect>, now_us: u64) {
+        if self.degraded {
+            // Already asynchronous: no write waits for the quorum, so no
+            // deadline matters (and re-arming one that has passed would
+            // fire for ever at the same instant).
+            return;
+        }
         let Some(head) = self.pending.iter().find(|p| !p.answered) else {
             return;
         };
@@ -1097,6 +1144,9 @@ impl Node {
     // ------------------------------------------------------------------
 
     fn report_if_changed(&mut self, out: &mut Vec<Effect>) {
+        if self.rejoining {
+            return;
+        }
         let now = (self.wal.written, self.wal.flushed, self.wal.applied);
         if now != self.reported {
             self.say_status(out, false);
@@ -1133,17 +1183,26 @@ impl Node {
     pub fn on_timer(&mut self, now_us: u64, timer: Timer, out: &mut Vec<Effect>) {
         match timer {
             Timer::StatusTick => {
+                self.status_ticking = false;
                 if self.role == Role::Follower {
-                    // Silence for a whole interval may mean records were
-                    // lost on the way (a cut link): ask to resume from our
-                    // position. Duplicates are ignored.
-                    let silent = !self.heard_wal;
+                    if self.rejoining {
+                        // The question or its answer was lost: ask again.
+                        self.start_rejoin(out);
+                    } else {
+                        // Silence for a whole interval may mean records were
+                        // lost on the way (a cut link): ask to resume from
+                        // our position. Duplicates are ignored.
+                        let silent = !self.heard_wal;
+                        self.say_status(out, silent && !self.recloning);
+                    }
                     self.heard_wal = false;
-                    self.say_status(out, silent && !self.recloning);
-                    self.arm(out, self.cfg.status_interval_us, Timer::StatusTick);
+                }
+                if self.role != Role::Leader {
+                    self.arm_follower_timers(out);
                 }
             }
             Timer::SenderCheck => {
+                self.sender_ticking = false;
                 if self.role == Role::Leader {
                     let timeout = self.cfg.sender_timeout_us;
                     let me = self.id();
@@ -1163,7 +1222,7 @@ impl Node {
                     if changed {
                         self.advance_commit(now_us, out);
                     }
-                    self.arm(out, sender_check_period(timeout), Timer::SenderCheck);
+                    self.arm_leader_timers(out);
                 }
             }
             Timer::CommitDeadline => self.on_commit_deadline(now_us, out),
@@ -1196,18 +1255,7 @@ impl Node {
         self.epoch = self.epoch.max(epoch);
         self.leader = Some(leader);
         if self.role != Role::Follower {
-            self.role = Role::Follower;
-            self.pending.clear();
-            self.deadline_armed_us = None;
-            self.degraded = false;
-            out.push(Effect::Note(Note::RoleChanged {
-                role: Role::Follower,
-                epoch: self.epoch,
-            }));
-            self.arm(out, self.cfg.status_interval_us, Timer::StatusTick);
-            if self.failover.detector_enabled {
-                self.arm(out, self.failover.check_period_us(), Timer::ElectionCheck);
-            }
+            self.become_follower(now_us, out);
         }
         self.failover.last_heard_leader_us = now_us;
         self.failover.voted_for = None;
@@ -1223,13 +1271,19 @@ impl Node {
     /// streaming resumes.
     fn start_rejoin(&mut self, out: &mut Vec<Effect>) {
         match self.leader {
-            Some(l) if l != self.id() && self.wal.last_lsn() > 0 => out.push(Effect::Send {
-                to: Addr::Node(l),
-                msg: Msg::EpochEndReq {
-                    epoch: self.wal.last_epoch(),
-                },
-            }),
-            _ => self.say_status(out, true),
+            Some(l) if l != self.id() && self.wal.last_lsn() > 0 => {
+                self.rejoining = true;
+                out.push(Effect::Send {
+                    to: Addr::Node(l),
+                    msg: Msg::EpochEndReq {
+                        epoch: self.wal.last_epoch(),
+                    },
+                });
+            }
+            _ => {
+                self.rejoining = false;
+                self.say_status(out, true);
+            }
         }
     }
 
@@ -1237,13 +1291,65 @@ impl Node {
         if self.leader != Some(leader) || self.role != Role::Follower {
             return;
         }
-        if self.wal.last_epoch() == epoch && self.wal.last_lsn() > end_lsn {
+        if !self.rejoining || epoch != self.wal.last_epoch() {
+            return; // an answer to an older question
+        }
+        if self.wal.last_lsn() > end_lsn {
             self.roll_back_after(end_lsn, out);
             // Our new last entry may itself belong to an epoch the leader
             // never had: ask again.
             self.start_rejoin(out);
         } else {
+            self.rejoining = false;
             self.say_status(out, true);
+        }
+    }
+
+    /// Switches to the follower role: pending writes are abandoned (their
+    /// clients time out), timers for reports and failure detection start,
+    /// and flushed entries not yet replayed are replayed.
+    fn become_follower(&mut self, now_us: u64, out: &mut Vec<Effect>) {
+        self.role = Role::Follower;
+        self.pending.clear();
+        self.deadline_armed_us = None;
+        self.degraded = false;
+        self.failover.last_heard_leader_us = now_us;
+        out.push(Effect::Note(Note::RoleChanged {
+            role: Role::Follower,
+            epoch: self.epoch,
+        }));
+        self.arm_follower_timers(out);
+        self.maybe_apply(out);
+    }
+
+    /// Starts the sender-timeout check and heartbeat timers unless they
+    /// already run (a node that leads, steps down and leads again must not
+    /// end up with two of each).
+    fn arm_leader_timers(&mut self, out: &mut Vec<Effect>) {
+        if !self.sender_ticking {
+            self.sender_ticking = true;
+            self.arm(
+                out,
+                sender_check_period(self.cfg.sender_timeout_us),
+                Timer::SenderCheck,
+            );
+        }
+        if self.cfg.heartbeat_interval_us > 0 && !self.heartbeat_ticking {
+            self.heartbeat_ticking = true;
+            self.arm(out, 0, Timer::Heartbeat);
+        }
+    }
+
+    /// Starts the status-report and failure-detector timers unless they
+    /// already run.
+    pub(crate) fn arm_follower_timers(&mut self, out: &mut Vec<Effect>) {
+        if !self.status_ticking {
+            self.status_ticking = true;
+            self.arm(out, self.cfg.status_interval_us, Timer::StatusTick);
+        }
+        if self.failover.detector_enabled && !self.election_ticking {
+            self.election_ticking = true;
+            self.arm(out, self.failover.check_period_us(), Timer::ElectionCheck);
         }
     }
 
@@ -1260,15 +1366,8 @@ impl Node {
             Some(l) => self.adopt_leader(now_us, l, epoch, out),
             None => {
                 if self.role == Role::Leader {
-                    self.role = Role::Follower;
                     self.leader = None;
-                    self.pending.clear();
-                    self.degraded = false;
-                    out.push(Effect::Note(Note::RoleChanged {
-                        role: Role::Follower,
-                        epoch: self.epoch,
-                    }));
-                    self.arm(out, self.cfg.status_interval_us, Timer::StatusTick);
+                    self.become_follower(now_us, out);
                 }
             }
         }
@@ -1328,13 +1427,6 @@ impl Node {
             role: Role::Leader,
             epoch,
         }));
-        self.arm(
-            out,
-            sender_check_period(self.cfg.sender_timeout_us),
-            Timer::SenderCheck,
-        );
-        if self.cfg.heartbeat_interval_us > 0 {
-            self.arm(out, 0, Timer::Heartbeat);
-        }
+        self.arm_leader_timers(out);
     }
 }

@@ -846,6 +846,17 @@ impl Simulation {
                 self.suspected_at_us = Some(t_us);
             }
             Note::NeedsReclone { follower } => self.start_reclone(follower, node),
+            Note::RewindImpossible { .. } => {
+                let leader = self.nodes[node as usize].leader;
+                match leader.filter(|l| *l != node) {
+                    Some(l) => {
+                        // start_reclone checks this flag; the node set it.
+                        self.nodes[node as usize].recloning = false;
+                        self.start_reclone(node, l);
+                    }
+                    None => self.nodes[node as usize].recloning = false,
+                }
+            }
             Note::RoleChanged {
                 role: Role::Leader,
                 epoch,
@@ -1312,12 +1323,16 @@ impl Simulation {
         }
     }
 
-    /// Acknowledged writes the authoritative log lacks right now.
+    /// Acknowledged writes the authoritative log lacks right now. Only
+    /// writes of the authoritative node's epoch or older are judged: a
+    /// deposed leader that has not yet heard of a newer epoch cannot speak
+    /// for that epoch's writes.
     pub fn lost_acknowledged_writes(&self) -> u64 {
-        let wal = &self.nodes[self.authoritative_node() as usize].wal;
+        let node = &self.nodes[self.authoritative_node() as usize];
+        let (wal, epoch) = (&node.wal, node.epoch.max(node.wal.last_epoch()));
         self.acked
             .iter()
-            .filter(|a| wal.epoch_at(a.lsn) != Some(a.epoch))
+            .filter(|a| a.epoch <= epoch && wal.epoch_at(a.lsn) != Some(a.epoch))
             .count() as u64
     }
 
@@ -1564,5 +1579,23 @@ impl Simulation {
     /// which losing acknowledged writes is allowed).
     pub fn policy_ever_degraded(&self) -> bool {
         self.metrics.policy_changes.iter().any(|c| c.degraded)
+    }
+}
+
+impl Simulation {
+    /// Pending events by kind (and node, for node events): a diagnostic
+    /// for runaway schedules.
+    pub fn pending_by_kind(&self) -> alloc::collections::BTreeMap<alloc::string::String, u64> {
+        let mut m = alloc::collections::BTreeMap::new();
+        for (_, e) in self.queue.iter() {
+            let s = alloc::format!("{e:?}");
+            let key: alloc::string::String = s.split(['{', '(']).next().unwrap_or("").trim().into();
+            let key = match e {
+                Event::NodeTimer { node, timer, .. } => alloc::format!("{key} {node} {timer:?}"),
+                _ => key,
+            };
+            *m.entry(key).or_insert(0) += 1;
+        }
+        m
     }
 }

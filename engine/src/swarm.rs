@@ -1,0 +1,420 @@
+//! Swarm testing: random clusters under random faults, from a seed.
+//!
+//! [`generate`] draws a whole scenario from one seed — node count, regions
+//! and latencies, disks, commit policy, routing, workload, failover manager,
+//! fencing, and a schedule of crashes, restarts, one-way and two-way
+//! partitions, latency spikes, slow disks and (with leases) clock drift.
+//! [`check`] runs it with the safety invariants checked after every event,
+//! then a liveness phase: faults stop, everything heals and restarts, the
+//! workload stops, and every live node must have converged to the leader's
+//! log by the end. The same seed always yields the same scenario and the
+//! same trace hash, so a failure is reproduced by its seed alone.
+//!
+//! The "no acknowledged write lost" invariant is only claimed where it
+//! holds by construction: synchronous policies whose quorum (leader plus
+//! `k` acknowledgements) is a majority under elections, or the manager's
+//! synchronous mode, always with fencing and without a semi-sync fallback.
+
+use crate::invariant;
+use crate::rng::Rng;
+use crate::scenario::{
+    ExpectFile, FailoverFile, FaultFile, LinkFile, NetworkFile, NodeFile, PolicyFile,
+    ReplicationFile, RoutingFile, ScenarioFile, WorkloadFile,
+};
+use crate::sim::Simulation;
+use alloc::format;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+
+/// When faults stop and everything is healed and restarted.
+pub const FAULTS_END_MS: u64 = 3_000;
+/// When clients stop issuing operations.
+pub const WORKLOAD_END_MS: u64 = 4_500;
+/// End of the run: live nodes must have converged by then.
+pub const END_MS: u64 = 7_000;
+
+fn pick<'a>(rng: &mut Rng, items: &[&'a str]) -> &'a str {
+    items[rng.below(items.len() as u64) as usize]
+}
+
+/// The scenario of swarm seed `seed`.
+pub fn generate(seed: u64) -> ScenarioFile {
+    let mut rng = Rng::new(seed ^ 0x5157_4152_4d00_0000);
+    let n = 2 + rng.below(5) as usize; // 2..=6 nodes
+    let region_count = 1 + rng.below(3) as usize;
+    let regions: Vec<String> = (0..region_count).map(|r| format!("r{r}")).collect();
+    let mut links = Vec::new();
+    for a in 0..region_count {
+        for b in a + 1..region_count {
+            links.push(LinkFile {
+                between: vec![regions[a].clone(), regions[b].clone()],
+                one_way_us: 2_000 + rng.below(60_000),
+                jitter_us: Some(rng.below(5_000)),
+                loss_ppm: None,
+            });
+        }
+    }
+    let names: Vec<String> = (0..n).map(|i| format!("n{i}")).collect();
+    let mode = pick(&mut rng, &["manual", "election", "election", "manager"]);
+    let fencing = match mode {
+        "election" => pick(&mut rng, &["none", "epoch", "epoch", "stonith", "lease"]),
+        "manager" => pick(&mut rng, &["none", "epoch", "stonith"]),
+        _ => pick(&mut rng, &["none", "epoch"]),
+    };
+    let nodes: Vec<NodeFile> = names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| NodeFile {
+            name: Some(name.clone()),
+            region: Some(regions[rng.below(region_count as u64) as usize].clone()),
+            leader: Some(i == 0),
+            fsync_us: Some(200 + rng.below(3_000)),
+            apply_us: Some(10 + rng.below(300)),
+            apply_delay_ms: if rng.chance_ppm(100_000) {
+                Some(rng.below(300))
+            } else {
+                None
+            },
+            priority: Some(1 + rng.below(3) as u8),
+            clock_drift_ppm: if fencing == "lease" && rng.chance_ppm(300_000) {
+                Some(-(rng.below(900_000) as i32))
+            } else {
+                None
+            },
+            ..NodeFile::default()
+        })
+        .collect();
+    let followers = n - 1;
+    let majority_k = n / 2; // leader + k acknowledgements form a majority
+    let policy = match pick(
+        &mut rng,
+        &["async", "first", "any", "semi", "error", "refuse"],
+    ) {
+        "async" => PolicyFile {
+            synchronous_commit: Some("local".to_string()),
+            ..PolicyFile::default()
+        },
+        "first" => PolicyFile {
+            synchronous_standby_names: Some(format!("FIRST {} (*)", majority_k.max(1))),
+            synchronous_commit: Some(
+                pick(&mut rng, &["remote_write", "on", "remote_apply"]).to_string(),
+            ),
+            ..PolicyFile::default()
+        },
+        "any" => PolicyFile {
+            synchronous_standby_names: Some(format!(
+                "ANY {} (*)",
+                majority_k.max(1) + rng.below((followers - majority_k.max(1)) as u64 + 1) as usize
+            )),
+            ..PolicyFile::default()
+        },
+        "semi" => PolicyFile {
+            synchronous_standby_names: Some("ANY 1 (*)".to_string()),
+            on_quorum_unmet: Some("degrade_to_async".to_string()),
+            quorum_timeout_ms: Some(50 + rng.below(500)),
+            wait_point: Some(pick(&mut rng, &["after_sync", "after_commit"]).to_string()),
+            ..PolicyFile::default()
+        },
+        "error" => PolicyFile {
+            synchronous_standby_names: Some(format!("ANY {} (*)", majority_k.max(1))),
+            on_quorum_unmet: Some("error".to_string()),
+            quorum_timeout_ms: Some(50 + rng.below(500)),
+            ..PolicyFile::default()
+        },
+        _ => PolicyFile {
+            synchronous_commit: Some("local".to_string()),
+            min_replicas_to_write: Some(1),
+            min_replicas_max_lag_ms: Some(100 + rng.below(1_000)),
+            ..PolicyFile::default()
+        },
+    };
+    let routing = RoutingFile {
+        reads: Some(
+            pick(
+                &mut rng,
+                &[
+                    "leader",
+                    "any_follower",
+                    "nearest",
+                    "sticky",
+                    "leader_after_write",
+                    "position_token",
+                    "bounded_staleness",
+                ],
+            )
+            .to_string(),
+        ),
+        pick: Some(pick(&mut rng, &["random", "round_robin"]).to_string()),
+        ..RoutingFile::default()
+    };
+    let timeout_ms = 200 + rng.below(800);
+    let failover = FailoverFile {
+        mode: Some(mode.to_string()),
+        heartbeat_interval_ms: Some(timeout_ms / 5),
+        timeout_ms: Some(timeout_ms),
+        discovery_delay_ms: Some(rng.below(200)),
+        lease_ms: (fencing == "lease").then_some(timeout_ms / 2),
+        fencing: Some(fencing.to_string()),
+        ttl_ms: Some(600),
+        loop_wait_ms: Some(100 + rng.below(100)),
+        retry_timeout_ms: Some(150),
+        synchronous_mode: Some(mode == "manager" && rng.chance_ppm(500_000)),
+        database_mb: Some(10),
+        reclone_mb_per_s: Some(100),
+        ..FailoverFile::default()
+    };
+    // The fault schedule: a handful of faults before FAULTS_END_MS.
+    let mut faults = Vec::new();
+    for _ in 0..rng.below(8) {
+        let at_ms = 200 + rng.below(FAULTS_END_MS - 400);
+        let node = names[rng.below(n as u64) as usize].clone();
+        let fault = match pick(
+            &mut rng,
+            &[
+                "crash",
+                "kill_leader",
+                "restart",
+                "partition",
+                "partition",
+                "isolate",
+                "partition_leader",
+                "slow_disk",
+                "latency_spike",
+                "heal_all",
+            ],
+        ) {
+            "crash" => FaultFile {
+                action: "crash".into(),
+                node: Some(node),
+                power_loss: Some(rng.chance_ppm(500_000)),
+                ..FaultFile::default()
+            },
+            "kill_leader" => FaultFile {
+                action: "kill_leader".into(),
+                power_loss: Some(rng.chance_ppm(500_000)),
+                ..FaultFile::default()
+            },
+            "restart" => FaultFile {
+                action: "restart".into(),
+                node: Some(node),
+                ..FaultFile::default()
+            },
+            "partition" => {
+                let mut a = Vec::new();
+                let mut b = Vec::new();
+                for name in &names {
+                    if rng.chance_ppm(500_000) {
+                        a.push(name.clone());
+                    } else {
+                        b.push(name.clone());
+                    }
+                }
+                if rng.chance_ppm(300_000) {
+                    a.push("clients".into());
+                }
+                FaultFile {
+                    action: "partition".into(),
+                    between: Some(vec![a, b]),
+                    one_way: Some(rng.chance_ppm(300_000)),
+                    ..FaultFile::default()
+                }
+            }
+            "isolate" => FaultFile {
+                action: "isolate".into(),
+                node: Some(node),
+                ..FaultFile::default()
+            },
+            "partition_leader" => FaultFile {
+                action: "partition_leader".into(),
+                ..FaultFile::default()
+            },
+            "slow_disk" => FaultFile {
+                action: "slow_disk".into(),
+                node: Some(node),
+                factor: Some(2 + rng.below(50) as u32),
+                duration_ms: Some(100 + rng.below(1_000)),
+                ..FaultFile::default()
+            },
+            "latency_spike" => FaultFile {
+                action: "latency_spike".into(),
+                node: Some(node),
+                extra_ms: Some(10 + rng.below(1_000)),
+                duration_ms: Some(100 + rng.below(1_000)),
+                ..FaultFile::default()
+            },
+            _ => FaultFile {
+                action: "heal_all".into(),
+                ..FaultFile::default()
+            },
+        };
+        faults.push(FaultFile { at_ms, ..fault });
+    }
+    // Liveness phase: heal everything and restart every node.
+    faults.push(FaultFile {
+        at_ms: FAULTS_END_MS,
+        action: "heal_all".into(),
+        ..FaultFile::default()
+    });
+    for name in &names {
+        faults.push(FaultFile {
+            at_ms: FAULTS_END_MS,
+            action: "restart".into(),
+            node: Some(name.clone()),
+            ..FaultFile::default()
+        });
+    }
+    ScenarioFile {
+        name: Some(format!("swarm-{seed}")),
+        description: Some("Generated by the swarm test.".into()),
+        seed: Some(seed),
+        duration_ms: Some(END_MS),
+        sample_interval_ms: None,
+        regions,
+        network: NetworkFile {
+            local_us: Some(200 + rng.below(800)),
+            local_jitter_us: Some(rng.below(300)),
+            loss_ppm: Some(if rng.chance_ppm(300_000) {
+                rng.below(20_000) as u32
+            } else {
+                0
+            }),
+            links,
+            ..NetworkFile::default()
+        },
+        defaults: NodeFile::default(),
+        nodes,
+        policy,
+        routing,
+        workload: WorkloadFile {
+            sessions: Some(1 + rng.below(6) as u16),
+            think_time_us: Some(rng.below(20_000)),
+            read_percent: Some(rng.below(101) as u8),
+            keys: Some(1 + rng.below(50) as u32),
+            request_timeout_ms: Some(200 + rng.below(800)),
+            stop_ms: Some(WORKLOAD_END_MS),
+            ..WorkloadFile::default()
+        },
+        replication: ReplicationFile {
+            status_interval_ms: Some(50 + rng.below(200)),
+            sender_timeout_ms: Some(300 + rng.below(1_000)),
+            wal_keep_entries: Some(if rng.chance_ppm(200_000) {
+                100 + rng.below(400)
+            } else {
+                100_000
+            }),
+            max_in_flight_entries: Some(50 + rng.below(1_000)),
+        },
+        failover,
+        faults,
+        expect: Vec::<ExpectFile>::new(),
+    }
+}
+
+/// What a passing swarm seed produced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SwarmRun {
+    /// Trace hash of the run.
+    pub trace_hash: u64,
+    /// Events processed.
+    pub events: u64,
+    /// Faults injected (scheduled faults, including the healing ones).
+    pub faults: u64,
+    /// Leader changes.
+    pub promotions: u64,
+}
+
+/// Runs swarm seed `seed`, checking the invariants after every event and
+/// convergence at the end.
+pub fn check(seed: u64) -> Result<SwarmRun, String> {
+    let file = generate(seed);
+    let scenario = file
+        .validate()
+        .map_err(|e| format!("generated scenario is invalid: {e}"))?;
+    let faults = scenario.faults.len() as u64;
+    let mut sim = Simulation::new(scenario);
+    sim.enable_trace_hash();
+    let end = END_MS * 1_000;
+    while sim.next_event_us().is_some_and(|t| t <= end) {
+        sim.step();
+        invariant::check(&sim)
+            .map_err(|e| format!("at {} µs (event {}): {e}", sim.now_us(), sim.events))?;
+    }
+    sim.run_until(end);
+    sim.finish();
+    converged(&sim)?;
+    Ok(SwarmRun {
+        trace_hash: sim.trace_hash(),
+        events: sim.events,
+        faults,
+        promotions: sim.metrics.promotions.len() as u64,
+    })
+}
+
+/// Runs swarm seed `seed` without checks and returns its trace hash (the
+/// determinism half of the swarm test).
+pub fn trace_hash(seed: u64) -> Result<u64, String> {
+    let scenario = generate(seed)
+        .validate()
+        .map_err(|e| format!("generated scenario is invalid: {e}"))?;
+    let mut sim = Simulation::new(scenario);
+    sim.enable_trace_hash();
+    sim.run_until(END_MS * 1_000);
+    Ok(sim.trace_hash())
+}
+
+/// After the liveness phase every live node must hold the leader's log.
+fn converged(sim: &Simulation) -> Result<(), String> {
+    let leader = sim.current_leader().ok_or_else(|| {
+        let nodes: Vec<String> = sim
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                format!(
+                    "{i}:{:?}/e{}/log e{}:{}/up {}",
+                    n.role,
+                    n.epoch,
+                    n.wal.last_epoch(),
+                    n.wal.last_lsn(),
+                    sim.up[i]
+                )
+            })
+            .collect();
+        format!(
+            "no leader at the end of the liveness phase ({:?}, {:?}): {}",
+            sim.scenario.failover.mode,
+            sim.scenario.failover.fencing,
+            nodes.join(", ")
+        )
+    })?;
+    let l = &sim.nodes[leader as usize];
+    for (i, node) in sim.nodes.iter().enumerate() {
+        if !sim.up[i] || i as u8 == leader {
+            continue;
+        }
+        let w = &node.wal;
+        if w.applied != l.wal.flushed
+            || w.last_lsn() != l.wal.last_lsn()
+            || w.last_epoch() != l.wal.last_epoch()
+        {
+            return Err(format!(
+                "node {i} did not converge: written {} flushed {} applied {} / last {} (epoch {}, {:?} of {:?}, epoch {}) vs leader {} flushed {} / last {} (epoch {}), which sees it as {:?}",
+                w.written,
+                w.flushed,
+                w.applied,
+                w.last_lsn(),
+                w.last_epoch(),
+                node.role,
+                node.leader,
+                node.epoch,
+                leader,
+                l.wal.flushed,
+                l.wal.last_lsn(),
+                l.wal.last_epoch(),
+                l.peers[i].state
+            ));
+        }
+    }
+    Ok(())
+}
