@@ -1,22 +1,36 @@
-//! The page: controls, the cluster picture and the read-outs, plus the
-//! animation loop.
+//! The page: its layout, the animation loop, the theme and the viewport.
 //!
 //! The loop is driven by `requestAnimationFrame`: each frame dispatches
 //! [`Action::Frame`] with the browser's timestamp and the reducer advances
 //! the engine by the elapsed real time times the chosen speed. The frame
-//! handle lives in a hook; dropping it (on pause or unmount) cancels the
-//! next frame.
+//! handle lives in an effect; dropping it (on pause or unmount) cancels the
+//! next frame, so a paused lab costs nothing.
+//!
+//! Three facts about the viewer's browser live here rather than in the
+//! reducer, because they only change how things are drawn: whether the
+//! screen is narrow (the cluster then switches to a portrait drawing),
+//! whether the user asked for reduced motion, and the colour theme.
 
-use crate::cluster::{fmt_us, ClusterView};
-use crate::library::SCENARIOS;
-use crate::state::{Action, Lab, POLICIES, ROUTINGS, SPEEDS};
+use crate::cluster::ClusterView;
+use crate::controls::{
+    ClusterControls, CommitControls, ExperimentControls, FailoverControls, FaultButtons, NodeMenu,
+    RoutingControls, RunBar,
+};
+use crate::readouts::{Anomalies, Readouts};
+use crate::sequence::SequencePanel;
+use crate::state::{Action, Lab};
+use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
-use replica_engine::node::Role;
-use replica_engine::scenario::FaultAction;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use web_sys::{HtmlInputElement, HtmlSelectElement};
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+/// Below this width (CSS px) the cluster is drawn in portrait.
+pub const NARROW_QUERY: &str = "(max-width: 640px)";
+/// The user's reduced-motion preference.
+pub const REDUCED_MOTION_QUERY: &str = "(prefers-reduced-motion: reduce)";
+const THEME_KEY: &str = "replica-lab-theme";
 
 /// Requests frames until `alive` is cleared. The pending frame's handle is
 /// kept in `slot`; dropping it cancels that frame.
@@ -36,6 +50,97 @@ fn frame_loop(
         }
     });
     *slot.borrow_mut() = Some(handle);
+}
+
+fn media(query: &str) -> Option<web_sys::MediaQueryList> {
+    web_sys::window()?.match_media(query).ok().flatten()
+}
+
+/// Whether a media query matches now, kept up to date.
+#[hook]
+fn use_media(query: &'static str) -> bool {
+    let matches = use_state(|| media(query).is_some_and(|m| m.matches()));
+    {
+        let matches = matches.clone();
+        use_effect_with((), move |_| {
+            let listener = media(query).map(|mql| {
+                let target: web_sys::EventTarget = mql.clone().unchecked_into();
+                EventListener::new(&target, "change", move |_| matches.set(mql.matches()))
+            });
+            move || drop(listener)
+        });
+    }
+    *matches
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok().flatten()
+}
+
+/// The theme: `None` follows the system (`prefers-color-scheme`).
+fn stored_theme() -> Option<String> {
+    storage()?
+        .get_item(THEME_KEY)
+        .ok()
+        .flatten()
+        .filter(|t| t == "light" || t == "dark")
+}
+
+fn apply_theme(theme: Option<&str>) {
+    let Some(root) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+    else {
+        return;
+    };
+    match theme {
+        Some(t) => {
+            root.set_attribute("data-theme", t).ok();
+        }
+        None => {
+            root.remove_attribute("data-theme").ok();
+        }
+    }
+}
+
+/// Viewer facts the views draw with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Viewer {
+    /// Narrow screen: portrait drawings.
+    pub narrow: bool,
+    /// The user prefers reduced motion.
+    pub reduced_motion: bool,
+}
+
+/// Props shared by the panels.
+#[derive(Properties, PartialEq)]
+pub struct PanelProps {
+    /// The state.
+    pub lab: Rc<Lab>,
+    /// Dispatches actions.
+    pub on_action: Callback<Action>,
+    /// How the viewer sees the page.
+    #[prop_or(Viewer { narrow: false, reduced_motion: false })]
+    pub viewer: Viewer,
+}
+
+/// Whether a key press should drive the lab: not while typing in a field
+/// or when a button already handles the key.
+fn is_global_key(e: &KeyboardEvent) -> bool {
+    if e.ctrl_key() || e.meta_key() || e.alt_key() {
+        return false;
+    }
+    let Some(el) = e
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+    else {
+        return true;
+    };
+    let tag = el.tag_name().to_ascii_lowercase();
+    !matches!(
+        tag.as_str(),
+        "input" | "select" | "textarea" | "button" | "summary"
+    ) && el.get_attribute("role").is_none()
 }
 
 /// The whole lab.
@@ -60,39 +165,106 @@ pub fn App() -> Html {
             }
         });
     }
+    // Keyboard: Space or K plays and pauses, "." steps, Escape closes the
+    // node menu and the anomaly close-up.
+    {
+        let dispatch = dispatch.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window().and_then(|w| w.document()).map(|doc| {
+                // Not passive: Space must not also scroll the page.
+                let options = EventListenerOptions::enable_prevent_default();
+                EventListener::new_with_options(&doc, "keydown", options, move |e| {
+                    let Some(e) = e.dyn_ref::<KeyboardEvent>() else {
+                        return;
+                    };
+                    if e.key() == "Escape" {
+                        dispatch.emit(Action::SelectNode(None));
+                        dispatch.emit(Action::ClearFocus);
+                        return;
+                    }
+                    if !is_global_key(e) {
+                        return;
+                    }
+                    match e.key().as_str() {
+                        " " | "k" => {
+                            e.prevent_default();
+                            dispatch.emit(Action::TogglePlay);
+                        }
+                        "." => dispatch.emit(Action::Step),
+                        _ => {}
+                    }
+                })
+            });
+            move || drop(listener)
+        });
+    }
+    let viewer = Viewer {
+        narrow: use_media(NARROW_QUERY),
+        reduced_motion: use_media(REDUCED_MOTION_QUERY),
+    };
+    let theme = use_state(stored_theme);
+    {
+        use_effect_with((*theme).clone(), |t| apply_theme(t.as_deref()));
+    }
+    let on_theme = {
+        let theme = theme.clone();
+        Callback::from(move |_: MouseEvent| {
+            let dark_now = match theme.as_deref() {
+                Some(t) => t == "dark",
+                None => media("(prefers-color-scheme: dark)").is_some_and(|m| m.matches()),
+            };
+            let next = if dark_now { "light" } else { "dark" };
+            if let Some(s) = storage() {
+                s.set_item(THEME_KEY, next).ok();
+            }
+            theme.set(Some(next.to_string()));
+        })
+    };
+    let dark = match theme.as_deref() {
+        Some(t) => t == "dark",
+        None => media("(prefers-color-scheme: dark)").is_some_and(|m| m.matches()),
+    };
 
+    let l: Rc<Lab> = Rc::new((*lab).clone());
+    let d = dispatch.clone();
+    let description = crate::library::description(&l.scenario_name);
     html! {
-        <main class="lab">
-            <Banner lab={(*lab).clone().into_rc()} on_action={dispatch.clone()}/>
-            <Controls lab={(*lab).clone().into_rc()} on_action={dispatch.clone()}/>
-            <section class="stage">
-                <ClusterView lab={(*lab).clone().into_rc()} on_action={dispatch.clone()}/>
+        <main class={classes!("lab", viewer.narrow.then_some("narrow"))}>
+            <Banner lab={l.clone()} on_action={d.clone()}/>
+            <header class="bar panel">
+                <RunBar lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                <ExperimentControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                <button id="theme" class="ghost" onclick={on_theme} aria-pressed={dark.to_string()}
+                        title="Switch between light and dark colours">
+                    { if dark { "☀ Light theme" } else { "☾ Dark theme" } }
+                </button>
+            </header>
+            <section class="stage panel" aria-labelledby="stage-title">
+                <div class="panel-head">
+                    <h2 id="stage-title">{"Cluster"}</h2>
+                    <p class="scenario-desc">{description}</p>
+                </div>
+                <ClusterView lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                <NodeMenu lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                <FaultButtons lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
                 <Legend/>
             </section>
-            <Readouts lab={(*lab).clone().into_rc()}/>
+            <section class="side">
+                <div class="panel settings-main" aria-label="Commit and reads">
+                    <CommitControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                    <RoutingControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                </div>
+                <Readouts lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                <Anomalies lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+            </section>
+            <SequencePanel lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+            <section class="panel settings-more" aria-label="Cluster and failover settings">
+                <ClusterControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                <FailoverControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+            </section>
+            <p class="sr-only" role="status" aria-live="polite" id="status">{l.status.clone()}</p>
         </main>
     }
-}
-
-impl Lab {
-    fn into_rc(self) -> Rc<Lab> {
-        Rc::new(self)
-    }
-}
-
-impl PartialEq for Lab {
-    fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.sim, &other.sim) && self.version == other.version
-    }
-}
-
-/// Props shared by the panels.
-#[derive(Properties, PartialEq)]
-pub struct PanelProps {
-    /// The state.
-    pub lab: Rc<Lab>,
-    /// Dispatches actions.
-    pub on_action: Callback<Action>,
 }
 
 #[function_component]
@@ -102,200 +274,46 @@ fn Banner(props: &PanelProps) -> Html {
     };
     let on_action = props.on_action.clone();
     html! {
-        <div class="banner" role="alert">
+        <div class="banner" role="alert" id="banner">
             <span>{text}</span>
-            <button onclick={Callback::from(move |_| on_action.emit(Action::DismissBanner))} aria-label="Dismiss">{"×"}</button>
+            <button onclick={Callback::from(move |_| on_action.emit(Action::DismissBanner))}
+                    aria-label="Dismiss message">{"×"}</button>
         </div>
     }
 }
 
-fn select_value(e: &Event) -> String {
-    e.target_unchecked_into::<HtmlSelectElement>().value()
-}
-
-#[function_component]
-fn Controls(props: &PanelProps) -> Html {
-    let lab = &props.lab;
-    let act = |a: Action| {
-        let cb = props.on_action.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(a.clone()))
-    };
-    let on_speed = {
-        let cb = props.on_action.clone();
-        Callback::from(move |e: Event| {
-            if let Ok(i) = select_value(&e).parse() {
-                cb.emit(Action::SetSpeed(i));
-            }
-        })
-    };
-    let on_scenario = {
-        let cb = props.on_action.clone();
-        Callback::from(move |e: Event| cb.emit(Action::LoadScenario(select_value(&e))))
-    };
-    let on_policy = {
-        let cb = props.on_action.clone();
-        Callback::from(move |e: Event| cb.emit(Action::SetPolicy(select_value(&e))))
-    };
-    let on_routing = {
-        let cb = props.on_action.clone();
-        Callback::from(move |e: Event| cb.emit(Action::SetRouting(select_value(&e))))
-    };
-    let on_seed = {
-        let cb = props.on_action.clone();
-        Callback::from(move |e: Event| {
-            let v = e.target_unchecked_into::<HtmlInputElement>().value();
-            if let Ok(seed) = v.trim().parse::<u64>() {
-                cb.emit(Action::SetSeed(seed));
-            }
-        })
-    };
-    let on_dice = {
-        let cb = props.on_action.clone();
-        Callback::from(move |_: MouseEvent| {
-            let mut b = [0u8; 4];
-            if getrandom::fill(&mut b).is_ok() {
-                cb.emit(Action::SetSeed(u32::from_le_bytes(b) as u64));
-            }
-        })
-    };
-    let now = lab.sim.borrow().now_us();
-    let end = lab.scenario.duration_us;
-    html! {
-        <section class="controls" aria-label="Controls">
-            <div class="row">
-                <button id="play" class="primary" onclick={act(Action::TogglePlay)} aria-pressed={lab.playing.to_string()}>
-                    { if lab.playing { "❚❚ Pause" } else { "▶ Play" } }
-                </button>
-                <button id="step" onclick={act(Action::Step)} title="Process one event">{"Step"}</button>
-                <button id="reset" onclick={act(Action::Reset)} title="Back to time zero">{"⟲ Reset"}</button>
-                <label>{"Speed "}
-                    <select id="speed" onchange={on_speed} aria-label="Speed">
-                        { for SPEEDS.iter().enumerate().map(|(i, (_, name))| html! {
-                            <option value={i.to_string()} selected={i == lab.speed}>{*name}</option>
-                        }) }
-                    </select>
-                </label>
-                <span class="clock" aria-live="off">{format!("t = {} / {}", fmt_us(now), fmt_us(end))}</span>
-            </div>
-            <div class="row">
-                <label>{"Scenario "}
-                    <select id="scenario" onchange={on_scenario} aria-label="Scenario">
-                        { for SCENARIOS.iter().map(|(name, _)| html! {
-                            <option value={*name} selected={*name == lab.scenario_name}>{*name}</option>
-                        }) }
-                    </select>
-                </label>
-                <label>{"Seed "}
-                    <input id="seed" type="number" min="0" value={lab.seed.to_string()} onchange={on_seed} aria-label="Seed"/>
-                </label>
-                <button id="random-seed" onclick={on_dice} title="Random seed" aria-label="Random seed">{"Random"}</button>
-            </div>
-            <div class="row">
-                <label>{"Commit "}
-                    <select id="policy" onchange={on_policy} aria-label="Commit policy">
-                        { for POLICIES.iter().map(|(k, name)| html! {
-                            <option value={*k} selected={*k == lab.policy}>{*name}</option>
-                        }) }
-                    </select>
-                </label>
-                <label>{"Reads "}
-                    <select id="routing" onchange={on_routing} aria-label="Read routing">
-                        { for ROUTINGS.iter().map(|(k, name)| html! {
-                            <option value={*k} selected={*k == lab.routing}>{*name}</option>
-                        }) }
-                    </select>
-                </label>
-            </div>
-            <div class="row faults">
-                <button id="kill-leader" class="danger" onclick={act(Action::Fault(FaultAction::KillLeader { power_loss: true }))}>{"Kill the leader"}</button>
-                <button id="partition-leader" class="danger" onclick={act(Action::Fault(FaultAction::PartitionLeader))}>{"Partition the leader"}</button>
-                <button id="heal" onclick={act(Action::Fault(FaultAction::HealAll))}>{"Heal network"}</button>
-                <span class="hint">{"Click a node to crash or restart it."}</span>
-            </div>
-        </section>
-    }
-}
-
+/// What the colours, shapes and strip cells mean.
 #[function_component]
 fn Legend() -> Html {
     let items = [
-        ("m-write", "write"),
-        ("m-wal", "WAL record"),
-        ("m-ack", "ack"),
-        ("m-ok", "OK"),
-        ("m-read", "read"),
-        ("m-readreply", "read reply"),
-        ("m-heartbeat", "heartbeat"),
-        ("m-vote", "vote"),
+        ("m-write", "write", "write path"),
+        ("m-wal", "WAL record", "write path"),
+        ("m-ack", "ack", "write path"),
+        ("m-ok", "OK", "write path"),
+        ("m-read", "read", "read path"),
+        ("m-readreply", "read reply", "read path"),
+        ("m-heartbeat", "heartbeat", "failover"),
+        ("m-vote", "vote", "failover"),
     ];
     html! {
-        <ul class="legend" aria-label="Message colours">
-            { for items.iter().map(|(c, name)| html! {
-                <li><svg width="14" height="14" aria-hidden="true"><g class={classes!("msg", *c)}><circle cx="7" cy="7" r="5"/></g></svg>{*name}</li>
-            }) }
-            <li><span class="swatch applied"></span>{"applied"}</li>
-            <li><span class="swatch flushed"></span>{"flushed"}</li>
-            <li><span class="swatch written"></span>{"written"}</li>
-        </ul>
-    }
-}
-
-#[derive(Properties, PartialEq)]
-struct ReadoutProps {
-    lab: Rc<Lab>,
-}
-
-#[function_component]
-fn Readouts(props: &ReadoutProps) -> Html {
-    let sim = props.lab.sim.borrow();
-    let m = &sim.metrics;
-    let c = m.commit_latency.summary();
-    let leader = sim.current_leader();
-    let policy_state = match leader.map(|l| &sim.nodes[l as usize]) {
-        Some(n) if n.cfg.policy.is_async() => "asynchronous".to_string(),
-        Some(n) if n.degraded => {
-            let at = m
-                .policy_changes
-                .iter()
-                .rev()
-                .find(|p| p.degraded)
-                .map_or(0, |p| p.t_us);
-            format!("semi-sync: fell back to async at {}", fmt_us(at))
-        }
-        Some(_) => "synchronous: waiting for the quorum".to_string(),
-        None => "no leader".to_string(),
-    };
-    let lag_rows = sim
-        .nodes
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| n.role != Role::Leader)
-        .map(|(i, _)| {
-            let l = &m.lag[i];
-            html! {
-                <tr>
-                    <td>{sim.scenario.nodes[i].name.clone()}</td>
-                    <td>{l.last_entries}</td>
-                    <td>{fmt_us(l.last_us)}</td>
-                    <td>{fmt_us(l.max_us)}</td>
-                </tr>
-            }
-        });
-    html! {
-        <section class="readouts" aria-label="Read-outs">
-            <dl>
-                <div><dt>{"Commit p50"}</dt><dd id="commit-p50" data-us={c.p50_us.to_string()}>{fmt_us(c.p50_us)}</dd></div>
-                <div><dt>{"Commit p99"}</dt><dd id="commit-p99" data-us={c.p99_us.to_string()}>{fmt_us(c.p99_us)}</dd></div>
-                <div><dt>{"Writes acked"}</dt><dd id="writes-acked">{m.writes_acknowledged}</dd></div>
-                <div><dt>{"Writes failed"}</dt><dd id="writes-failed">{m.writes_failed}</dd></div>
-                <div><dt>{"Stale reads"}</dt><dd id="stale-reads">{m.stale_reads}</dd></div>
-                <div><dt>{"Policy"}</dt><dd id="policy-state">{policy_state}</dd></div>
-            </dl>
-            <table class="lag">
-                <caption>{"Follower lag"}</caption>
-                <thead><tr><th>{"node"}</th><th>{"entries"}</th><th>{"now"}</th><th>{"max"}</th></tr></thead>
-                <tbody>{ for lag_rows }</tbody>
-            </table>
-        </section>
+        <div class="legend-wrap">
+            <ul class="legend" aria-label="Message kinds">
+                { for items.iter().map(|(c, name, path)| html! {
+                    <li title={*path}>
+                        <svg width="16" height="16" viewBox="-8 -8 16 16" aria-hidden="true">
+                            { crate::cluster::glyph(c) }
+                        </svg>
+                        {*name}
+                    </li>
+                }) }
+            </ul>
+            <ul class="legend" aria-label="WAL strip">
+                <li><span class="swatch applied"></span>{"applied"}</li>
+                <li><span class="swatch flushed"></span>{"flushed"}</li>
+                <li><span class="swatch written"></span>{"written"}</li>
+                <li><span class="swatch appended"></span>{"in memory"}</li>
+                <li class="legend-note">{"Solid shapes: write path · hollow: read path"}</li>
+            </ul>
+        </div>
     }
 }

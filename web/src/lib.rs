@@ -1,14 +1,24 @@
 //! Replica Lab in the browser: a Yew front-end that runs the replication
 //! engine in WebAssembly and draws it.
 //!
-//! [`state`] holds the one reducer that drives the engine, [`cluster`] draws
-//! the cluster, [`app`] lays out the page and runs the animation loop, and
-//! [`library`] embeds the scenario files.
+//! [`state`] holds the one reducer that drives the engine (and the log of
+//! user interventions that makes any instant replayable), [`settings`]
+//! turns every control into an edit of the scenario file, [`timeline`]
+//! keeps what the views need from the trace, and [`library`] embeds the
+//! scenario files. The views only render: [`app`] lays out the page and
+//! runs the animation loop, [`cluster`] draws the cluster, [`sequence`]
+//! the sequence diagram, [`readouts`] the figures and anomalies, and
+//! [`controls`] the controls.
 
 pub mod app;
 pub mod cluster;
+pub mod controls;
 pub mod library;
+pub mod readouts;
+pub mod sequence;
+pub mod settings;
 pub mod state;
+pub mod timeline;
 
 use wasm_bindgen::JsCast;
 

@@ -1,64 +1,241 @@
 //! The lab's state and its one reducer.
 //!
-//! Everything that drives the engine goes through [`Lab::reduce`]: play and
-//! pause, animation frames, speed, seed, scenario, faults and policy
-//! changes. Components only read the state and dispatch [`Action`]s; the
-//! engine knows nothing of the UI. The simulation sits behind an
-//! `Rc<RefCell<…>>` so a frame mutates it in place, and every action yields
-//! a new `Rc<Lab>` so Yew re-renders.
+//! Everything that drives the engine goes through [`Lab::apply`]: play and
+//! pause, animation frames, speed, seed, scenario, settings, faults and
+//! "jump to". Components only read the state and dispatch [`Action`]s; the
+//! engine knows nothing of the UI.
+//!
+//! A run is deterministic given its starting scenario, its seed and the
+//! user's interventions, so the lab records every intervention (a fault, a
+//! live policy or routing change) with the exact point of the run where it
+//! happened: the number of events processed and the simulated time. That
+//! log is what lets "jump to" rebuild any earlier instant by replaying a
+//! fresh [`Simulation`] (and later what time travel and shareable links
+//! build on). Replaying also re-applies interventions that lie ahead of the
+//! instant jumped to, so pressing Play continues the same run; changing
+//! something after a jump forks it, dropping the rest of the log.
+//!
+//! In side-by-side mode a second run, the *twin*, starts from the same
+//! scenario and seed under the other commit mode (asynchronous if the
+//! main run waits for followers, synchronous otherwise) and receives the
+//! same interventions at the same simulated times.
 
 use crate::library;
-use replica_engine::network::NodeId;
-use replica_engine::policy::{AckPoint, CommitPolicy, OnUnmet, Quorum, Visibility};
-use replica_engine::routing::{Pick, ReadRouting};
-use replica_engine::scenario::FaultAction;
+use crate::settings::{self, PolicyForm};
+use crate::timeline::{Focus, Timeline};
+use replica_engine::checker::Violation;
+use replica_engine::network::{Addr, NodeId};
+use replica_engine::policy::CommitPolicy;
+use replica_engine::routing::ReadRouting;
+use replica_engine::scenario::{FaultAction, Group};
 use replica_engine::{Scenario, ScenarioFile, Simulation};
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::Reducible;
 
 /// Simulated microseconds per real millisecond, from slow motion to
-/// fast-forward.
+/// fast-forward, with their labels.
 pub const SPEEDS: &[(u64, &str)] = &[
-    (1, "1/1000×"),
+    (1, "1/1000× slow-mo"),
     (5, "1/200×"),
     (20, "1/50×"),
     (100, "1/10×"),
-    (1_000, "1×"),
+    (1_000, "1× real time"),
     (10_000, "10×"),
-    (100_000, "100×"),
+    (100_000, "100× fast"),
 ];
 
 /// Default speed index: slow enough to follow one write.
 pub const DEFAULT_SPEED: usize = 1;
 
-/// Commit policies offered in the UI, by the name engineers know them by.
-pub const POLICIES: &[(&str, &str)] = &[
-    ("async", "Asynchronous (synchronous_commit=local)"),
-    ("first1", "Synchronous FIRST 1 (on)"),
-    ("any1", "Quorum ANY 1 (on)"),
-    ("semisync", "Semi-sync, 1 s timeout (MySQL)"),
-    ("all", "Synchronous to all followers"),
-];
+/// How long, in real milliseconds, the sequence diagram keeps a finished
+/// write on screen before following the next one.
+pub const LINGER_MS: u64 = 900;
 
-/// Read routing choices offered in the UI.
-pub const ROUTINGS: &[(&str, &str)] = &[
-    ("leader", "Leader only"),
-    ("any_follower", "Any follower"),
-    ("nearest", "Nearest node"),
-    ("sticky", "Sticky follower"),
-    ("leader_after_write", "Leader for 1 s after a write"),
-    ("position_token", "Position token (wait 100 ms)"),
-    ("bounded_staleness", "Bounded staleness (100 ms)"),
-];
+/// The run advances in slices of at most this much simulated time, so the
+/// trace buffer stays small even when fast-forwarding or replaying.
+const SLICE_US: u64 = 20_000;
+
+/// One simulation and what the page keeps from its trace.
+pub struct Run {
+    /// The simulation.
+    pub sim: Simulation,
+    /// Arrows, the followed write, the latency window.
+    pub timeline: Timeline,
+    /// Index of the next intervention of the log to apply.
+    next: usize,
+}
+
+/// A change the user made while the run was going.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    /// A fault.
+    Fault(FaultAction),
+    /// A new commit policy; the twin gets its counterpart.
+    Policy {
+        /// For the main run.
+        main: CommitPolicy,
+        /// For the twin.
+        twin: CommitPolicy,
+    },
+    /// A new read routing policy.
+    Routing(ReadRouting),
+}
+
+/// A change and exactly where in the run it happened.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Intervention {
+    /// Events the main simulation had processed.
+    pub events: u64,
+    /// Its simulated time.
+    pub t_us: u64,
+    /// What changed.
+    pub change: Change,
+}
+
+impl Run {
+    /// A fresh run of `scenario` with `seed`, tracing into the page and
+    /// checking consistency as it goes.
+    pub fn new(scenario: &Scenario, seed: u64) -> Run {
+        let mut sim = Simulation::with_seed(scenario.clone(), seed);
+        sim.enable_trace_buffer();
+        sim.enable_checker();
+        Run {
+            sim,
+            timeline: Timeline::default(),
+            next: 0,
+        }
+    }
+
+    /// Moves the trace into the timeline.
+    fn pump(&mut self) {
+        let events = self.sim.drain_trace();
+        let policy = &self.sim.scenario.policy;
+        for ev in &events {
+            self.timeline.ingest(ev, policy);
+        }
+        self.timeline.update(self.sim.now_us());
+    }
+
+    fn apply(&mut self, change: &Change, twin: bool) {
+        match change {
+            Change::Fault(f) => self.sim.apply_fault(*f),
+            Change::Policy { main, twin: other } => {
+                self.sim
+                    .set_policy(if twin { other.clone() } else { main.clone() });
+                let now = self.sim.now_us();
+                self.timeline.restart_window(now);
+            }
+            Change::Routing(r) => self.sim.set_routing(*r),
+        }
+    }
+
+    /// Runs until `t`, in slices.
+    fn run_to(&mut self, t: u64) {
+        while self.sim.now_us() < t {
+            let next = (self.sim.now_us() + SLICE_US).min(t);
+            self.sim.run_until(next);
+            self.pump();
+        }
+    }
+
+    /// Brings the main run to exactly the point where an intervention
+    /// happened: the same number of events, then the same clock.
+    fn replay_to(&mut self, events: u64, t: u64) {
+        while self.sim.events < events && self.sim.next_event_us().is_some_and(|e| e <= t) {
+            self.sim.step();
+            if self.sim.events.is_multiple_of(4_096) {
+                self.pump();
+            }
+        }
+        self.pump();
+        if self.sim.now_us() < t {
+            self.sim.run_until(t);
+            self.pump();
+        }
+    }
+
+    /// Advances to `target`, applying the log's interventions on the way.
+    /// The main run replays them at their exact event; the twin at their
+    /// simulated time.
+    fn advance(&mut self, log: &[Intervention], target: u64, twin: bool) {
+        while let Some(i) = log.get(self.next) {
+            if i.t_us > target {
+                break;
+            }
+            if twin {
+                self.run_to(i.t_us);
+            } else {
+                self.replay_to(i.events, i.t_us);
+            }
+            self.apply(&i.change, twin);
+            self.next += 1;
+        }
+        self.run_to(target);
+    }
+
+    /// Applies interventions due at this very point (after a jump to it).
+    fn apply_due(&mut self, log: &[Intervention]) {
+        while let Some(i) = log.get(self.next) {
+            if i.events > self.sim.events || i.t_us > self.sim.now_us() {
+                break;
+            }
+            self.apply(&i.change, false);
+            self.next += 1;
+        }
+    }
+}
+
+/// One end of a link the user can cut or heal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    /// A node.
+    Node(NodeId),
+    /// All client sessions.
+    Clients,
+}
+
+impl End {
+    fn group(self) -> Group {
+        match self {
+            End::Node(n) => Group::of_nodes(1u64 << n),
+            End::Clients => Group {
+                clients: true,
+                ..Group::default()
+            },
+        }
+    }
+}
+
+/// Whether the link between `a` and `b` is cut in either direction.
+pub fn link_cut(sim: &Simulation, a: End, b: End) -> bool {
+    let cut = |x: Addr, y: Addr| sim.net.is_cut(x, y) || sim.net.is_cut(y, x);
+    match (a, b) {
+        (End::Node(x), End::Node(y)) => cut(Addr::Node(x), Addr::Node(y)),
+        (End::Clients, End::Node(n)) | (End::Node(n), End::Clients) => {
+            (0..sim.sessions.len()).any(|s| cut(Addr::Client(s as u16), Addr::Node(n)))
+        }
+        _ => false,
+    }
+}
 
 /// Everything the page shows and drives.
 #[derive(Clone)]
 pub struct Lab {
-    /// The running simulation.
-    pub sim: Rc<RefCell<Simulation>>,
-    /// The scenario as loaded, for reset.
-    pub scenario: Rc<Scenario>,
+    /// The run on screen.
+    pub main: Rc<RefCell<Run>>,
+    /// The side-by-side twin under the other commit mode, when shown.
+    pub twin: Option<Rc<RefCell<Run>>>,
+    /// The settings: what Reset and every rebuild start from.
+    pub file: Rc<ScenarioFile>,
+    /// The scenario the current run started from.
+    pub base: Rc<Scenario>,
+    /// The commit policy form.
+    pub form: PolicyForm,
+    /// The twin's commit policy at the start of the run.
+    pub twin_policy: CommitPolicy,
+    /// The user's interventions in the current run, in order.
+    pub log: Rc<Vec<Intervention>>,
     /// Library name of the scenario.
     pub scenario_name: String,
     /// Seed of the run.
@@ -69,12 +246,16 @@ pub struct Lab {
     pub speed: usize,
     /// Timestamp of the previous animation frame.
     pub last_frame_ms: Option<f64>,
-    /// Selected policy key from [`POLICIES`].
-    pub policy: String,
-    /// Selected routing key from [`ROUTINGS`].
-    pub routing: String,
+    /// Side-by-side sync-versus-async mode.
+    pub compare: bool,
+    /// The anomaly jumped to, shown in close-up.
+    pub focus: Option<Rc<Focus>>,
+    /// The node whose action menu is open.
+    pub selected: Option<NodeId>,
     /// Shown above the lab when something went wrong.
     pub banner: Option<String>,
+    /// The last thing that happened, for screen readers.
+    pub status: String,
     /// Bumped on every change, so views know to redraw.
     pub version: u64,
 }
@@ -84,13 +265,13 @@ pub struct Lab {
 pub enum Action {
     /// Start or stop the animation.
     TogglePlay,
-    /// Process exactly one event.
+    /// Process exactly one event (and pause).
     Step,
     /// An animation frame at this `requestAnimationFrame` timestamp.
     Frame(f64),
-    /// Change speed.
+    /// Change speed (index into [`SPEEDS`]).
     SetSpeed(usize),
-    /// Restart the current scenario with the current seed.
+    /// Restart from time zero with the current settings and seed.
     Reset,
     /// Load a scenario from the library.
     LoadScenario(String),
@@ -100,26 +281,41 @@ pub enum Action {
     Fault(FaultAction),
     /// Crash the node if up, restart it if down.
     ToggleNode(NodeId),
-    /// Switch the commit policy (a key of [`POLICIES`]).
-    SetPolicy(String),
-    /// Switch read routing (a key of [`ROUTINGS`]).
+    /// Open (or close) a node's action menu.
+    SelectNode(Option<NodeId>),
+    /// Cut the link if it is up, heal it if it is cut.
+    ToggleLink(End, End),
+    /// Switch the commit policy, live.
+    SetPolicy(PolicyForm),
+    /// Switch read routing (a key of [`settings::ROUTINGS`]), live.
     SetRouting(String),
+    /// Rebuild with this many followers.
+    SetFollowers(usize),
+    /// Rebuild with a node moved to a region.
+    SetRegion {
+        /// Node name.
+        node: String,
+        /// Region name (an existing one or a preset).
+        region: String,
+    },
+    /// Rebuild with another failover manager (`[failover] mode`).
+    SetFailoverMode(String),
+    /// Rebuild with another failure-detector timeout, in ms.
+    SetFailoverTimeout(u64),
+    /// Rebuild with another fencing mode (`[failover] fencing`).
+    SetFencing(String),
+    /// Show or hide the side-by-side sync-versus-async run.
+    SetCompare(bool),
+    /// Pause and re-run to the instant of an anomaly, in close-up.
+    JumpTo(Violation),
+    /// Leave the close-up.
+    ClearFocus,
     /// Hide the banner.
     DismissBanner,
 }
 
-fn load(name: &str) -> Result<Scenario, String> {
-    let text =
-        library::find(name).ok_or_else(|| format!("There is no scenario called `{name}`."))?;
-    ScenarioFile::parse(text)
-        .and_then(|f| f.validate())
-        .map_err(|e| format!("Scenario `{name}` is invalid: {e}"))
-}
-
-fn new_sim(scenario: &Scenario, seed: u64) -> Simulation {
-    let mut sim = Simulation::with_seed(scenario.clone(), seed);
-    sim.enable_trace_buffer();
-    sim
+fn validate(file: &ScenarioFile) -> Result<Scenario, String> {
+    file.validate().map_err(|e| e.to_string())
 }
 
 impl Lab {
@@ -131,121 +327,179 @@ impl Lab {
     /// The lab with a library scenario (falling back to the default with a
     /// banner when it cannot be loaded).
     pub fn with_scenario(name: &str, seed: Option<u64>) -> Lab {
-        let (scenario, name, banner) = match load(name) {
-            Ok(s) => (s, name.to_string(), None),
-            Err(e) => (
-                load("default").expect("the default scenario is valid; a native test checks it"),
-                "default".to_string(),
-                Some(e),
-            ),
+        let loaded = library::load(name).and_then(|f| validate(&f).map(|s| (f, s)));
+        let (file, scenario, name, banner) = match loaded {
+            Ok((f, s)) => (f, s, name.to_string(), None),
+            Err(e) => {
+                let f = library::load("default")
+                    .expect("the default scenario is in the library and valid");
+                let s = validate(&f).expect("the default scenario is valid");
+                (f, s, "default".to_string(), Some(e))
+            }
         };
         let seed = seed.unwrap_or(scenario.seed);
-        let policy = policy_key(&scenario.policy).to_string();
-        let routing = routing_key(&scenario.routing).to_string();
-        Lab {
-            sim: Rc::new(RefCell::new(new_sim(&scenario, seed))),
-            scenario: Rc::new(scenario),
+        let form = PolicyForm::from_scenario(&scenario);
+        let mut lab = Lab {
+            main: Rc::new(RefCell::new(Run::new(&scenario, seed))),
+            twin: None,
+            twin_policy: CommitPolicy::default(),
+            file: Rc::new(file),
+            base: Rc::new(scenario),
+            form,
+            log: Rc::new(Vec::new()),
             scenario_name: name,
             seed,
             playing: false,
             speed: DEFAULT_SPEED,
             last_frame_ms: None,
-            policy,
-            routing,
+            compare: false,
+            focus: None,
+            selected: None,
             banner,
+            status: String::new(),
             version: 0,
+        };
+        lab.twin_policy = lab.counterpart_policy();
+        lab
+    }
+
+    fn counterpart_policy(&self) -> CommitPolicy {
+        settings::policy_of(&self.file, &self.form.counterpart()).unwrap_or_default()
+    }
+
+    /// Simulated time the sequence diagram keeps a finished write.
+    pub fn linger_us(&self) -> u64 {
+        LINGER_MS * SPEEDS[self.speed].0
+    }
+
+    fn twin_run(&self) -> Run {
+        let mut sc = (*self.base).clone();
+        sc.policy = self.twin_policy.clone();
+        Run::new(&sc, self.seed)
+    }
+
+    /// Starts the run again at time zero from the current settings.
+    fn restart(&mut self) {
+        match validate(&self.file) {
+            Ok(sc) => self.base = Rc::new(sc),
+            Err(e) => self.banner = Some(e),
+        }
+        self.twin_policy = self.counterpart_policy();
+        self.main = Rc::new(RefCell::new(Run::new(&self.base, self.seed)));
+        self.twin = self.compare.then(|| Rc::new(RefCell::new(self.twin_run())));
+        self.log = Rc::new(Vec::new());
+        self.last_frame_ms = None;
+        self.focus = None;
+        self.selected = None;
+    }
+
+    /// Replaces the settings after a cluster or failover edit and restarts,
+    /// or shows why the engine rejects them.
+    fn rebuild(&mut self, mut file: ScenarioFile, what: &str) {
+        let before = settings::follower_names(&self.file);
+        let after = settings::follower_names(&file);
+        let mut form = self.form.clone();
+        if before != after {
+            form.reconcile(&before, &after);
+            form.write(&mut file);
+        }
+        match validate(&file) {
+            Ok(_) => {
+                self.file = Rc::new(file);
+                self.form = form;
+                self.restart();
+                self.status = format!("{what}. The run restarted from time zero.");
+            }
+            Err(e) => self.banner = Some(format!("{what}: not applied. {e}")),
         }
     }
 
-    fn restart(&mut self) {
-        self.sim = Rc::new(RefCell::new(new_sim(&self.scenario, self.seed)));
+    /// Records a change at the current point of the run and applies it to
+    /// both runs. Anything the log held beyond this point is dropped: the
+    /// run forks here.
+    fn intervene(&mut self, change: Change) {
+        let mut log = (*self.log).clone();
+        {
+            let mut main = self.main.borrow_mut();
+            log.truncate(main.next);
+            log.push(Intervention {
+                events: main.sim.events,
+                t_us: main.sim.now_us(),
+                change: change.clone(),
+            });
+            main.apply(&change, false);
+            main.next = log.len();
+        }
+        if let Some(twin) = &self.twin {
+            let mut twin = twin.borrow_mut();
+            twin.apply(&change, true);
+            twin.next = log.len();
+        }
+        self.log = Rc::new(log);
+    }
+
+    /// Lets the sequence diagrams follow their next write once the current
+    /// one has been shown long enough; side by side, both move on together.
+    fn settle_tracking(&mut self) {
+        let linger = self.linger_us();
+        let mut main = self.main.borrow_mut();
+        let now = main.sim.now_us();
+        let done = |r: &Run| r.timeline.tracked.is_none() || r.timeline.finished(now, linger);
+        match &self.twin {
+            Some(twin) => {
+                let mut twin = twin.borrow_mut();
+                if done(&main) && done(&twin) {
+                    main.timeline.release(now);
+                    twin.timeline.release(now);
+                }
+            }
+            None => {
+                if done(&main) {
+                    main.timeline.release(now);
+                }
+            }
+        }
+    }
+
+    /// Re-runs from time zero to `target`, replaying the log. With a
+    /// violation, collects its close-up on the way.
+    fn rerun_to(&mut self, target: u64, collect: Option<Violation>) {
+        let mut main = Run::new(&self.base, self.seed);
+        if let Some(v) = &collect {
+            main.timeline.start_collecting(v);
+        }
+        main.advance(&self.log, target, false);
+        if let Some(v) = collect {
+            let names: Vec<String> = main
+                .sim
+                .scenario
+                .nodes
+                .iter()
+                .map(|n| n.name.clone())
+                .collect();
+            self.focus = main
+                .timeline
+                .finish_collecting(v, v.explain(&names))
+                .map(Rc::new);
+        }
+        self.main = Rc::new(RefCell::new(main));
+        if self.twin.is_some() {
+            let mut twin = self.twin_run();
+            twin.advance(&self.log, target, true);
+            self.twin = Some(Rc::new(RefCell::new(twin)));
+        }
         self.last_frame_ms = None;
-        // Re-apply live choices the user made on top of the scenario.
-        let policy = self.policy.clone();
-        self.apply_policy(&policy);
-        let routing = self.routing.clone();
-        self.apply_routing(&routing);
     }
 
-    fn followers(&self) -> Vec<NodeId> {
-        let sim = self.sim.borrow();
-        let leader = sim.current_leader().unwrap_or(sim.scenario.leader);
-        (0..sim.nodes.len() as NodeId)
-            .filter(|n| *n != leader)
-            .collect()
+    fn now_us(&self) -> u64 {
+        self.main.borrow().sim.now_us()
     }
 
-    fn apply_policy(&mut self, key: &str) {
-        let followers = self.followers();
-        let n = followers.len() as u8;
-        let sync = |quorum, on_unmet| CommitPolicy {
-            quorum,
-            ack: AckPoint::Flushed,
-            on_unmet,
-            visibility: Visibility::AfterSync,
-            min_in_sync: None,
-        };
-        let policy = match key {
-            "async" => CommitPolicy::default(),
-            "first1" => sync(
-                Quorum::First {
-                    k: 1,
-                    standbys: followers,
-                },
-                OnUnmet::Block,
-            ),
-            "any1" => sync(
-                Quorum::Any {
-                    k: 1,
-                    standbys: followers,
-                },
-                OnUnmet::Block,
-            ),
-            "semisync" => sync(
-                Quorum::Any {
-                    k: 1,
-                    standbys: followers,
-                },
-                OnUnmet::Degrade {
-                    after_us: 1_000_000,
-                },
-            ),
-            "all" => sync(
-                Quorum::Any {
-                    k: n,
-                    standbys: followers,
-                },
-                OnUnmet::Block,
-            ),
-            _ => return,
-        };
-        self.policy = key.to_string();
-        self.sim.borrow_mut().set_policy(policy);
-    }
-
-    fn apply_routing(&mut self, key: &str) {
-        let pick = Pick::Random;
-        let routing = match key {
-            "leader" => ReadRouting::Leader,
-            "any_follower" => ReadRouting::AnyFollower { pick },
-            "nearest" => ReadRouting::Nearest,
-            "sticky" => ReadRouting::Sticky,
-            "leader_after_write" => ReadRouting::LeaderAfterWrite {
-                window_us: 1_000_000,
-                pick,
-            },
-            "position_token" => ReadRouting::PositionToken {
-                wait_us: 100_000,
-                pick,
-            },
-            "bounded_staleness" => ReadRouting::BoundedStaleness {
-                max_lag_us: 100_000,
-                pick,
-            },
-            _ => return,
-        };
-        self.routing = key.to_string();
-        self.sim.borrow_mut().set_routing(routing);
+    fn node_name(&self, n: NodeId) -> String {
+        self.base
+            .nodes
+            .get(n as usize)
+            .map_or_else(|| format!("node {n}"), |s| s.name.clone())
     }
 
     /// Applies one action.
@@ -254,42 +508,81 @@ impl Lab {
             Action::TogglePlay => {
                 self.playing = !self.playing;
                 self.last_frame_ms = None;
-            }
-            Action::Step => {
-                self.playing = false;
-                self.sim.borrow_mut().step();
-            }
-            Action::Frame(ts) => {
                 if self.playing {
-                    let dt_ms = self
-                        .last_frame_ms
-                        .map_or(0.0, |last| (ts - last).clamp(0.0, 100.0));
-                    self.last_frame_ms = Some(ts);
-                    let advance_us = (dt_ms * SPEEDS[self.speed].0 as f64) as u64;
-                    let mut sim = self.sim.borrow_mut();
-                    let until = sim.now_us() + advance_us;
-                    sim.run_until(until);
-                    let end = sim.scenario.duration_us;
-                    drop(sim);
-                    if until >= end {
+                    self.focus = None;
+                    let end = self.base.duration_us;
+                    if self.now_us() >= end {
                         self.playing = false;
+                        self.status = "The run is over; press Reset to start again.".into();
                     }
                 }
             }
+            Action::Step => {
+                self.playing = false;
+                let log = self.log.clone();
+                let now = {
+                    let mut main = self.main.borrow_mut();
+                    main.apply_due(&log);
+                    main.sim.step();
+                    main.pump();
+                    main.sim.now_us()
+                };
+                if let Some(twin) = &self.twin {
+                    twin.borrow_mut().advance(&log, now, true);
+                }
+                self.settle_tracking();
+            }
+            Action::Frame(ts) => {
+                if !self.playing {
+                    return;
+                }
+                let dt_ms = self
+                    .last_frame_ms
+                    .map_or(0.0, |last| (ts - last).clamp(0.0, 100.0));
+                self.last_frame_ms = Some(ts);
+                let end = self.base.duration_us;
+                let target =
+                    (self.now_us() + (dt_ms * SPEEDS[self.speed].0 as f64) as u64).min(end);
+                let log = self.log.clone();
+                self.main.borrow_mut().advance(&log, target, false);
+                if let Some(twin) = &self.twin {
+                    twin.borrow_mut().advance(&log, target, true);
+                }
+                self.settle_tracking();
+                if target >= end {
+                    self.playing = false;
+                    self.status = "The run reached its end.".into();
+                }
+            }
             Action::SetSpeed(i) => self.speed = i.min(SPEEDS.len() - 1),
-            Action::Reset => self.restart(),
+            Action::Reset => {
+                self.restart();
+                self.status = "Back to time zero.".into();
+            }
             Action::LoadScenario(name) => {
-                let speed = self.speed;
-                *self = Lab::with_scenario(&name, None);
-                self.speed = speed;
+                match library::load(&name).and_then(|f| validate(&f).map(|s| (f, s))) {
+                    Ok((file, sc)) => {
+                        self.seed = sc.seed;
+                        self.form = PolicyForm::from_scenario(&sc);
+                        self.file = Rc::new(file);
+                        self.scenario_name = name.clone();
+                        self.restart();
+                        self.status = format!("Loaded scenario {name}.");
+                    }
+                    Err(e) => self.banner = Some(e),
+                }
             }
             Action::SetSeed(seed) => {
                 self.seed = seed;
                 self.restart();
+                self.status = format!("Seed {seed}: the run restarted from time zero.");
             }
-            Action::Fault(f) => self.sim.borrow_mut().apply_fault(f),
+            Action::Fault(f) => {
+                self.status = self.describe_fault(&f);
+                self.intervene(Change::Fault(f));
+            }
             Action::ToggleNode(n) => {
-                let up = self.sim.borrow().up.get(n as usize).copied();
+                let up = self.main.borrow().sim.up.get(n as usize).copied();
                 let fault = match up {
                     Some(true) => FaultAction::Crash {
                         node: n,
@@ -298,16 +591,149 @@ impl Lab {
                     Some(false) => FaultAction::Restart { node: n },
                     None => return,
                 };
-                self.sim.borrow_mut().apply_fault(fault);
+                self.status = self.describe_fault(&fault);
+                self.intervene(Change::Fault(fault));
             }
-            Action::SetPolicy(key) => self.apply_policy(&key),
-            Action::SetRouting(key) => self.apply_routing(&key),
+            Action::SelectNode(n) => self.selected = n,
+            Action::ToggleLink(a, b) => {
+                let cut = link_cut(&self.main.borrow().sim, a, b);
+                let (ga, gb) = (a.group(), b.group());
+                let fault = if cut {
+                    FaultAction::Heal { a: ga, b: gb }
+                } else {
+                    FaultAction::Partition {
+                        a: ga,
+                        b: gb,
+                        one_way: false,
+                    }
+                };
+                let name = |e: End| match e {
+                    End::Node(n) => self.node_name(n),
+                    End::Clients => "the clients".into(),
+                };
+                self.status = format!(
+                    "Link {} – {} {}.",
+                    name(a),
+                    name(b),
+                    if cut { "healed" } else { "cut" }
+                );
+                self.intervene(Change::Fault(fault));
+            }
+            Action::SetPolicy(form) => {
+                let mut file = (*self.file).clone();
+                form.write(&mut file);
+                match validate(&file) {
+                    Ok(sc) => {
+                        let twin =
+                            settings::policy_of(&file, &form.counterpart()).unwrap_or_default();
+                        self.status = format!("Commit policy: {}.", form.describe());
+                        self.file = Rc::new(file);
+                        self.form = form;
+                        self.intervene(Change::Policy {
+                            main: sc.policy,
+                            twin,
+                        });
+                    }
+                    Err(e) => self.banner = Some(format!("Commit policy not applied. {e}")),
+                }
+            }
+            Action::SetRouting(key) => {
+                let mut file = (*self.file).clone();
+                settings::set_routing(&mut file, &key);
+                match validate(&file) {
+                    Ok(sc) => {
+                        self.file = Rc::new(file);
+                        self.status = format!("Reads now go by: {key}.");
+                        self.intervene(Change::Routing(sc.routing));
+                    }
+                    Err(e) => self.banner = Some(format!("Read routing not applied. {e}")),
+                }
+            }
+            Action::SetFollowers(n) => {
+                let mut file = (*self.file).clone();
+                settings::set_follower_count(&mut file, n);
+                self.rebuild(file, &format!("{n} followers"));
+            }
+            Action::SetRegion { node, region } => {
+                let mut file = (*self.file).clone();
+                settings::set_region(&mut file, &node, &region);
+                self.rebuild(file, &format!("{node} moved to {region}"));
+            }
+            Action::SetFailoverMode(mode) => {
+                let mut file = (*self.file).clone();
+                settings::set_failover_mode(&mut file, &mode);
+                self.rebuild(file, &format!("Failover manager: {mode}"));
+            }
+            Action::SetFailoverTimeout(ms) => {
+                let mut file = (*self.file).clone();
+                settings::set_failover_timeout(&mut file, ms);
+                self.rebuild(file, &format!("Failure detector timeout {ms} ms"));
+            }
+            Action::SetFencing(mode) => {
+                let mut file = (*self.file).clone();
+                settings::set_fencing(&mut file, &mode);
+                self.rebuild(file, &format!("Fencing: {mode}"));
+            }
+            Action::SetCompare(on) => {
+                self.compare = on;
+                if on && self.twin.is_none() {
+                    let mut twin = self.twin_run();
+                    let now = self.now_us();
+                    twin.advance(&self.log, now, true);
+                    self.twin = Some(Rc::new(RefCell::new(twin)));
+                    self.main.borrow_mut().timeline.release(now);
+                    self.status = "Side by side: the same seed under sync and under async.".into();
+                } else if !on {
+                    self.twin = None;
+                }
+            }
+            Action::JumpTo(v) => {
+                self.playing = false;
+                self.selected = None;
+                self.rerun_to(v.t_us, Some(v));
+                self.status = format!(
+                    "Paused at {:.3} s, where the {} anomaly happened.",
+                    v.t_us as f64 / 1e6,
+                    v.kind.title()
+                );
+            }
+            Action::ClearFocus => self.focus = None,
             Action::DismissBanner => self.banner = None,
         }
-        // The UI reads positions, not the trace, for now: keep the buffer
-        // from growing.
-        self.sim.borrow_mut().drain_trace();
         self.version += 1;
+    }
+
+    fn describe_fault(&self, f: &FaultAction) -> String {
+        match *f {
+            FaultAction::Crash { node, .. } => format!("{} crashed.", self.node_name(node)),
+            FaultAction::Restart { node } => format!("{} restarted.", self.node_name(node)),
+            FaultAction::KillLeader { .. } => "The leader was killed.".into(),
+            FaultAction::Isolate { node } => {
+                format!("{} is cut off from everyone.", self.node_name(node))
+            }
+            FaultAction::PartitionLeader => "The leader is cut off from the other nodes.".into(),
+            FaultAction::HealAll => "Every link is healed.".into(),
+            FaultAction::Heal { .. } => "Links healed.".into(),
+            FaultAction::Partition { .. } => "Links cut.".into(),
+            _ => "Fault injected.".into(),
+        }
+    }
+
+    /// Heals every link of node `n` (undoes an isolation).
+    pub fn heal_node(n: NodeId, nodes: usize) -> FaultAction {
+        let all = if nodes >= 64 {
+            u64::MAX
+        } else {
+            (1u64 << nodes) - 1
+        };
+        FaultAction::Heal {
+            a: Group::of_nodes(1u64 << n),
+            b: Group {
+                nodes: all & !(1u64 << n),
+                clients: true,
+                ..Group::default()
+            },
+        }
     }
 }
 
@@ -317,35 +743,17 @@ impl Default for Lab {
     }
 }
 
+impl PartialEq for Lab {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.main, &other.main) && self.version == other.version
+    }
+}
+
 impl Reducible for Lab {
     type Action = Action;
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         next.apply(action);
         Rc::new(next)
-    }
-}
-
-/// The UI key of a policy (the closest preset).
-pub fn policy_key(p: &CommitPolicy) -> &'static str {
-    match (&p.quorum, p.on_unmet) {
-        (Quorum::None, _) => "async",
-        (_, OnUnmet::Degrade { .. }) => "semisync",
-        (Quorum::First { .. }, _) => "first1",
-        (Quorum::Any { k, standbys }, _) if *k as usize == standbys.len() && *k > 1 => "all",
-        (Quorum::Any { .. }, _) => "any1",
-    }
-}
-
-/// The UI key of a routing policy.
-pub fn routing_key(r: &ReadRouting) -> &'static str {
-    match r {
-        ReadRouting::Leader => "leader",
-        ReadRouting::AnyFollower { .. } => "any_follower",
-        ReadRouting::Nearest => "nearest",
-        ReadRouting::Sticky => "sticky",
-        ReadRouting::LeaderAfterWrite { .. } => "leader_after_write",
-        ReadRouting::PositionToken { .. } => "position_token",
-        ReadRouting::BoundedStaleness { .. } => "bounded_staleness",
     }
 }

@@ -1,53 +1,376 @@
-//! Browser tests of the lab's reducer and of the mounted page.
+//! Browser tests of the lab's reducer, its settings and the mounted page.
 
 #![cfg(target_arch = "wasm32")]
 
+use replica_engine::checker::{Violation, ViolationKind};
 use replica_engine::node::Role;
-use replica_engine::scenario::FaultAction;
-use replica_web::state::{Action, Lab, SPEEDS};
+use replica_engine::policy::Quorum;
+use replica_engine::scenario::{FailoverMode, FaultAction, Fencing};
+use replica_web::library;
+use replica_web::settings::{CommitMode, PolicyForm};
+use replica_web::state::{Action, End, Lab, SPEEDS};
+use replica_web::timeline::Step;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+/// Speed index of real time (1 ms simulated per ms).
+const REAL_TIME: usize = 4;
+
+/// Plays `ms` of simulated time at real-time speed, in 100 ms frames.
+fn play_ms(lab: &mut Lab, ms: u64) {
+    lab.apply(Action::SetSpeed(REAL_TIME));
+    if !lab.playing {
+        lab.apply(Action::TogglePlay);
+    }
+    let mut ts = lab.last_frame_ms.unwrap_or(0.0);
+    lab.apply(Action::Frame(ts));
+    for _ in 0..ms / 100 {
+        ts += 100.0;
+        lab.apply(Action::Frame(ts));
+    }
+}
+
+fn pause(lab: &mut Lab) {
+    if lab.playing {
+        lab.apply(Action::TogglePlay);
+    }
+}
+
+/// Per node: written, flushed, applied, epoch, up.
+type NodePrint = (u64, u64, u64, u32, bool);
+
+/// What must be equal for two runs to be in the same state: time, events,
+/// every node, acknowledged writes, anomalies.
+type Fingerprint = (u64, u64, Vec<NodePrint>, u64, usize);
+
+fn fingerprint(lab: &Lab) -> Fingerprint {
+    let run = lab.main.borrow();
+    let sim = &run.sim;
+    (
+        sim.now_us(),
+        sim.events,
+        sim.nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                (
+                    n.wal.written,
+                    n.wal.flushed,
+                    n.wal.applied,
+                    n.epoch,
+                    sim.up[i],
+                )
+            })
+            .collect(),
+        sim.metrics.writes_acknowledged,
+        sim.metrics.violations.len(),
+    )
+}
+
+fn at(t_us: u64) -> Violation {
+    Violation {
+        kind: ViolationKind::StaleRead,
+        t_us,
+        key: 0,
+        op: 0,
+        session: 0,
+        node: 0,
+        other_op: 0,
+        other_session: 0,
+        other_node: 0,
+        other_t_us: t_us,
+        behind_us: 0,
+        behind_lsn: 0,
+    }
+}
+
+#[wasm_bindgen_test]
+fn every_library_scenario_is_embedded_and_valid() {
+    for name in [
+        "default",
+        "sync-vs-async-cross-region",
+        "failover-election",
+        "lag-read-your-writes",
+    ] {
+        assert!(library::find(name).is_some(), "{name} is not embedded");
+    }
+    for e in library::SCENARIOS {
+        let file = library::load(e.name).unwrap_or_else(|err| panic!("{err}"));
+        file.validate()
+            .unwrap_or_else(|err| panic!("{}: {err}", e.name));
+    }
+    assert_eq!(library::SCENARIOS[0].name, "default");
+}
 
 #[wasm_bindgen_test]
 fn frames_advance_simulated_time_by_speed_only_while_playing() {
     let mut lab = Lab::new();
     lab.apply(Action::Frame(0.0));
     lab.apply(Action::Frame(16.0));
-    assert_eq!(lab.sim.borrow().now_us(), 0, "paused: time stands still");
-    lab.apply(Action::SetSpeed(4)); // 1×: 1000 µs per ms
+    assert_eq!(
+        lab.main.borrow().sim.now_us(),
+        0,
+        "paused: time stands still"
+    );
+    lab.apply(Action::SetSpeed(REAL_TIME));
     lab.apply(Action::TogglePlay);
     lab.apply(Action::Frame(1000.0));
     lab.apply(Action::Frame(1050.0));
-    assert_eq!(lab.sim.borrow().now_us(), 50 * SPEEDS[4].0);
+    assert_eq!(lab.main.borrow().sim.now_us(), 50 * SPEEDS[REAL_TIME].0);
     // A long gap (tab in the background) is clamped, not replayed.
     lab.apply(Action::Frame(60_000.0));
-    assert_eq!(lab.sim.borrow().now_us(), 150 * SPEEDS[4].0);
+    assert_eq!(lab.main.borrow().sim.now_us(), 150 * SPEEDS[REAL_TIME].0);
 }
 
 #[wasm_bindgen_test]
 fn step_processes_one_event_and_pauses() {
     let mut lab = Lab::new();
     lab.apply(Action::TogglePlay);
-    let before = lab.sim.borrow().events;
+    let before = lab.main.borrow().sim.events;
     lab.apply(Action::Step);
-    assert_eq!(lab.sim.borrow().events, before + 1);
+    assert_eq!(lab.main.borrow().sim.events, before + 1);
     assert!(!lab.playing);
 }
 
 #[wasm_bindgen_test]
-fn faults_and_policy_reach_the_engine() {
-    let mut lab = Lab::new();
-    lab.apply(Action::SetPolicy("first1".into()));
-    assert!(!lab.sim.borrow().scenario.policy.is_async());
-    lab.apply(Action::Fault(FaultAction::KillLeader { power_loss: true }));
-    assert_eq!(lab.sim.borrow().current_leader(), None);
-    lab.apply(Action::ToggleNode(0));
-    assert_eq!(lab.sim.borrow().nodes[0].role, Role::Leader);
-    assert!(lab.sim.borrow().up[0]);
-    // Reset keeps the chosen policy.
+fn policy_form_switches_the_engine_live_and_survives_reset() {
+    let mut lab = Lab::with_scenario("sync-vs-async-cross-region", None);
+    assert_eq!(lab.form.mode, CommitMode::Async);
+    play_ms(&mut lab, 300);
+    let form = PolicyForm {
+        mode: CommitMode::First,
+        k: 1,
+        standbys: vec!["far".into()],
+        ..lab.form.clone()
+    };
+    lab.apply(Action::SetPolicy(form));
+    let now = lab.main.borrow().sim.now_us();
+    assert_eq!(now, 300_000, "a policy change does not restart the run");
+    {
+        let run = lab.main.borrow();
+        match &run.sim.scenario.policy.quorum {
+            Quorum::First { k: 1, standbys } => assert_eq!(standbys, &vec![2]),
+            q => panic!("expected FIRST 1 (far), got {q:?}"),
+        }
+        assert_eq!(run.timeline.since_us, now, "the latency window restarts");
+        assert_eq!(run.timeline.window.count(), 0);
+    }
+    assert_eq!(
+        lab.file.policy.synchronous_standby_names.as_deref(),
+        Some("FIRST 1 (far)")
+    );
+    // Sync to a follower 50 ms away: commits pay the round trip.
+    play_ms(&mut lab, 2_000);
+    let p50 = lab.main.borrow().timeline.window.summary().p50_us;
+    assert!((95_000..140_000).contains(&p50), "sync p50 {p50} µs");
     lab.apply(Action::Reset);
-    assert!(!lab.sim.borrow().scenario.policy.is_async());
+    assert_eq!(lab.main.borrow().sim.now_us(), 0);
+    assert!(!lab.main.borrow().sim.scenario.policy.is_async());
+    // An impossible policy is refused with the engine's explanation.
+    let bad = PolicyForm {
+        standbys: vec![],
+        ..lab.form.clone()
+    };
+    lab.apply(Action::SetPolicy(bad));
+    assert!(lab.banner.as_deref().unwrap_or("").contains("standby"));
+    assert_eq!(lab.form.standbys, vec!["far".to_string()]);
+}
+
+#[wasm_bindgen_test]
+fn cluster_edits_rebuild_from_time_zero() {
+    let mut lab = Lab::new();
+    play_ms(&mut lab, 200);
+    lab.apply(Action::SetFollowers(4));
+    assert_eq!(lab.main.borrow().sim.nodes.len(), 5);
+    assert_eq!(lab.main.borrow().sim.now_us(), 0);
+    lab.apply(Action::SetRegion {
+        node: "f2".into(),
+        region: "far".into(),
+    });
+    let sc = lab.base.clone();
+    let far = sc
+        .regions
+        .iter()
+        .position(|r| r == "far")
+        .expect("far added");
+    let f2 = sc.nodes.iter().position(|n| n.name == "f2").unwrap();
+    assert_eq!(sc.nodes[f2].region as usize, far);
+    let home = sc.nodes[sc.leader as usize].region as usize;
+    assert_eq!(sc.links[home * sc.regions.len() + far].base_us, 50_000);
+    lab.apply(Action::SetFollowers(1));
+    assert_eq!(lab.main.borrow().sim.nodes.len(), 2);
+    assert!(lab.banner.is_none(), "{:?}", lab.banner);
+}
+
+#[wasm_bindgen_test]
+fn failover_settings_go_through_the_scenario_file() {
+    let mut lab = Lab::new();
+    lab.apply(Action::SetFailoverMode("election".into()));
+    assert_eq!(lab.base.failover.mode, FailoverMode::Election);
+    lab.apply(Action::SetFailoverTimeout(4_000));
+    assert_eq!(lab.base.failover.election_timeout_us, 4_000_000);
+    lab.apply(Action::SetFencing("stonith".into()));
+    assert_eq!(lab.base.failover.fencing, Fencing::Stonith);
+    lab.apply(Action::SetFailoverMode("patroni".into()));
+    assert_eq!(
+        lab.base.failover.mode,
+        FailoverMode::Manager,
+        "{:?}",
+        lab.banner
+    );
+    assert_eq!(lab.base.failover.ttl_us, 4_000_000);
+    lab.apply(Action::SetFencing("bogus".into()));
+    assert!(lab.banner.as_deref().unwrap_or("").contains("fencing"));
+    assert_eq!(lab.base.failover.fencing, Fencing::Stonith);
+}
+
+#[wasm_bindgen_test]
+fn faults_and_links_reach_the_engine() {
+    let mut lab = Lab::with_scenario("failover-election", None);
+    play_ms(&mut lab, 500);
+    lab.apply(Action::Fault(FaultAction::KillLeader { power_loss: true }));
+    assert_eq!(lab.main.borrow().sim.current_leader(), None);
+    play_ms(&mut lab, 8_000);
+    let run = lab.main.borrow();
+    let leader = run.sim.current_leader().expect("a follower was promoted");
+    assert_ne!(leader, 0);
+    assert!(run.sim.nodes[leader as usize].epoch >= 2);
+    assert!(!run.sim.metrics.promotions.is_empty());
+    drop(run);
+    lab.apply(Action::ToggleLink(End::Node(leader), End::Node(0)));
+    assert!(replica_web::state::link_cut(
+        &lab.main.borrow().sim,
+        End::Node(leader),
+        End::Node(0)
+    ));
+    lab.apply(Action::ToggleLink(End::Node(leader), End::Node(0)));
+    assert!(!replica_web::state::link_cut(
+        &lab.main.borrow().sim,
+        End::Node(leader),
+        End::Node(0)
+    ));
+    lab.apply(Action::ToggleNode(0));
+    assert!(lab.main.borrow().sim.up[0]);
+}
+
+#[wasm_bindgen_test]
+fn jumping_back_replays_the_same_run_and_continues_it() {
+    let mut lab = Lab::with_scenario("lag-read-your-writes", None);
+    play_ms(&mut lab, 700);
+    lab.apply(Action::Fault(FaultAction::Isolate { node: 1 }));
+    play_ms(&mut lab, 300);
+    let at_1s = fingerprint(&lab);
+    lab.apply(Action::Step);
+    lab.apply(Action::Step);
+    lab.apply(Action::SetRouting("leader_after_write".into()));
+    play_ms(&mut lab, 500);
+    lab.apply(Action::Fault(FaultAction::HealAll));
+    play_ms(&mut lab, 500);
+    pause(&mut lab);
+    let at_end = fingerprint(&lab);
+    let end_us = at_end.0;
+
+    lab.apply(Action::JumpTo(at(1_000_000)));
+    assert!(!lab.playing);
+    assert_eq!(fingerprint(&lab), at_1s, "a jump rebuilds the same instant");
+    // Continuing replays the later interventions at their exact events.
+    lab.apply(Action::Step);
+    lab.apply(Action::Step);
+    let t = lab.main.borrow().sim.now_us();
+    play_ms(&mut lab, 1_100 - (t - 1_000_000) / 1_000);
+    assert!(lab.main.borrow().sim.now_us() <= end_us + 100_000);
+    lab.apply(Action::JumpTo(at(end_us)));
+    assert_eq!(fingerprint(&lab), at_end, "the whole log replays");
+}
+
+#[wasm_bindgen_test]
+fn side_by_side_runs_the_other_commit_mode_in_step() {
+    let mut lab = Lab::with_scenario("sync-vs-async-cross-region", None);
+    lab.apply(Action::SetCompare(true));
+    play_ms(&mut lab, 1_500);
+    let twin = lab.twin.clone().expect("a twin run");
+    assert_eq!(twin.borrow().sim.now_us(), lab.main.borrow().sim.now_us());
+    assert!(lab.main.borrow().sim.scenario.policy.is_async());
+    assert!(!twin.borrow().sim.scenario.policy.is_async());
+    let sync = twin.borrow().timeline.window.summary().p50_us;
+    let asyn = lab.main.borrow().timeline.window.summary().p50_us;
+    assert!(sync > asyn + 90_000, "sync {sync} µs vs async {asyn} µs");
+    lab.apply(Action::SetCompare(false));
+    assert!(lab.twin.is_none());
+}
+
+/// Plays until the followed write's story is complete; returns its steps.
+fn followed_steps(lab: &mut Lab) -> Vec<(Step, u8)> {
+    for _ in 0..100 {
+        play_ms(lab, 100);
+        let run = lab.main.borrow();
+        if let Some(t) = &run.timeline.tracked {
+            if t.done_us.is_some() && t.completed_us.is_some() {
+                return t.steps().iter().map(|s| (s.step, s.n)).collect();
+            }
+        }
+    }
+    panic!("no write completed");
+}
+
+#[wasm_bindgen_test]
+fn the_sequence_diagram_numbers_sync_and_async_like_the_lesson() {
+    let mut lab = Lab::with_scenario("sync-vs-async-cross-region", None);
+    let steps = followed_steps(&mut lab);
+    assert_eq!(steps[0], (Step::Write, 1));
+    assert!(steps.contains(&(Step::Ok, 2)), "async: 2 OK in {steps:?}");
+    assert!(
+        steps.contains(&(Step::Later, 3)),
+        "async: 3 Later… in {steps:?}"
+    );
+    assert!(!steps.iter().any(|s| s.0 == Step::Ack));
+
+    let form = PolicyForm {
+        mode: CommitMode::First,
+        k: 1,
+        standbys: vec!["far".into()],
+        ..lab.form.clone()
+    };
+    lab.apply(Action::SetPolicy(form));
+    pause(&mut lab);
+    lab.main.borrow_mut().timeline.release(0);
+    let steps = followed_steps(&mut lab);
+    for s in [
+        (Step::Write, 1),
+        (Step::Replicate, 2),
+        (Step::Ack, 3),
+        (Step::Ok, 4),
+    ] {
+        assert!(steps.contains(&s), "sync: {s:?} in {steps:?}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn anomalies_appear_and_jump_to_brings_them_into_focus() {
+    let mut lab = Lab::with_scenario("lag-read-your-writes", None);
+    play_ms(&mut lab, 3_000);
+    pause(&mut lab);
+    let v = {
+        let run = lab.main.borrow();
+        let c = run.sim.checker.as_ref().expect("the checker runs");
+        assert!(c.count(ViolationKind::ReadYourWrites) > 0);
+        *run.sim
+            .metrics
+            .violations
+            .iter()
+            .find(|v| v.kind == ViolationKind::ReadYourWrites)
+            .unwrap()
+    };
+    lab.apply(Action::JumpTo(v));
+    assert_eq!(lab.main.borrow().sim.now_us(), v.t_us);
+    let focus = lab.focus.clone().expect("the anomaly is in focus");
+    assert!(focus.explanation.contains("wrote key"));
+    assert!(focus.arrows.iter().filter(|a| focus.involves(a)).count() >= 4);
+    assert!(focus.write_lsn.is_some());
+    // Playing on leaves the close-up.
+    lab.apply(Action::TogglePlay);
+    assert!(lab.focus.is_none());
 }
 
 #[wasm_bindgen_test]
@@ -62,6 +385,16 @@ fn unknown_scenario_falls_back_with_a_banner() {
 }
 
 #[wasm_bindgen_test]
+fn restarted_leader_keeps_roles_consistent() {
+    let mut lab = Lab::new();
+    lab.apply(Action::ToggleNode(0));
+    assert!(!lab.main.borrow().sim.up[0]);
+    lab.apply(Action::ToggleNode(0));
+    assert!(lab.main.borrow().sim.up[0]);
+    assert_ne!(lab.main.borrow().sim.nodes[1].role, Role::Leader);
+}
+
+#[wasm_bindgen_test]
 async fn the_page_mounts_and_draws_three_nodes() {
     let doc = web_sys::window().unwrap().document().unwrap();
     let root = doc.create_element("div").unwrap();
@@ -70,5 +403,61 @@ async fn the_page_mounts_and_draws_three_nodes() {
     yew::scheduler::flush().await;
     let nodes = root.query_selector_all("svg .node").unwrap();
     assert_eq!(nodes.length(), 3);
-    assert!(root.query_selector("#play").unwrap().is_some());
+    for id in [
+        "#play",
+        "#commit-mode",
+        "#routing",
+        "#kill-leader",
+        "#compare",
+    ] {
+        assert!(root.query_selector(id).unwrap().is_some(), "{id} missing");
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_partitioned_old_leader_is_shown_and_its_writes_counted_lost() {
+    let mut lab = Lab::with_scenario("failover-election", None);
+    lab.apply(Action::SetFencing("none".into()));
+    play_ms(&mut lab, 1_000);
+    lab.apply(Action::Fault(FaultAction::PartitionLeader));
+    play_ms(&mut lab, 9_000);
+    pause(&mut lab);
+    let run = lab.main.borrow();
+    let sim = &run.sim;
+    let new = sim.current_leader().expect("a new leader");
+    assert_ne!(new, 0);
+    assert_eq!(
+        sim.nodes[0].role,
+        Role::Leader,
+        "the old leader still leads in its own mind"
+    );
+    assert_eq!(
+        replica_web::cluster::node_state(sim, 0, Some(new)),
+        "stale-leader"
+    );
+    assert!(
+        replica_web::readouts::lost_writes(sim) > 0,
+        "writes the old leader acknowledged alone are lost"
+    );
+}
+
+#[wasm_bindgen_test]
+fn semi_sync_falls_back_and_says_when() {
+    let mut lab = Lab::with_scenario("sync-vs-async-cross-region", None);
+    let form = PolicyForm {
+        mode: CommitMode::SemiSync,
+        k: 1,
+        standbys: vec!["far".into()],
+        timeout_ms: 200,
+        ..lab.form.clone()
+    };
+    lab.apply(Action::SetPolicy(form));
+    play_ms(&mut lab, 500);
+    lab.apply(Action::ToggleLink(End::Node(0), End::Node(2)));
+    play_ms(&mut lab, 1_500);
+    let state = replica_web::readouts::policy_state(&lab.main.borrow().sim);
+    assert!(
+        state.starts_with("semi-sync: fell back to async at "),
+        "{state}"
+    );
 }

@@ -1,0 +1,457 @@
+//! The lab's settings, as edits of the scenario file.
+//!
+//! Every setting the page offers (followers and their regions, the commit
+//! policy, read routing, failover) is a change to a [`ScenarioFile`], the
+//! same structure the TOML scenarios are read into, and every change is
+//! checked by [`ScenarioFile::validate`] before it reaches the engine. So
+//! the page can never configure something a scenario file could not, a
+//! setting the engine rejects comes back with the engine's own explanation,
+//! and the whole configuration stays one serialisable value (which is what
+//! a shareable link will encode).
+//!
+//! Nothing here touches the engine directly: the reducer validates the
+//! edited file and decides whether the change applies live or rebuilds
+//! the run.
+
+use replica_engine::network::NodeId;
+use replica_engine::policy::{AckPoint, CommitPolicy, OnUnmet, Quorum};
+use replica_engine::scenario::{LinkFile, NodeFile};
+use replica_engine::{Scenario, ScenarioFile};
+
+/// How the leader decides a write is committed, in the lesson's terms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CommitMode {
+    /// Commit on the leader's own flush; followers catch up later.
+    Async,
+    /// Wait for the first `k` connected standbys of a priority list
+    /// (PostgreSQL `FIRST k (…)`).
+    First,
+    /// Wait for any `k` of the standbys (PostgreSQL `ANY k (…)`).
+    Any,
+    /// Wait for any `k`, but fall back to asynchronous after a timeout
+    /// (MySQL semi-synchronous replication).
+    SemiSync,
+}
+
+impl CommitMode {
+    /// Every mode, in menu order.
+    pub const ALL: [CommitMode; 4] = [
+        CommitMode::Async,
+        CommitMode::First,
+        CommitMode::Any,
+        CommitMode::SemiSync,
+    ];
+
+    /// Stable key for menus and tests.
+    pub fn key(self) -> &'static str {
+        match self {
+            CommitMode::Async => "async",
+            CommitMode::First => "first",
+            CommitMode::Any => "any",
+            CommitMode::SemiSync => "semisync",
+        }
+    }
+
+    /// The mode of a key.
+    pub fn from_key(key: &str) -> Option<CommitMode> {
+        CommitMode::ALL.into_iter().find(|m| m.key() == key)
+    }
+
+    /// Menu label.
+    pub fn label(self) -> &'static str {
+        match self {
+            CommitMode::Async => "Asynchronous",
+            CommitMode::First => "Synchronous, FIRST k",
+            CommitMode::Any => "Quorum, ANY k",
+            CommitMode::SemiSync => "Semi-sync (falls back)",
+        }
+    }
+
+    /// Whether the leader waits for followers at all.
+    pub fn waits(self) -> bool {
+        self != CommitMode::Async
+    }
+}
+
+/// Ack points with their PostgreSQL `synchronous_commit` names.
+pub const ACK_POINTS: [(AckPoint, &str, &str); 3] = [
+    (AckPoint::Written, "remote_write", "written (remote_write)"),
+    (AckPoint::Flushed, "on", "flushed to disk (on)"),
+    (AckPoint::Applied, "remote_apply", "applied (remote_apply)"),
+];
+
+/// The `synchronous_commit` value of an ack point.
+pub fn ack_key(ack: AckPoint) -> &'static str {
+    ACK_POINTS
+        .iter()
+        .find(|(a, _, _)| *a == ack)
+        .map_or("on", |(_, k, _)| k)
+}
+
+/// The commit policy as the form on the page edits it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicyForm {
+    /// Asynchronous, FIRST k, ANY k or semi-sync.
+    pub mode: CommitMode,
+    /// How many standbys must acknowledge.
+    pub k: u8,
+    /// Names of the followers that may act as synchronous standbys, in
+    /// priority order.
+    pub standbys: Vec<String>,
+    /// How far a standby must have got.
+    pub ack: AckPoint,
+    /// Semi-sync: how long to wait before falling back, in ms.
+    pub timeout_ms: u64,
+}
+
+impl PolicyForm {
+    /// The form showing a validated scenario's policy.
+    pub fn from_scenario(sc: &Scenario) -> PolicyForm {
+        let name = |n: &NodeId| sc.nodes[*n as usize].name.clone();
+        let followers: Vec<String> = (0..sc.nodes.len() as NodeId)
+            .filter(|n| *n != sc.leader)
+            .map(|n| name(&n))
+            .collect();
+        let p = &sc.policy;
+        let timeout_ms = match p.on_unmet {
+            OnUnmet::Degrade { after_us } | OnUnmet::Error { after_us } => after_us / 1_000,
+            OnUnmet::Block => 1_000,
+        };
+        let (mode, k, standbys) = match (&p.quorum, p.on_unmet) {
+            (Quorum::None, _) => (CommitMode::Async, 1, followers),
+            (
+                Quorum::First { k, standbys } | Quorum::Any { k, standbys },
+                OnUnmet::Degrade { .. },
+            ) => (
+                CommitMode::SemiSync,
+                *k,
+                standbys.iter().map(name).collect(),
+            ),
+            (Quorum::First { k, standbys }, _) => {
+                (CommitMode::First, *k, standbys.iter().map(name).collect())
+            }
+            (Quorum::Any { k, standbys }, _) => {
+                (CommitMode::Any, *k, standbys.iter().map(name).collect())
+            }
+        };
+        PolicyForm {
+            mode,
+            k: k.max(1),
+            standbys,
+            ack: p.ack,
+            timeout_ms,
+        }
+    }
+
+    /// Writes the form into the file's `[policy]` table.
+    pub fn write(&self, file: &mut ScenarioFile) {
+        let p = &mut file.policy;
+        let degrading = p.on_quorum_unmet.as_deref() == Some("degrade_to_async");
+        if self.mode == CommitMode::Async {
+            p.synchronous_commit = Some("local".into());
+            p.synchronous_standby_names = None;
+            if degrading {
+                p.on_quorum_unmet = None;
+            }
+            return;
+        }
+        p.synchronous_commit = Some(ack_key(self.ack).into());
+        let method = if self.mode == CommitMode::First {
+            "FIRST"
+        } else {
+            "ANY"
+        };
+        p.synchronous_standby_names = Some(format!(
+            "{method} {} ({})",
+            self.k,
+            self.standbys.join(", ")
+        ));
+        if self.mode == CommitMode::SemiSync {
+            p.on_quorum_unmet = Some("degrade_to_async".into());
+            p.quorum_timeout_ms = Some(self.timeout_ms);
+        } else if degrading {
+            p.on_quorum_unmet = Some("block".into());
+        }
+    }
+
+    /// The other side of the sync-versus-async comparison: asynchronous
+    /// for a policy that waits, and otherwise synchronous FIRST k over the
+    /// chosen standbys (by default: every follower).
+    pub fn counterpart(&self) -> PolicyForm {
+        let mode = if self.mode.waits() {
+            CommitMode::Async
+        } else {
+            CommitMode::First
+        };
+        let k = if self.mode.waits() {
+            self.k
+        } else {
+            self.standbys.len().max(1) as u8
+        };
+        PolicyForm {
+            mode,
+            k,
+            ..self.clone()
+        }
+    }
+
+    /// One line for people, e.g. `FIRST 1 (far), flushed`.
+    pub fn describe(&self) -> String {
+        match self.mode {
+            CommitMode::Async => "asynchronous".into(),
+            m => {
+                let method = if m == CommitMode::First {
+                    "FIRST"
+                } else {
+                    "ANY"
+                };
+                let ack = ACK_POINTS
+                    .iter()
+                    .find(|(a, _, _)| *a == self.ack)
+                    .map_or("", |(_, k, _)| k);
+                let fallback = if m == CommitMode::SemiSync {
+                    format!(", async after {} ms", self.timeout_ms)
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{method} {} ({}), {ack}{fallback}",
+                    self.k,
+                    self.standbys.join(", ")
+                )
+            }
+        }
+    }
+
+    /// Keeps the form consistent with the followers the cluster now has:
+    /// drops standbys that are gone, adds new followers when every
+    /// follower was a standby, and keeps `k` within the list.
+    pub fn reconcile(&mut self, before: &[String], followers: &[String]) {
+        let all_before = before.iter().all(|f| self.standbys.contains(f));
+        self.standbys.retain(|s| followers.contains(s));
+        if all_before {
+            for f in followers {
+                if !self.standbys.contains(f) {
+                    self.standbys.push(f.clone());
+                }
+            }
+        }
+        if self.standbys.is_empty() {
+            self.standbys = followers.to_vec();
+        }
+        self.k = self.k.clamp(1, self.standbys.len().max(1) as u8);
+    }
+}
+
+/// The commit policy a form would give, checked by the engine.
+pub fn policy_of(file: &ScenarioFile, form: &PolicyForm) -> Result<CommitPolicy, String> {
+    let mut f = file.clone();
+    form.write(&mut f);
+    f.validate().map(|s| s.policy).map_err(|e| e.to_string())
+}
+
+/// Read routing choices: `(key, label)`, keys as in `[routing] reads`.
+pub const ROUTINGS: &[(&str, &str)] = &[
+    ("leader", "Leader only"),
+    ("any_follower", "Any follower"),
+    ("nearest", "Nearest node"),
+    ("sticky", "Sticky follower per session"),
+    ("leader_after_write", "Leader for a while after a write"),
+    ("position_token", "Position token (wait for my LSN)"),
+    ("bounded_staleness", "Bounded staleness"),
+];
+
+/// Routings that prevent read-your-writes anomalies (the lesson's two
+/// mitigations).
+pub const MITIGATIONS: &[&str] = &["leader", "leader_after_write", "position_token"];
+
+/// Failover managers offered: `(key, label)`, as in `[failover] mode`.
+pub const FAILOVER_MODES: &[(&str, &str)] = &[
+    ("manual", "Manual (nobody promotes)"),
+    ("election", "Election among the nodes"),
+    ("patroni", "Patroni-style (TTL lock)"),
+];
+
+/// Fencing modes offered: `(key, label)`, as in `[failover] fencing`.
+pub const FENCING: &[(&str, &str)] = &[
+    ("none", "None"),
+    ("epoch", "Epoch numbers (reject stale leader)"),
+    ("stonith", "STONITH (power off old leader)"),
+    ("lease", "Leader lease"),
+];
+
+/// Regions the page can add: `(name, one-way latency from the leader's
+/// region in µs)`.
+pub const REGION_PRESETS: &[(&str, u64)] =
+    &[("zone-b", 1_000), ("far", 50_000), ("remote", 150_000)];
+
+/// Region names of the file (`dc1` when it names none).
+pub fn regions(file: &ScenarioFile) -> Vec<String> {
+    if file.regions.is_empty() {
+        vec!["dc1".to_string()]
+    } else {
+        file.regions.clone()
+    }
+}
+
+/// Gives the file an explicit node list (the engine's default is three
+/// nodes `n1`…`n3`, the first leading), so nodes can be edited.
+pub fn materialize_nodes(file: &mut ScenarioFile) {
+    if file.nodes.is_empty() {
+        file.nodes = (1..=3)
+            .map(|i| NodeFile {
+                name: Some(format!("n{i}")),
+                leader: Some(i == 1),
+                ..NodeFile::default()
+            })
+            .collect();
+    }
+}
+
+/// Index of the leader in the file's node list.
+pub fn leader_index(file: &ScenarioFile) -> usize {
+    file.nodes
+        .iter()
+        .position(|n| n.leader == Some(true))
+        .unwrap_or(0)
+}
+
+/// The display name of node `i` of the file.
+pub fn node_name(file: &ScenarioFile, i: usize) -> String {
+    file.nodes
+        .get(i)
+        .and_then(|n| n.name.clone())
+        .unwrap_or_else(|| format!("n{}", i + 1))
+}
+
+/// Names of the file's followers, in node order.
+pub fn follower_names(file: &ScenarioFile) -> Vec<String> {
+    let mut f = file.clone();
+    materialize_nodes(&mut f);
+    let leader = leader_index(&f);
+    (0..f.nodes.len())
+        .filter(|&i| i != leader)
+        .map(|i| node_name(&f, i))
+        .collect()
+}
+
+/// The region node `i` is placed in.
+pub fn region_of(file: &ScenarioFile, i: usize) -> String {
+    file.nodes
+        .get(i)
+        .and_then(|n| n.region.clone())
+        .or_else(|| file.defaults.region.clone())
+        .unwrap_or_else(|| regions(file)[0].clone())
+}
+
+/// Most followers the page offers.
+pub const MAX_FOLLOWERS: usize = 6;
+
+/// Sets the number of followers: new ones are named `f1`, `f2`, … (the
+/// first free name) and placed in the leader's region; removing takes the
+/// last follower.
+pub fn set_follower_count(file: &mut ScenarioFile, n: usize) {
+    materialize_nodes(file);
+    let n = n.clamp(1, MAX_FOLLOWERS);
+    let leader = leader_index(file);
+    let leader_region = region_of(file, leader);
+    while file.nodes.len() - 1 > n {
+        let last = (0..file.nodes.len()).rev().find(|&i| i != leader);
+        match last {
+            Some(i) => {
+                file.nodes.remove(i);
+            }
+            None => break,
+        }
+    }
+    let mut k = 1;
+    while file.nodes.len() - 1 < n {
+        let taken: Vec<String> = (0..file.nodes.len()).map(|i| node_name(file, i)).collect();
+        while taken.contains(&format!("f{k}")) {
+            k += 1;
+        }
+        file.nodes.push(NodeFile {
+            name: Some(format!("f{k}")),
+            region: Some(leader_region.clone()),
+            ..NodeFile::default()
+        });
+    }
+}
+
+/// Moves node `name` to `region`. A preset region the file does not have
+/// yet is added, with its latency to the leader's region.
+pub fn set_region(file: &mut ScenarioFile, name: &str, region: &str) {
+    materialize_nodes(file);
+    let Some(i) = (0..file.nodes.len()).find(|&i| node_name(file, i) == name) else {
+        return;
+    };
+    let mut names = regions(file);
+    if !names.iter().any(|r| r == region) {
+        let Some((_, one_way_us)) = REGION_PRESETS.iter().find(|(r, _)| *r == region) else {
+            return;
+        };
+        let leader_region = region_of(file, leader_index(file));
+        names.push(region.to_string());
+        file.regions = names;
+        file.network.links.push(LinkFile {
+            between: vec![leader_region, region.to_string()],
+            one_way_us: *one_way_us,
+            jitter_us: Some((one_way_us / 25).max(50)),
+            loss_ppm: None,
+        });
+    }
+    file.nodes[i].region = Some(region.to_string());
+}
+
+/// Sets `[routing] reads`.
+pub fn set_routing(file: &mut ScenarioFile, key: &str) {
+    file.routing.reads = Some(key.to_string());
+}
+
+/// Whether a `[failover] mode` is the external manager (Patroni-like).
+pub fn is_manager(mode: &str) -> bool {
+    mode == "patroni" || mode == "manager"
+}
+
+/// Sets `[failover] mode`. The external manager's detector is its leader
+/// key's time to live, so it takes its timing from the detector timeout.
+pub fn set_failover_mode(file: &mut ScenarioFile, mode: &str) {
+    file.failover.mode = Some(mode.to_string());
+    if is_manager(mode) {
+        let ttl = file.failover.timeout_ms.unwrap_or(10_000);
+        set_manager_timing(file, ttl);
+    }
+}
+
+/// Sets the failure-detector timeout (`[failover] timeout_ms`, and the
+/// manager's timing when a manager promotes).
+pub fn set_failover_timeout(file: &mut ScenarioFile, ms: u64) {
+    file.failover.timeout_ms = Some(ms);
+    if file.failover.mode.as_deref().is_some_and(is_manager) {
+        set_manager_timing(file, ms);
+    }
+}
+
+/// Sets `[failover] fencing`.
+pub fn set_fencing(file: &mut ScenarioFile, mode: &str) {
+    file.failover.fencing = Some(mode.to_string());
+}
+
+/// The manager's timing for a detector timeout: its leader key lives that
+/// long (`ttl`), and the HA loop and the retry timeout are a third of it
+/// each, Patroni's own proportions (30 s, 10 s, 10 s), which keep
+/// `loop_wait + 2 × retry_timeout ≤ ttl`.
+fn set_manager_timing(file: &mut ScenarioFile, ttl_ms: u64) {
+    let third = (ttl_ms / 3).max(1);
+    let f = &mut file.failover;
+    f.ttl_ms = Some(ttl_ms);
+    f.loop_wait_ms = Some(third);
+    f.retry_timeout_ms = Some(third);
+}
+
+/// One-way latency from the leader's region to region `r`, in µs.
+pub fn distance_us(sc: &Scenario, leader_region: usize, r: usize) -> u64 {
+    sc.links
+        .get(leader_region * sc.regions.len() + r)
+        .map_or(0, |l| l.base_us)
+}
