@@ -52,6 +52,12 @@ pub enum Command {
         /// Print each generated scenario as TOML instead of running it.
         print: bool,
     },
+    /// `replica bench` (or, internally, one memory run in a child).
+    Bench {
+        /// Run only the memory scenario for this many simulated minutes
+        /// and print the peak RSS.
+        memory_minutes: Option<u64>,
+    },
     /// `replica help`
     Help,
 }
@@ -90,7 +96,8 @@ usage:
                             run many seeds in parallel and summarise
   replica swarm --seeds A..B [--jobs N] [--print]
                             random clusters under random faults, invariants
-                            checked after every event
+                                                        checked after every event
+  replica bench             native performance figures in one table
   replica help";
 
 fn err(arg: &str, message: impl Into<String>) -> ArgError {
@@ -194,6 +201,18 @@ pub fn parse(args: &[String]) -> Result<Command, ArgError> {
             })
         }
         "sweep" => parse_sweep(rest),
+        "bench" => match rest {
+            [] => Ok(Command::Bench {
+                memory_minutes: None,
+            }),
+            [flag, m] if flag == "--memory-minutes" => m
+                .parse()
+                .map(|m| Command::Bench {
+                    memory_minutes: Some(m),
+                })
+                .map_err(|_| err(m, "the number of minutes must be a whole number")),
+            [other, ..] => Err(err(other, "bench takes no arguments")),
+        },
         "swarm" => {
             let print = rest.iter().any(|a| a == "--print");
             let mut with_file = vec!["swarm".to_string()];

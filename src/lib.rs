@@ -2,6 +2,7 @@
 //! reports on them. The binary in `main.rs` only forwards to [`main_with`].
 
 pub mod args;
+pub mod bench;
 pub mod edn;
 pub mod summary;
 pub mod sweep;
@@ -126,6 +127,17 @@ pub fn main_with(
             }
         },
         Command::Check { dir } => check(Path::new(&dir), out, err),
+        Command::Bench { memory_minutes } => {
+            match memory_minutes {
+                Some(m) => {
+                    let _ = writeln!(out, "peak_rss_kib {}", bench::memory_run(m));
+                }
+                None => {
+                    let _ = write!(out, "{}", bench::report());
+                }
+            }
+            0
+        }
         Command::Swarm {
             from,
             to,
