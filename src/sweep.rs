@@ -168,6 +168,8 @@ pub struct SwarmSummary {
     pub events: u64,
     /// Faults injected.
     pub faults: u64,
+    /// Faults by kind (see `swarm::FAULT_KINDS`).
+    pub faults_by_kind: Vec<u64>,
     /// Leader changes.
     pub promotions: u64,
     /// `(seed, what went wrong)`.
@@ -206,6 +208,7 @@ pub fn swarm(seeds: RangeInclusive<u64>, jobs: Option<usize>) -> SwarmSummary {
         seeds: results.len() as u64,
         events: 0,
         faults: 0,
+        faults_by_kind: vec![0; swarm::FAULT_KINDS.len()],
         promotions: 0,
         failures: Vec::new(),
     };
@@ -214,6 +217,9 @@ pub fn swarm(seeds: RangeInclusive<u64>, jobs: Option<usize>) -> SwarmSummary {
             Ok(run) => {
                 s.events += run.events;
                 s.faults += run.faults;
+                for (total, n) in s.faults_by_kind.iter_mut().zip(run.faults_by_kind) {
+                    *total += n;
+                }
                 s.promotions += run.promotions;
             }
             Err(e) => s.failures.push((seed, e)),
@@ -231,6 +237,12 @@ impl SwarmSummary {
             "{} seeds (each run twice), {} events, {} faults injected, {} failovers",
             self.seeds, self.events, self.faults, self.promotions
         );
+        let kinds: Vec<String> = replica_engine::swarm::FAULT_KINDS
+            .iter()
+            .zip(&self.faults_by_kind)
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        let _ = writeln!(out, "faults by kind: {}", kinds.join(", "));
         for (seed, e) in self.failures.iter().take(50) {
             let _ = writeln!(
                 out,

@@ -311,6 +311,35 @@ pub fn generate(seed: u64) -> ScenarioFile {
     }
 }
 
+/// Names of fault kinds, for counting.
+pub const FAULT_KINDS: [&str; 10] = [
+    "crash",
+    "restart",
+    "kill_leader",
+    "partition (two-way)",
+    "partition (one-way)",
+    "isolate / partition_leader",
+    "heal",
+    "slow_disk",
+    "latency_spike",
+    "clock drift (nodes)",
+];
+
+fn fault_kind(a: &crate::scenario::FaultAction) -> usize {
+    use crate::scenario::FaultAction as F;
+    match a {
+        F::Crash { .. } => 0,
+        F::Restart { .. } => 1,
+        F::KillLeader { .. } => 2,
+        F::Partition { one_way: false, .. } => 3,
+        F::Partition { one_way: true, .. } => 4,
+        F::Isolate { .. } | F::PartitionLeader => 5,
+        F::Heal { .. } | F::HealAll => 6,
+        F::SlowDisk { .. } => 7,
+        F::LatencySpike { .. } => 8,
+    }
+}
+
 /// What a passing swarm seed produced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SwarmRun {
@@ -320,6 +349,8 @@ pub struct SwarmRun {
     pub events: u64,
     /// Faults injected (scheduled faults, including the healing ones).
     pub faults: u64,
+    /// Faults by kind, in [`FAULT_KINDS`] order.
+    pub faults_by_kind: [u64; FAULT_KINDS.len()],
     /// Leader changes.
     pub promotions: u64,
 }
@@ -332,6 +363,15 @@ pub fn check(seed: u64) -> Result<SwarmRun, String> {
         .validate()
         .map_err(|e| format!("generated scenario is invalid: {e}"))?;
     let faults = scenario.faults.len() as u64;
+    let mut faults_by_kind = [0u64; FAULT_KINDS.len()];
+    for f in &scenario.faults {
+        faults_by_kind[fault_kind(&f.action)] += 1;
+    }
+    faults_by_kind[9] = scenario
+        .nodes
+        .iter()
+        .filter(|n| n.clock_drift_ppm != 0)
+        .count() as u64;
     let mut sim = Simulation::new(scenario);
     sim.enable_trace_hash();
     let end = END_MS * 1_000;
@@ -347,6 +387,7 @@ pub fn check(seed: u64) -> Result<SwarmRun, String> {
         trace_hash: sim.trace_hash(),
         events: sim.events,
         faults,
+        faults_by_kind,
         promotions: sim.metrics.promotions.len() as u64,
     })
 }
