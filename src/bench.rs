@@ -11,9 +11,10 @@
 //! Each timing is the best of several repetitions, so a busy machine
 //! inflates it less; ratios are taken within the same run.
 
-use replica_engine::queue::EventQueue;
 use replica_engine::rng::Rng;
 use replica_engine::{Scenario, ScenarioFile, Simulation};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::fmt::Write;
 use std::time::Instant;
 
@@ -46,17 +47,20 @@ fn time_engine(s: &Scenario, reps: u32) -> (f64, u64) {
 fn time_floor(events: u64, reps: u32) -> f64 {
     let mut best = f64::MAX;
     for _ in 0..reps {
-        let mut q: EventQueue<u64> = EventQueue::default();
+        let mut q: BinaryHeap<Reverse<(u64, u64)>> = BinaryHeap::new();
         let mut rng = Rng::new(1);
-        for i in 0..32 {
-            q.push(rng.below(1000), i);
+        let mut seq = 0u64;
+        for _ in 0..32 {
+            seq += 1;
+            q.push(Reverse((rng.below(1000), seq)));
         }
         let t = Instant::now();
         let mut sum = 0u64;
         for _ in 0..events {
-            let (at, v) = q.pop().unwrap_or((0, 0));
-            sum = sum.wrapping_add(v);
-            q.push(at + 1 + rng.below(1000), v);
+            let Reverse((at, s)) = q.pop().unwrap_or(Reverse((0, 0)));
+            sum = sum.wrapping_add(s);
+            seq += 1;
+            q.push(Reverse((at + 1 + rng.below(1000), seq)));
         }
         std::hint::black_box(sum);
         best = best.min(t.elapsed().as_secs_f64());

@@ -4,9 +4,10 @@
 //! can avoid. Divan reports items (events) per second for both; the ratio
 //! is recorded in `docs/performance.md`.
 
-use replica_engine::queue::EventQueue;
 use replica_engine::rng::Rng;
 use replica_engine::{ScenarioFile, Simulation};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 fn main() {
     divan::main();
@@ -45,16 +46,19 @@ fn heap_floor_same_event_count(bencher: divan::Bencher) {
         .bench_local(|| {
             // Keep the heap about as full as the engine's (a few dozen pending
             // events), pushing one and popping one per event.
-            let mut q: EventQueue<u64> = EventQueue::default();
+            let mut q: BinaryHeap<Reverse<(u64, u64)>> = BinaryHeap::new();
             let mut rng = Rng::new(1);
-            for i in 0..32 {
-                q.push(rng.below(1000), i);
+            let mut seq = 0u64;
+            for _ in 0..32 {
+                seq += 1;
+                q.push(Reverse((rng.below(1000), seq)));
             }
             let mut sum = 0u64;
             for _ in 0..events {
-                let (t, v) = q.pop().unwrap_or((0, 0));
-                sum = sum.wrapping_add(v);
-                q.push(t + 1 + rng.below(1000), v);
+                let Reverse((t, s)) = q.pop().unwrap_or(Reverse((0, 0)));
+                sum = sum.wrapping_add(s);
+                seq += 1;
+                q.push(Reverse((t + 1 + rng.below(1000), seq)));
             }
             divan::black_box(sum)
         });

@@ -37,6 +37,7 @@ pub mod rng;
 pub mod routing;
 pub mod scenario;
 pub mod sim;
+pub mod store;
 pub mod swarm;
 pub mod trace;
 pub mod wal;

@@ -22,8 +22,9 @@ use crate::message::{Msg, ReadError, ReqId, WriteError};
 use crate::network::{Addr, NodeId, SessionId};
 use crate::policy::{CommitPolicy, FollowerAck, OnUnmet, Visibility};
 use crate::scenario::Fencing;
+use crate::store::Store;
 use crate::wal::{Entry, Epoch, Lsn, Op, Wal};
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
 
@@ -42,7 +43,7 @@ pub struct Version {
 /// (what `pg_basebackup` or a Redis full resync transfers).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Snapshot {
-    kv: BTreeMap<u32, Version>,
+    kv: Store,
     lsn: Lsn,
     epoch: Epoch,
     history: Vec<(Epoch, Lsn)>,
@@ -247,7 +248,7 @@ struct ParkedRead {
 struct Undo {
     lsn: Lsn,
     key: u32,
-    before: Option<Version>,
+    before: Version,
 }
 
 /// One database node.
@@ -265,7 +266,7 @@ pub struct Node {
     pub wal: Wal,
     /// Key → the version readers see; a deleted key keeps its version
     /// with value `None`.
-    kv: BTreeMap<u32, Version>,
+    kv: Store,
     undo: VecDeque<Undo>,
     /// Bumped whenever the log is truncated, so that disk completions for
     /// entries that no longer exist are recognised.
@@ -317,7 +318,7 @@ impl Node {
             epoch: 1,
             leader: Some(leader),
             wal: Wal::new(keep),
-            kv: BTreeMap::new(),
+            kv: Store::default(),
             undo: VecDeque::new(),
             gen: 0,
             writing: false,
@@ -349,7 +350,7 @@ impl Node {
 
     /// Value and version of `key` as this node's readers see it.
     pub fn read(&self, key: u32) -> Version {
-        self.kv.get(&key).copied().unwrap_or_default()
+        self.kv.get(key)
     }
 
     /// Number of writes waiting for the quorum.
@@ -765,14 +766,7 @@ impl Node {
                 break;
             }
             self.undo.pop_back();
-            match u.before {
-                Some(v) => {
-                    self.kv.insert(u.key, v);
-                }
-                None => {
-                    self.kv.remove(&u.key);
-                }
-            }
+            self.kv.set(u.key, u.before);
         }
         for entry in self.wal.truncate_after(lsn) {
             out.push(Effect::Note(Note::RolledBack { entry }));
@@ -932,12 +926,11 @@ impl Node {
 
     fn apply_entry(&mut self, e: &Entry) {
         let key = e.op.key();
-        let before = self.kv.get(&key).copied();
         let after = match e.op {
             Op::Put { value, .. } => Some(value),
             Op::Delete { .. } => None,
         };
-        self.kv.insert(
+        let before = self.kv.set(
             key,
             Version {
                 value: after,

@@ -1,31 +1,36 @@
 //! The event queue: what happens next, in a total order.
 //!
 //! Events are ordered by simulated time and, for equal times, by the order
-//! in which they were scheduled (a sequence number). That tie-break makes
+//! in which they were scheduled (a sequence number). The heap holds only
+//! those keys and a slot number; the events themselves sit in a slab. That tie-break makes
 //! the order independent of heap internals, so a seed always replays the
 //! same way. Time is an integer number of microseconds.
 
 use alloc::collections::BinaryHeap;
+use alloc::vec::Vec;
 use core::cmp::Ordering;
 
-struct Scheduled<E> {
+/// What the heap orders: the key and where the event is stored. Keeping
+/// events out of the heap makes every sift move 24 bytes, not a message.
+#[derive(Clone, Copy)]
+struct Slot {
     at_us: u64,
     seq: u64,
-    event: E,
+    index: u32,
 }
 
-impl<E> PartialEq for Scheduled<E> {
+impl PartialEq for Slot {
     fn eq(&self, other: &Self) -> bool {
         (self.at_us, self.seq) == (other.at_us, other.seq)
     }
 }
-impl<E> Eq for Scheduled<E> {}
-impl<E> PartialOrd for Scheduled<E> {
+impl Eq for Slot {}
+impl PartialOrd for Slot {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<E> Ord for Scheduled<E> {
+impl Ord for Slot {
     fn cmp(&self, other: &Self) -> Ordering {
         // Reversed: BinaryHeap is a max-heap and we want the earliest first.
         (other.at_us, other.seq).cmp(&(self.at_us, self.seq))
@@ -33,32 +38,22 @@ impl<E> Ord for Scheduled<E> {
 }
 
 /// A min-queue of events keyed by `(time, sequence)`.
+#[derive(Clone)]
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Scheduled<E>>,
+    heap: BinaryHeap<Slot>,
+    /// Event storage; `None` marks a free slot.
+    events: Vec<Option<E>>,
+    /// Free slots, reused last-in first-out.
+    free: Vec<u32>,
     next_seq: u64,
-}
-
-impl<E: Clone> Clone for EventQueue<E> {
-    fn clone(&self) -> Self {
-        EventQueue {
-            heap: self
-                .heap
-                .iter()
-                .map(|s| Scheduled {
-                    at_us: s.at_us,
-                    seq: s.seq,
-                    event: s.event.clone(),
-                })
-                .collect(),
-            next_seq: self.next_seq,
-        }
-    }
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
+            events: Vec::new(),
+            free: Vec::new(),
             next_seq: 0,
         }
     }
@@ -69,12 +64,26 @@ impl<E> EventQueue<E> {
     pub fn push(&mut self, at_us: u64, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Scheduled { at_us, seq, event });
+        let index = match self.free.pop() {
+            Some(i) => {
+                self.events[i as usize] = Some(event);
+                i
+            }
+            None => {
+                self.events.push(Some(event));
+                (self.events.len() - 1) as u32
+            }
+        };
+        self.heap.push(Slot { at_us, seq, index });
     }
 
     /// Removes and returns the earliest event.
     pub fn pop(&mut self) -> Option<(u64, E)> {
-        self.heap.pop().map(|s| (s.at_us, s.event))
+        let slot = self.heap.pop()?;
+        self.free.push(slot.index);
+        self.events[slot.index as usize]
+            .take()
+            .map(|e| (slot.at_us, e))
     }
 
     /// Time of the earliest event.
@@ -94,7 +103,9 @@ impl<E> EventQueue<E> {
 
     /// Visits pending events in no particular order.
     pub fn iter(&self) -> impl Iterator<Item = (u64, &E)> {
-        self.heap.iter().map(|s| (s.at_us, &s.event))
+        self.heap
+            .iter()
+            .filter_map(|s| self.events[s.index as usize].as_ref().map(|e| (s.at_us, e)))
     }
 }
 

@@ -872,6 +872,13 @@ impl ScenarioFile {
             ));
         }
         let keys = w.keys.unwrap_or(100);
+        if keys > crate::store::MAX_KEYS {
+            return Err(invalid(
+                "workload.keys",
+                format!("{keys} keys"),
+                format!("use at most {}", crate::store::MAX_KEYS),
+            ));
+        }
         if keys == 0 {
             return Err(invalid("workload.keys", "zero keys", "use at least 1"));
         }
