@@ -11,19 +11,23 @@
 //! screen is narrow (the cluster then switches to a portrait drawing),
 //! whether the user asked for reduced motion, and the colour theme.
 
+use crate::chapters::ChapterPanel;
 use crate::cluster::ClusterView;
 use crate::controls::{
     ClusterControls, CommitControls, ExperimentControls, FailoverControls, FaultButtons, NodeMenu,
     RoutingControls, RunBar,
 };
+use crate::embed::{Command, Embed};
 use crate::readouts::{Anomalies, Readouts};
 use crate::sequence::SequencePanel;
 use crate::state::{Action, Lab};
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
+use replica_engine::network::NodeId;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
 use yew::prelude::*;
 
 /// Below this width (CSS px) the cluster is drawn in portrait.
@@ -54,6 +58,56 @@ fn frame_loop(
 
 fn media(query: &str) -> Option<web_sys::MediaQueryList> {
     web_sys::window()?.match_media(query).ok().flatten()
+}
+
+/// Turns a host page's message into a command, if it is one.
+fn on_message(data: &JsValue, dispatch: &Callback<Action>) {
+    let get = |k: &str| js_sys::Reflect::get(data, &JsValue::from_str(k)).ok();
+    if !data.is_object() || get("replicaLab").and_then(|v| v.as_f64()) != Some(1.0) {
+        return;
+    }
+    let Some(command) = get("command").and_then(|v| v.as_string()) else {
+        return;
+    };
+    let t_us = get("t_us").and_then(|v| v.as_f64());
+    let text = |k: &str| {
+        get(k)
+            .and_then(|v| v.as_string())
+            .filter(|s| s.len() <= 200)
+    };
+    if let Some(c) = Command::read(&command, t_us, text) {
+        dispatch.emit(Action::Embedded(c));
+    }
+}
+
+/// Tells the parent window (when there is one) that `event` happened.
+/// Addressed to the first allowed origin, so no other page hears it.
+pub(crate) fn post_event(event: &str, fields: &[(&str, JsValue)]) {
+    let Some(win) = web_sys::window() else {
+        return;
+    };
+    let Ok(Some(parent)) = win.parent() else {
+        return;
+    };
+    if parent == win {
+        return;
+    }
+    let target = EMBED_TARGET.with(|t| t.borrow().clone());
+    let msg = js_sys::Object::new();
+    let set = |k: &str, v: &JsValue| {
+        js_sys::Reflect::set(&msg, &JsValue::from_str(k), v).ok();
+    };
+    set("replicaLab", &JsValue::from_f64(1.0));
+    set("event", &JsValue::from_str(event));
+    for (k, v) in fields {
+        set(k, v);
+    }
+    parent.post_message(&msg, &target).ok();
+}
+
+thread_local! {
+    /// Where events go: the first allowed origin.
+    static EMBED_TARGET: RefCell<String> = const { RefCell::new(String::new()) };
 }
 
 /// Whether a media query matches now, kept up to date.
@@ -146,7 +200,40 @@ fn is_global_key(e: &KeyboardEvent) -> bool {
 /// The whole lab.
 #[function_component]
 pub fn App() -> Html {
-    let lab = use_reducer(Lab::new);
+    let lab = use_reducer(|| {
+        let query = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        Lab::from_link(&query)
+    });
+    crate::set_report_context(&lab);
+    let embed = use_memo((), |_| {
+        let win = web_sys::window();
+        let query = win
+            .as_ref()
+            .and_then(|w| w.location().search().ok())
+            .unwrap_or_default();
+        let own = win
+            .and_then(|w| w.location().origin().ok())
+            .unwrap_or_default();
+        let e = Embed::parse(&query, &own);
+        EMBED_TARGET.with(|t| *t.borrow_mut() = e.origins[0].clone());
+        e
+    });
+    // Test hook: `?panic-test=1` panics once after the first render, to
+    // check the error banner. Harmless: nothing else reads it.
+    use_effect_with((), |_| {
+        let asked = web_sys::window()
+            .and_then(|w| w.location().search().ok())
+            .is_some_and(|q| {
+                crate::link::pairs(&q)
+                    .iter()
+                    .any(|(k, v)| k == "panic-test" && v.as_deref() == Ok("1"))
+            });
+        if asked {
+            panic!("panic-test: a deliberate panic to check the error banner");
+        }
+    });
     let dispatch: Callback<Action> = {
         let lab = lab.clone();
         Callback::from(move |a: Action| lab.dispatch(a))
@@ -191,6 +278,7 @@ pub fn App() -> Html {
                             dispatch.emit(Action::TogglePlay);
                         }
                         "." => dispatch.emit(Action::Step),
+                        "," => dispatch.emit(Action::StepBack),
                         _ => {}
                     }
                 })
@@ -198,11 +286,101 @@ pub fn App() -> Html {
             move || drop(listener)
         });
     }
+    // Embedding: autoplay, commands from allowed origins, events out.
+    {
+        let dispatch = dispatch.clone();
+        let embed = embed.clone();
+        let playing = lab.playing;
+        use_effect_with((), move |_| {
+            if let Some(i) = embed.chapter.as_deref().and_then(crate::chapters::find) {
+                dispatch.emit(Action::OpenChapter(Some(i)));
+            }
+            if embed.autoplay && !playing {
+                dispatch.emit(Action::TogglePlay);
+            }
+            let listener = web_sys::window().map(|win| {
+                EventListener::new(&win, "message", move |e| {
+                    if let Some(e) = e.dyn_ref::<web_sys::MessageEvent>() {
+                        if embed.allows(&e.origin()) {
+                            on_message(&e.data(), &dispatch);
+                        }
+                    }
+                })
+            });
+            post_event("ready", &[]);
+            move || drop(listener)
+        });
+    }
+    {
+        let seen = use_mut_ref(|| (0usize, 0usize, 0u64, 0.0f64));
+        let run = lab.main.borrow();
+        let sim = &run.sim;
+        let m = &sim.metrics;
+        let mut seen = seen.borrow_mut();
+        // Seeking back or a rebuilt run lowers the counts: catch up
+        // silently, events are for what happens from here on.
+        if m.promotions.len() < seen.0
+            || m.violations.len() < seen.1
+            || m.writes_acknowledged < seen.2
+        {
+            *seen = (
+                m.promotions.len(),
+                m.violations.len(),
+                m.writes_acknowledged,
+                seen.3,
+            );
+        }
+        let name = |n: NodeId| {
+            sim.scenario
+                .nodes
+                .get(n as usize)
+                .map(|s| s.name.clone())
+                .unwrap_or_default()
+        };
+        for p in &m.promotions[seen.0..] {
+            post_event(
+                "failover",
+                &[
+                    ("t_us", (p.t_us as f64).into()),
+                    ("leader", name(p.node).into()),
+                    ("old_leader", name(p.old_leader).into()),
+                    ("lost_writes", (p.lost_acknowledged_writes as f64).into()),
+                ],
+            );
+        }
+        // At most a few per frame: a burst of anomalies is one story.
+        for v in m.violations[seen.1..].iter().take(4) {
+            post_event(
+                "violation",
+                &[
+                    ("t_us", (v.t_us as f64).into()),
+                    ("kind", v.kind.title().into()),
+                ],
+            );
+        }
+        seen.0 = m.promotions.len();
+        seen.1 = m.violations.len();
+        let now_ms = js_sys::Date::now();
+        if m.writes_acknowledged > seen.2 && now_ms - seen.3 >= 250.0 {
+            post_event(
+                "commit",
+                &[
+                    ("t_us", (sim.now_us() as f64).into()),
+                    ("acknowledged", (m.writes_acknowledged as f64).into()),
+                ],
+            );
+            seen.2 = m.writes_acknowledged;
+            seen.3 = now_ms;
+        }
+    }
     let viewer = Viewer {
         narrow: use_media(NARROW_QUERY),
         reduced_motion: use_media(REDUCED_MOTION_QUERY),
     };
-    let theme = use_state(stored_theme);
+    let theme = {
+        let forced = embed.theme.clone();
+        use_state(move || forced.or_else(stored_theme))
+    };
     {
         use_effect_with((*theme).clone(), |t| apply_theme(t.as_deref()));
     }
@@ -228,40 +406,85 @@ pub fn App() -> Html {
     let l: Rc<Lab> = Rc::new((*lab).clone());
     let d = dispatch.clone();
     let description = crate::library::description(&l.scenario_name);
+    let show = |part: &str| embed.shows(part);
+    let open_lessons = {
+        let d = d.clone();
+        Callback::from(move |_: MouseEvent| d.emit(Action::OpenChapter(Some(0))))
+    };
     html! {
-        <main class={classes!("lab", viewer.narrow.then_some("narrow"))}>
+        <main class={classes!("lab", viewer.narrow.then_some("narrow"), embed.on.then_some("embed"))}>
             <Banner lab={l.clone()} on_action={d.clone()}/>
-            <header class="bar panel">
-                <RunBar lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
-                <ExperimentControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
-                <button id="theme" class="ghost" onclick={on_theme} aria-pressed={dark.to_string()}
-                        title="Switch between light and dark colours">
-                    { if dark { "☀ Light theme" } else { "☾ Dark theme" } }
-                </button>
-            </header>
+            if show("run") || show("experiment") || show("theme") {
+                <header class="bar panel">
+                    if show("run") {
+                        <RunBar lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                    }
+                    if show("experiment") {
+                        <ExperimentControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                    }
+                    if !embed.on && l.chapter.is_none() {
+                        <button id="lessons" class="ghost" onclick={open_lessons}
+                                title="Nine short chapters, one experiment each">{"Guided lessons"}</button>
+                    }
+                    if show("theme") {
+                        <button id="theme" class="ghost" onclick={on_theme} aria-pressed={dark.to_string()}
+                                title="Switch between light and dark colours">
+                            { if dark { "☀ Light theme" } else { "☾ Dark theme" } }
+                        </button>
+                    }
+                </header>
+            }
+            if let Some(i) = l.chapter {
+                <ChapterPanel key={format!("chapter-{i}")} lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+            }
             <section class="stage panel" aria-labelledby="stage-title">
                 <div class="panel-head">
                     <h2 id="stage-title">{"Cluster"}</h2>
-                    <p class="scenario-desc">{description}</p>
+                    if !embed.on {
+                        <p class="scenario-desc">{description}</p>
+                    }
                 </div>
                 <ClusterView lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
                 <NodeMenu lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
-                <FaultButtons lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
-                <Legend/>
+                if show("faults") {
+                    <FaultButtons lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                }
+                if show("legend") {
+                    <Legend/>
+                }
             </section>
-            <section class="side">
-                <div class="panel settings-main" aria-label="Commit and reads">
-                    <CommitControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
-                    <RoutingControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
-                </div>
-                <Readouts lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
-                <Anomalies lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
-            </section>
-            <SequencePanel lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
-            <section class="panel settings-more" aria-label="Cluster and failover settings">
-                <ClusterControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
-                <FailoverControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
-            </section>
+            if show("commit") || show("routing") || show("readouts") || show("anomalies") {
+                <section class="side">
+                    if show("commit") || show("routing") {
+                        <div class="panel settings-main" aria-label="Commit and reads">
+                            if show("commit") {
+                                <CommitControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                            }
+                            if show("routing") {
+                                <RoutingControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                            }
+                        </div>
+                    }
+                    if show("readouts") {
+                        <Readouts lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                    }
+                    if show("anomalies") {
+                        <Anomalies lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                    }
+                </section>
+            }
+            if show("sequence") {
+                <SequencePanel lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+            }
+            if show("charts") {
+                <crate::charts::ChartsPanel lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+            }
+            if show("settings") {
+                <section class="panel settings-more" aria-label="Cluster and failover settings">
+                    <ClusterControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                    <FailoverControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                </section>
+            }
             <p class="sr-only" role="status" aria-live="polite" id="status">{l.status.clone()}</p>
         </main>
     }

@@ -895,7 +895,7 @@ pub fn ClusterView(props: &PanelProps) -> Html {
              role="group" aria-label="Cluster: clients, leader and followers, with messages in flight"
              data-layout={if portrait { "portrait" } else { "landscape" }}
              data-leader={current.map(|l| sim.scenario.nodes[l as usize].name.clone()).unwrap_or_default()}
-             data-now-us={now.to_string()}>
+             data-now-us={now.to_string()} data-in-flight={flights.len().to_string()}>
             <defs>
                 <pattern id={format!("hatch-{idp}")} width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
                     <rect class="hatch-bg" width="8" height="8"/>

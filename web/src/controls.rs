@@ -20,7 +20,7 @@ use replica_engine::scenario::{FailoverMode, FaultAction, Fencing};
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
-fn select_value(e: &Event) -> String {
+pub(crate) fn select_value(e: &Event) -> String {
     e.target_unchecked_into::<HtmlSelectElement>().value()
 }
 
@@ -46,15 +46,27 @@ pub fn RunBar(props: &PanelProps) -> Html {
             }
         })
     };
-    let now = lab.main.borrow().sim.now_us();
+    let (now, events, hash) = {
+        let run = lab.main.borrow();
+        (run.sim.now_us(), run.sim.events, run.sim.trace_hash())
+    };
     let end = lab.base.duration_us;
-    let pct = (now as f64 / end.max(1) as f64 * 100.0).min(100.0);
+    let on_scrub = {
+        let cb = cb.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(t) = input_value(&e).parse::<u64>() {
+                cb.emit(Action::Seek(t));
+            }
+        })
+    };
     html! {
         <div class="run" role="group" aria-label="Run">
             <button id="play" class="primary" onclick={emit(cb, Action::TogglePlay)}
                     aria-pressed={lab.playing.to_string()} title="Play or pause (Space)">
                 { if lab.playing { "❚❚ Pause" } else { "▶ Play" } }
             </button>
+            <button id="rewind" onclick={emit(cb, Action::Rewind)} title="Back to time zero, keeping your changes">{"⇤ Rewind"}</button>
+            <button id="step-back" onclick={emit(cb, Action::StepBack)} title="Undo one event (,)">{"◀ Back"}</button>
             <button id="step" onclick={emit(cb, Action::Step)} title="Process one event (.)">{"Step"}</button>
             <button id="reset" onclick={emit(cb, Action::Reset)} title="Back to time zero, same settings and seed">{"⟲ Reset"}</button>
             <label class="field inline">
@@ -65,10 +77,14 @@ pub fn RunBar(props: &PanelProps) -> Html {
                     }) }
                 </select>
             </label>
-            <div class="clock" id="clock" data-now-us={now.to_string()} data-end-us={end.to_string()}>
+            <div class="clock" id="clock" data-now-us={now.to_string()} data-end-us={end.to_string()}
+                 data-events={events.to_string()} data-hash={format!("{hash:016x}")}>
                 <span>{format!("t = {}", fmt_us(now))}</span>
                 <span class="clock-end">{format!(" / {}", fmt_us(end))}</span>
-                <div class="progress" aria-hidden="true"><div style={format!("width:{pct:.1}%")}></div></div>
+                <input type="range" id="scrubber" class="scrubber" min="0" max={end.to_string()}
+                       step="1" value={now.to_string()} onchange={on_scrub}
+                       aria-label="Seek to a simulated instant"
+                       aria-valuetext={format!("{} of {}", fmt_us(now), fmt_us(end))} />
             </div>
         </div>
     }
@@ -100,6 +116,41 @@ pub fn ExperimentControls(props: &PanelProps) -> Html {
             }
         })
     };
+    let shared = use_state(String::new);
+    let on_copy = {
+        let shared = shared.clone();
+        let lab = lab.clone();
+        Callback::from(move |_: MouseEvent| {
+            let query = crate::link::Link::of(&lab).query();
+            let Some(win) = web_sys::window() else {
+                return;
+            };
+            let loc = win.location();
+            let here = format!(
+                "{}{}",
+                loc.origin().unwrap_or_default(),
+                loc.pathname().unwrap_or_default()
+            );
+            let url = format!("{here}{query}");
+            // The address bar shows the link too, so reloading keeps the run.
+            if let Ok(h) = win.history() {
+                h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
+                    .ok();
+            }
+            // Best effort: a page without clipboard permission still shows
+            // the link in the box, selected, to copy by hand.
+            let _ = win.navigator().clipboard().write_text(&url);
+            shared.set(url);
+        })
+    };
+    let on_focus_link = Callback::from(|e: FocusEvent| {
+        if let Some(input) = e
+            .target()
+            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok())
+        {
+            input.select();
+        }
+    });
     html! {
         <div class="experiment" role="group" aria-label="Experiment">
             <label class="field inline">
@@ -116,6 +167,13 @@ pub fn ExperimentControls(props: &PanelProps) -> Html {
                        value={lab.seed.to_string()} onchange={on_seed}/>
             </label>
             <button id="random-seed" onclick={on_dice} title="Draw a random seed">{"Random seed"}</button>
+            <button id="copy-link" onclick={on_copy}
+                    title="Copy a link that reopens this run at this instant">{"Copy link"}</button>
+            if !shared.is_empty() {
+                <input id="share-link" class="share-link" type="text" readonly=true
+                       aria-label="Link to this run" value={(*shared).clone()}
+                       onfocus={on_focus_link} />
+            }
         </div>
     }
 }

@@ -56,6 +56,156 @@ pub const LINGER_MS: u64 = 900;
 /// trace buffer stays small even when fast-forwarding or replaying.
 const SLICE_US: u64 = 20_000;
 
+/// A saved copy of the main run, to seek from instead of replaying from
+/// time zero.
+#[derive(Clone)]
+pub struct Checkpoint {
+    /// The simulation at this point (its trace buffer drained).
+    pub sim: Simulation,
+    /// The views' record up to this point.
+    pub timeline: Timeline,
+    /// Index of the next intervention of the log to apply.
+    pub next: usize,
+    /// The charts' samples up to this point.
+    pub series: Series,
+}
+
+/// The checkpoints of the main run, in order of events, and how far apart
+/// in simulated time they are. The spacing doubles (and every other
+/// checkpoint is dropped) when there are too many, so memory stays bounded
+/// however long the run.
+#[derive(Clone)]
+pub struct Checkpoints {
+    /// Saved points, events strictly increasing.
+    pub saved: Vec<Checkpoint>,
+    /// Simulated time between two checkpoints.
+    pub every_us: u64,
+}
+
+/// At most this many checkpoints are kept.
+const MAX_CHECKPOINTS: usize = 128;
+
+/// Initial spacing of checkpoints, in simulated time.
+const CHECKPOINT_US: u64 = 500_000;
+
+impl Default for Checkpoints {
+    fn default() -> Self {
+        Checkpoints {
+            saved: Vec::new(),
+            every_us: CHECKPOINT_US,
+        }
+    }
+}
+
+impl Checkpoints {
+    /// Saves `run` if it is far enough past the last checkpoint.
+    fn offer(&mut self, run: &Run) {
+        let due = self.saved.last().is_none_or(|c| {
+            run.sim.events > c.sim.events && run.sim.now_us() >= c.sim.now_us() + self.every_us
+        });
+        if !due {
+            return;
+        }
+        self.saved.push(Checkpoint {
+            sim: run.sim.clone(),
+            timeline: run.timeline.clone(),
+            next: run.next,
+            series: run.series.clone(),
+        });
+        if self.saved.len() > MAX_CHECKPOINTS {
+            let mut i = 0;
+            self.saved.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+            self.every_us *= 2;
+        }
+    }
+
+    /// Forgets every checkpoint from `events` on: the run forks there.
+    fn fork_at(&mut self, events: u64) {
+        self.saved.retain(|c| c.sim.events < events);
+    }
+
+    /// The latest checkpoint at or before `events` and `t_us`.
+    fn before(&self, events: u64, t_us: u64) -> Option<&Checkpoint> {
+        self.saved
+            .iter()
+            .rev()
+            .find(|c| c.sim.events <= events && c.sim.now_us() <= t_us)
+    }
+}
+
+/// One point of the live charts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// Simulated time.
+    pub t_us: u64,
+    /// Replay lag of each node (`None` for the leader and down nodes).
+    pub lag_us: Vec<Option<u64>>,
+    /// Commit latency p50 of writes finished since the previous sample.
+    pub p50_us: Option<u64>,
+    /// And p99.
+    pub p99_us: Option<u64>,
+}
+
+/// The run's chart samples: one every `every_us` of simulated time, at
+/// most [`MAX_SAMPLES`] (past that, every other one is dropped and the
+/// spacing doubles).
+#[derive(Clone, Debug, Default)]
+pub struct Series {
+    /// Samples, oldest first.
+    pub samples: Vec<Sample>,
+    /// Spacing.
+    pub every_us: u64,
+}
+
+/// At most this many chart samples are kept.
+pub const MAX_SAMPLES: usize = 300;
+
+impl Series {
+    fn offer(&mut self, sim: &Simulation, tl: &mut Timeline) {
+        if self.every_us == 0 {
+            self.every_us = 100_000;
+        }
+        let now = sim.now_us();
+        if self
+            .samples
+            .last()
+            .is_some_and(|s| now < s.t_us + self.every_us)
+        {
+            return;
+        }
+        let leader = sim.current_leader();
+        let lag_us = (0..sim.nodes.len())
+            .map(|i| match leader {
+                Some(l) if l as usize != i && sim.up[i] => Some(crate::cluster::lag(sim, l, i).1),
+                _ => None,
+            })
+            .collect();
+        let h = std::mem::take(&mut tl.recent_latency);
+        let (p50_us, p99_us) = if h.count() > 0 {
+            (Some(h.percentile(500)), Some(h.percentile(990)))
+        } else {
+            (None, None)
+        };
+        self.samples.push(Sample {
+            t_us: now,
+            lag_us,
+            p50_us,
+            p99_us,
+        });
+        if self.samples.len() > MAX_SAMPLES {
+            let mut i = 0;
+            self.samples.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+            self.every_us *= 2;
+        }
+    }
+}
+
 /// One simulation and what the page keeps from its trace.
 pub struct Run {
     /// The simulation.
@@ -64,10 +214,14 @@ pub struct Run {
     pub timeline: Timeline,
     /// Index of the next intervention of the log to apply.
     next: usize,
+    /// Where the main run saves checkpoints as it goes (the twin has none).
+    checkpoints: Option<Rc<RefCell<Checkpoints>>>,
+    /// The live charts' samples.
+    pub series: Series,
 }
 
 /// A change the user made while the run was going.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Change {
     /// A fault.
     Fault(FaultAction),
@@ -83,7 +237,7 @@ pub enum Change {
 }
 
 /// A change and exactly where in the run it happened.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Intervention {
     /// Events the main simulation had processed.
     pub events: u64,
@@ -100,10 +254,31 @@ impl Run {
         let mut sim = Simulation::with_seed(scenario.clone(), seed);
         sim.enable_trace_buffer();
         sim.enable_checker();
+        sim.enable_trace_hash();
         Run {
             sim,
             timeline: Timeline::default(),
             next: 0,
+            checkpoints: None,
+            series: Series::default(),
+        }
+    }
+
+    /// The run restored from a checkpoint, saving further ones into `cps`.
+    fn restore(c: Checkpoint, cps: Rc<RefCell<Checkpoints>>) -> Run {
+        Run {
+            sim: c.sim,
+            timeline: c.timeline,
+            next: c.next,
+            checkpoints: Some(cps),
+            series: c.series,
+        }
+    }
+
+    /// Offers the current point as a checkpoint.
+    fn checkpoint(&mut self) {
+        if let Some(cps) = self.checkpoints.clone() {
+            cps.borrow_mut().offer(self);
         }
     }
 
@@ -115,6 +290,7 @@ impl Run {
             self.timeline.ingest(ev, policy);
         }
         self.timeline.update(self.sim.now_us());
+        self.series.offer(&self.sim, &mut self.timeline);
     }
 
     fn apply(&mut self, change: &Change, twin: bool) {
@@ -136,6 +312,7 @@ impl Run {
             let next = (self.sim.now_us() + SLICE_US).min(t);
             self.sim.run_until(next);
             self.pump();
+            self.checkpoint();
         }
     }
 
@@ -146,6 +323,7 @@ impl Run {
             self.sim.step();
             if self.sim.events.is_multiple_of(4_096) {
                 self.pump();
+                self.checkpoint();
             }
         }
         self.pump();
@@ -228,6 +406,8 @@ pub struct Lab {
     pub twin: Option<Rc<RefCell<Run>>>,
     /// The settings: what Reset and every rebuild start from.
     pub file: Rc<ScenarioFile>,
+    /// The settings the current run started from (before live changes).
+    pub start: Rc<ScenarioFile>,
     /// The scenario the current run started from.
     pub base: Rc<Scenario>,
     /// The commit policy form.
@@ -236,6 +416,8 @@ pub struct Lab {
     pub twin_policy: CommitPolicy,
     /// The user's interventions in the current run, in order.
     pub log: Rc<Vec<Intervention>>,
+    /// Saved points of the main run, for seeking.
+    pub checkpoints: Rc<RefCell<Checkpoints>>,
     /// Library name of the scenario.
     pub scenario_name: String,
     /// Seed of the run.
@@ -258,6 +440,8 @@ pub struct Lab {
     pub status: String,
     /// Bumped on every change, so views know to redraw.
     pub version: u64,
+    /// The guided chapter on screen, if any.
+    pub chapter: Option<usize>,
 }
 
 /// Something the user or the animation loop asks for.
@@ -312,6 +496,21 @@ pub enum Action {
     ClearFocus,
     /// Hide the banner.
     DismissBanner,
+    /// Pause and go to this simulated instant (µs), replaying from the
+    /// nearest checkpoint.
+    Seek(u64),
+    /// Pause and undo the last event.
+    StepBack,
+    /// Pause and go back to time zero, keeping the interventions.
+    Rewind,
+    /// Crash a node by name (`leader`: whichever node leads), as the
+    /// embedding API asks.
+    CrashNamed(String),
+    /// A command from the page embedding the lab (origin already checked).
+    Embedded(crate::embed::Command),
+    /// Open a guided chapter (its experiment loads, paused), or leave the
+    /// lessons for the free sandbox.
+    OpenChapter(Option<usize>),
 }
 
 fn validate(file: &ScenarioFile) -> Result<Scenario, String> {
@@ -339,10 +538,15 @@ impl Lab {
         };
         let seed = seed.unwrap_or(scenario.seed);
         let form = PolicyForm::from_scenario(&scenario);
+        let checkpoints = Rc::new(RefCell::new(Checkpoints::default()));
+        let mut main = Run::new(&scenario, seed);
+        main.checkpoints = Some(checkpoints.clone());
         let mut lab = Lab {
-            main: Rc::new(RefCell::new(Run::new(&scenario, seed))),
+            main: Rc::new(RefCell::new(main)),
+            checkpoints,
             twin: None,
             twin_policy: CommitPolicy::default(),
+            start: Rc::new(file.clone()),
             file: Rc::new(file),
             base: Rc::new(scenario),
             form,
@@ -358,8 +562,49 @@ impl Lab {
             banner,
             status: String::new(),
             version: 0,
+            chapter: None,
         };
         lab.twin_policy = lab.counterpart_policy();
+        lab
+    }
+
+    /// The lab a shared link describes: its scenario, settings, seed and
+    /// interventions, paused at its instant. Whatever part of the link is
+    /// unusable is left at its default and explained in the banner.
+    pub fn from_link(query: &str) -> Lab {
+        use crate::link::{check_log, Link};
+        let (link, mut errors) = Link::parse(query);
+        let mut lab = Lab::with_scenario(link.scenario.as_deref().unwrap_or("default"), link.seed);
+        if let Some(i) = link.speed {
+            lab.speed = i;
+        }
+        lab.compare = link.compare;
+        if let Some(start) = link.start {
+            lab.file = Rc::new(start);
+        }
+        lab.restart();
+        lab.form = PolicyForm::from_scenario(&lab.base);
+        match check_log(&link.log, lab.base.nodes.len()) {
+            Ok(()) => lab.log = Rc::new(link.log),
+            Err(e) => errors.push(e),
+        }
+        if let Some(file) = link.file {
+            if let Ok(sc) = validate(&file) {
+                lab.form = PolicyForm::from_scenario(&sc);
+                lab.file = Rc::new(file);
+            }
+        }
+        if link.t_us.is_some() || !lab.log.is_empty() {
+            lab.seek(link.t_us.unwrap_or(0));
+        }
+        if !errors.is_empty() {
+            let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            lab.banner = Some(format!(
+                "Part of the link could not be used ({}); defaults are shown instead.",
+                list.join("; ")
+            ));
+        }
+        lab.status.clear();
         lab
     }
 
@@ -372,6 +617,68 @@ impl Lab {
         LINGER_MS * SPEEDS[self.speed].0
     }
 
+    /// A main run from time zero, saving checkpoints.
+    fn fresh_main(&self) -> Run {
+        let mut run = Run::new(&self.base, self.seed);
+        run.checkpoints = Some(self.checkpoints.clone());
+        run
+    }
+
+    /// Pauses the animation and rebuilds the twin (side by side) at `t`.
+    fn after_seek(&mut self) {
+        self.playing = false;
+        self.last_frame_ms = None;
+        self.focus = None;
+        self.selected = None;
+        if self.twin.is_some() {
+            let now = self.now_us();
+            let mut twin = self.twin_run();
+            twin.advance(&self.log, now, true);
+            self.twin = Some(Rc::new(RefCell::new(twin)));
+        }
+    }
+
+    /// Goes to simulated instant `t`: the state a straight run from time
+    /// zero would have there, with the log's interventions applied. Starts
+    /// from the latest checkpoint strictly before `t`, because a
+    /// checkpoint taken mid-instant may not yet hold every event at it.
+    fn seek(&mut self, t: u64) {
+        let t = t.min(self.base.duration_us);
+        let saved = t
+            .checked_sub(1)
+            .and_then(|b| self.checkpoints.borrow().before(u64::MAX, b).cloned());
+        let mut main = match saved {
+            Some(c) => Run::restore(c, self.checkpoints.clone()),
+            None => self.fresh_main(),
+        };
+        main.advance(&self.log, t, false);
+        self.main = Rc::new(RefCell::new(main));
+        self.after_seek();
+    }
+
+    /// Goes back to the point just before the last event: `events − 1`
+    /// events processed, interventions due there not yet applied (Step
+    /// applies them, as it does going forward).
+    fn step_back(&mut self) {
+        let target = self.main.borrow().sim.events.saturating_sub(1);
+        let saved = self.checkpoints.borrow().before(target, u64::MAX).cloned();
+        let mut main = match saved {
+            Some(c) => Run::restore(c, self.checkpoints.clone()),
+            None => self.fresh_main(),
+        };
+        let log = self.log.clone();
+        while main.sim.events < target {
+            main.apply_due(&log);
+            main.sim.step();
+            if main.sim.events.is_multiple_of(4_096) {
+                main.pump();
+            }
+        }
+        main.pump();
+        self.main = Rc::new(RefCell::new(main));
+        self.after_seek();
+    }
+
     fn twin_run(&self) -> Run {
         let mut sc = (*self.base).clone();
         sc.policy = self.twin_policy.clone();
@@ -381,11 +688,15 @@ impl Lab {
     /// Starts the run again at time zero from the current settings.
     fn restart(&mut self) {
         match validate(&self.file) {
-            Ok(sc) => self.base = Rc::new(sc),
+            Ok(sc) => {
+                self.base = Rc::new(sc);
+                self.start = self.file.clone();
+            }
             Err(e) => self.banner = Some(e),
         }
         self.twin_policy = self.counterpart_policy();
-        self.main = Rc::new(RefCell::new(Run::new(&self.base, self.seed)));
+        self.checkpoints = Rc::new(RefCell::new(Checkpoints::default()));
+        self.main = Rc::new(RefCell::new(self.fresh_main()));
         self.twin = self.compare.then(|| Rc::new(RefCell::new(self.twin_run())));
         self.log = Rc::new(Vec::new());
         self.last_frame_ms = None;
@@ -421,6 +732,7 @@ impl Lab {
         let mut log = (*self.log).clone();
         {
             let mut main = self.main.borrow_mut();
+            self.checkpoints.borrow_mut().fork_at(main.sim.events);
             log.truncate(main.next);
             log.push(Intervention {
                 events: main.sim.events,
@@ -464,7 +776,7 @@ impl Lab {
     /// Re-runs from time zero to `target`, replaying the log. With a
     /// violation, collects its close-up on the way.
     fn rerun_to(&mut self, target: u64, collect: Option<Violation>) {
-        let mut main = Run::new(&self.base, self.seed);
+        let mut main = self.fresh_main();
         if let Some(v) = &collect {
             main.timeline.start_collecting(v);
         }
@@ -699,6 +1011,56 @@ impl Lab {
             }
             Action::ClearFocus => self.focus = None,
             Action::DismissBanner => self.banner = None,
+            Action::Seek(t) => {
+                self.seek(t);
+                self.status = format!("Paused at {:.3} s.", self.now_us() as f64 / 1e6);
+            }
+            Action::StepBack => {
+                self.step_back();
+                self.status = "One event back.".into();
+            }
+            Action::OpenChapter(to) => {
+                let to = to.filter(|i| *i < crate::chapters::CHAPTERS.len());
+                if let Some(i) = to {
+                    let ch = &crate::chapters::CHAPTERS[i];
+                    self.playing = false;
+                    self.apply(Action::LoadScenario(ch.scenario.to_string()));
+                    self.speed = ch.speed.min(SPEEDS.len() - 1);
+                    self.status = format!("Chapter {}: {}.", i + 1, ch.title);
+                } else if self.chapter.is_some() {
+                    self.status = "The free sandbox: every control is yours.".into();
+                }
+                self.chapter = to;
+            }
+            Action::Embedded(c) => {
+                if let Some(a) = c.action(self.playing) {
+                    self.apply(a);
+                }
+                return;
+            }
+            Action::CrashNamed(name) => {
+                let fault = if name == "leader" {
+                    FaultAction::KillLeader { power_loss: false }
+                } else {
+                    match self.base.nodes.iter().position(|n| n.name == name) {
+                        Some(i) => FaultAction::Crash {
+                            node: i as NodeId,
+                            power_loss: false,
+                        },
+                        None => {
+                            self.banner = Some(format!("No node named {name:?}."));
+                            self.version += 1;
+                            return;
+                        }
+                    }
+                };
+                self.status = self.describe_fault(&fault);
+                self.intervene(Change::Fault(fault));
+            }
+            Action::Rewind => {
+                self.seek(0);
+                self.status = "Rewound to time zero; your changes replay as it runs.".into();
+            }
         }
         self.version += 1;
     }

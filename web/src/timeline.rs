@@ -375,6 +375,8 @@ pub struct Timeline {
     pick_after_us: u64,
     /// Commit latencies of writes issued since `since_us`.
     pub window: Histogram,
+    /// Commit latencies since the last chart sample (see `state::Series`).
+    pub recent_latency: Histogram,
     /// Start of the latency window: the last policy change.
     pub since_us: u64,
     collector: Option<Collector>,
@@ -454,6 +456,9 @@ impl Timeline {
             TraceEvent::Op { t_us, op } => {
                 if op.kind == OpKind::Write && op.ok() && op.invoke_us >= self.since_us {
                     self.window.record(op.latency_us());
+                }
+                if op.kind == OpKind::Write && op.ok() {
+                    self.recent_latency.record(op.latency_us());
                 }
                 if let Some(t) = self.tracked.as_mut() {
                     if op.id == t.req {

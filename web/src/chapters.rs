@@ -1,0 +1,264 @@
+//! Guided lessons: one chapter per section of the course's lesson on
+//! leader-follower replication.
+//!
+//! Chapters are data ([`CHAPTERS`]): a title, a short narration in our own
+//! words, the experiment (a library scenario and a speed), and a
+//! predict-then-observe question. The learner picks an answer and commits
+//! to it before the experiment can run; the answer and what to look at are
+//! shown once it runs. Adding a chapter is adding an entry here (and, if
+//! it needs one, a scenario file). The last chapter hands over to the free
+//! sandbox.
+
+use crate::app::PanelProps;
+use crate::state::Action;
+use yew::prelude::*;
+
+/// One guided chapter.
+pub struct Chapter {
+    /// Short title.
+    pub title: &'static str,
+    /// Narration, one string per paragraph.
+    pub narration: &'static [&'static str],
+    /// Library scenario of the experiment.
+    pub scenario: &'static str,
+    /// Speed index (see [`crate::state::SPEEDS`]).
+    pub speed: usize,
+    /// The question asked before running.
+    pub question: &'static str,
+    /// Possible answers.
+    pub options: &'static [&'static str],
+    /// Index of the right one.
+    pub answer: usize,
+    /// What the run shows, revealed after it starts.
+    pub observe: &'static str,
+}
+
+/// The chapters, in the lesson's order.
+pub const CHAPTERS: &[Chapter] = &[
+    Chapter {
+        title: "Writes go one way, reads go anywhere",
+        narration: &[
+            "Only the leader accepts writes. It records each change in its write-ahead log (WAL) and ships that log, record by record, to every follower, which replays it.",
+            "Reads need no coordination, so any node can answer them: the leader or a follower.",
+        ],
+        scenario: "lesson-01-write-and-read-paths",
+        speed: 2,
+        question: "Where does a follower get a new write from?",
+        options: &["From the client that wrote it", "From the leader's WAL stream", "From the other follower"],
+        answer: 1,
+        observe: "Watch the squares (WAL records) leave the leader for both followers after each write (●), while the hollow reads (○) go to any node.",
+    },
+    Chapter {
+        title: "Waiting for a follower, or not",
+        narration: &[
+            "When may the leader tell a client its write is safe? Asynchronous: as soon as its own disk has it. Synchronous: only after a standby has confirmed it too.",
+            "Here the standby sits in a region 50 ms away, and the commit policy waits for it.",
+        ],
+        scenario: "lesson-02b-sync-cross-region",
+        speed: 4,
+        question: "What will the typical (p50) commit latency be?",
+        options: &["A few milliseconds", "About 50 ms", "About 100 ms"],
+        answer: 2,
+        observe: "Commit p50 settles near 100 ms: the record must travel there (50 ms) and the acknowledgement back (50 ms). Switch the commit mode to asynchronous and it drops to the local flush.",
+    },
+    Chapter {
+        title: "Semi-synchronous: wait, but not forever",
+        narration: &[
+            "Semi-synchronous replication waits for one standby, but if none answers within a timeout the leader gives up waiting and carries on asynchronously until a standby is back.",
+            "In this run the nearby follower dies at 4 s and returns at 8 s.",
+        ],
+        scenario: "lesson-03-semi-sync",
+        speed: 4,
+        question: "After the near follower dies, what does the leader do?",
+        options: &["Refuses writes until it returns", "Waits out the timeout, then commits without waiting", "Promotes the far follower"],
+        answer: 1,
+        observe: "The policy state reports the fall-back: for about a second writes hang, then they commit on the leader's flush alone, exposed to loss, until a standby catches up.",
+    },
+    Chapter {
+        title: "Lag and what it does to reads",
+        narration: &[
+            "A follower is always a little behind: the lag. Reading from it can show the past, which breaks three promises: seeing your own writes, never seeing time go backwards, and seeing an answer only with its question.",
+            "Two fixes for the first one: read from the leader for a while after writing, or carry your last write's log position and let a follower answer only once it has replayed that far (try them in Read routing).",
+        ],
+        scenario: "lesson-04a-anomaly-read-your-writes",
+        speed: 4,
+        question: "Reads go to any follower, one of which replays 300 ms late. Will a session ever fail to see its own write?",
+        options: &["Yes, sometimes", "No, never"],
+        answer: 0,
+        observe: "The anomalies panel fills with read-your-writes violations; \"jump to\" shows one in close-up. Switch reads to a mitigation and new ones stop.",
+    },
+    Chapter {
+        title: "Noticing a dead leader",
+        narration: &[
+            "Nobody announces that the leader has died: the others only notice silence. A failure detector suspects the leader after a timeout, and then a follower is elected and promoted.",
+            "A short timeout reacts fast but mistakes a slow network for a death; a long one is sure but leaves writes unavailable for longer.",
+        ],
+        scenario: "lesson-05a-detection-short-timeout",
+        speed: 4,
+        question: "With a 1 s timeout, a 2 s network hiccup hits a healthy leader. Will a follower be promoted?",
+        options: &["Yes, although the leader is alive", "No, the leader never died"],
+        answer: 0,
+        observe: "A promotion appears in the read-outs although nothing crashed: a false positive. A longer timeout would have ridden it out.",
+    },
+    Chapter {
+        title: "Asynchronous failover loses writes",
+        narration: &[
+            "With asynchronous commit the leader confirms writes its followers may not have yet. If it dies then, the follower promoted in its place never had them.",
+            "Here the leader is cut off from its followers for a second, keeps confirming writes, then dies.",
+        ],
+        scenario: "lesson-06-async-failover-data-loss",
+        speed: 4,
+        question: "What happens to writes the old leader confirmed but never shipped?",
+        options: &["The new leader replays them", "They are lost", "They wait on the old leader and are merged later"],
+        answer: 1,
+        observe: "The promotion line counts the acknowledged writes lost, and \"Lost writes\" shows them: confirmed to clients, gone from the new leader's log.",
+    },
+    Chapter {
+        title: "Two leaders at once",
+        narration: &[
+            "If the old leader is only cut off, not dead, it may still believe it leads while the others elect someone new: split-brain. Both accept writes and their histories diverge.",
+            "Fencing stops the old one: an epoch number the others refuse, a lease that runs out, or powering it off (STONITH).",
+        ],
+        scenario: "lesson-07a-split-brain-no-fencing",
+        speed: 4,
+        question: "Without fencing, while the partition lasts, how many nodes accept writes?",
+        options: &["One", "Two"],
+        answer: 1,
+        observe: "The old leader keeps serving the clients that reach it (OLD LEADER) while the new one serves the rest; at the heal, the old leader's writes are rolled back and lost. Try Failover → fencing.",
+    },
+    Chapter {
+        title: "Followers multiply reads, not writes",
+        narration: &[
+            "Every follower can answer reads, so adding followers adds read capacity. Writes still all go through the one leader, and each follower adds replication work for it.",
+            "In this run, 95 % of operations are reads and each node handles 1,000 operations a second.",
+        ],
+        scenario: "lesson-08-read-scaling",
+        speed: 4,
+        question: "With three followers serving reads, about how much read traffic can the cluster answer compared with one node?",
+        options: &["About the same", "About three times", "About ten times"],
+        answer: 1,
+        observe: "Reads spread over the followers and the cluster answers roughly three nodes' worth; write throughput stays the leader's alone.",
+    },
+    Chapter {
+        title: "Choosing your configuration",
+        narration: &[
+            "Each setting trades something: synchronous commit buys durability with latency, followers buy read capacity with lag, a short failure timeout buys availability with false alarms, and fencing is what keeps a failover safe.",
+            "This last run asks for zero lost writes: synchronous replication to a standby 2 ms away, then the leader loses power.",
+        ],
+        scenario: "matrix-rpo-zero",
+        speed: 4,
+        question: "You cannot lose a confirmed write and the standby is close. Which commit mode fits?",
+        options: &["Asynchronous", "Synchronous to at least one standby", "Reads from followers"],
+        answer: 1,
+        observe: "Commits pay a small round trip, and when the leader dies nothing acknowledged is lost. You have seen the whole lesson: the sandbox is yours.",
+    },
+];
+
+/// The chapter named by `id`: its number (1-based) or a word of its title.
+pub fn find(id: &str) -> Option<usize> {
+    if let Ok(n) = id.trim().parse::<usize>() {
+        return (1..=CHAPTERS.len()).contains(&n).then(|| n - 1);
+    }
+    None
+}
+
+/// The chapter panel: narration, the question, and navigation.
+#[function_component]
+pub fn ChapterPanel(props: &PanelProps) -> Html {
+    let lab = &props.lab;
+    let cb = &props.on_action;
+    let pick = use_state(|| None::<usize>);
+    let committed = use_state(|| false);
+    let ran = lab.playing || lab.main.borrow().sim.now_us() > 0;
+    let revealed = *committed && ran;
+    {
+        let chapter = lab.chapter;
+        use_effect_with(revealed, move |r| {
+            if let (true, Some(i)) = (*r, chapter) {
+                crate::app::post_event(
+                    "chapter-completed",
+                    &[("chapter", ((i + 1) as f64).into())],
+                );
+            }
+        });
+    }
+    let Some(i) = lab.chapter.filter(|i| *i < CHAPTERS.len()) else {
+        return html! {};
+    };
+    let ch = &CHAPTERS[i];
+    let go = |to: Option<usize>| {
+        let cb = cb.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(Action::OpenChapter(to)))
+    };
+    let on_jump = {
+        let cb = cb.clone();
+        Callback::from(move |e: Event| {
+            if let Ok(n) = crate::controls::select_value(&e).parse::<usize>() {
+                cb.emit(Action::OpenChapter(Some(n)));
+            }
+        })
+    };
+    let on_commit = {
+        let committed = committed.clone();
+        Callback::from(move |_: MouseEvent| committed.set(true))
+    };
+    let on_run = {
+        let cb = cb.clone();
+        let playing = lab.playing;
+        Callback::from(move |_: MouseEvent| {
+            if !playing {
+                cb.emit(Action::TogglePlay);
+            }
+        })
+    };
+    let last = i + 1 == CHAPTERS.len();
+    html! {
+        <section class="panel chapter" id="chapter" data-chapter={(i + 1).to_string()}
+                 aria-labelledby="chapter-title">
+            <div class="chapter-nav">
+                <button id="chapter-back" onclick={go(i.checked_sub(1))} disabled={i == 0}>{"← Back"}</button>
+                <select id="chapter-jump" onchange={on_jump} aria-label="Jump to chapter">
+                    { for CHAPTERS.iter().enumerate().map(|(j, c)| html! {
+                        <option value={j.to_string()} selected={j == i}>{format!("{}. {}", j + 1, c.title)}</option>
+                    }) }
+                </select>
+                if last {
+                    <button id="chapter-next" class="primary" onclick={go(None)}>{"Open the sandbox →"}</button>
+                } else {
+                    <button id="chapter-next" onclick={go(Some(i + 1))}>{"Next →"}</button>
+                }
+                <button id="chapter-close" class="ghost" onclick={go(None)} title="Leave the lessons for the free sandbox">{"×"}</button>
+            </div>
+            <h2 id="chapter-title">{format!("Chapter {} of {}: {}", i + 1, CHAPTERS.len(), ch.title)}</h2>
+            { for ch.narration.iter().map(|p| html! { <p>{*p}</p> }) }
+            <fieldset class="predict" disabled={*committed}>
+                <legend>{"Predict: "}{ch.question}</legend>
+                { for ch.options.iter().enumerate().map(|(j, o)| {
+                    let pick = pick.clone();
+                    html! {
+                        <label class="option">
+                            <input type="radio" name="predict" id={format!("predict-{j}")}
+                                   checked={*pick == Some(j)}
+                                   onchange={Callback::from(move |_: Event| pick.set(Some(j)))} />
+                            {*o}
+                        </label>
+                    }
+                }) }
+            </fieldset>
+            <div class="chapter-actions">
+                if !*committed {
+                    <button id="predict-commit" onclick={on_commit} disabled={pick.is_none()}>{"Commit my guess"}</button>
+                } else if !ran {
+                    <button id="experiment-run" class="primary" onclick={on_run}>{"▶ Run the experiment"}</button>
+                }
+            </div>
+            if revealed {
+                <div class="reveal" id="chapter-reveal" role="status"
+                     data-correct={(*pick == Some(ch.answer)).to_string()}>
+                    <p><strong>{ if *pick == Some(ch.answer) { "You were right. " } else { "Not quite. " } }</strong>
+                       {format!("Answer: {}. ", ch.options[ch.answer])}{ch.observe}</p>
+                </div>
+            }
+        </section>
+    }
+}

@@ -1,0 +1,346 @@
+//! Shareable links: the whole run in the page's URL.
+//!
+//! A run is determined by the settings it started from, its seed and the
+//! user's interventions (see [`crate::state`]), so a link carries exactly
+//! those, plus the instant on screen and the settings as they are now:
+//!
+//! | parameter | value |
+//! |---|---|
+//! | `scenario` | library name |
+//! | `seed` | decimal `u64` |
+//! | `t` | the instant on screen, simulated µs |
+//! | `speed` | index into the speed menu |
+//! | `compare` | `1` for side by side |
+//! | `start` | the settings the run started from, when they differ from the library's file: base64url JSON of the scenario file |
+//! | `file` | the settings now, when live changes made them differ from `start` |
+//! | `log` | the interventions with their event counts and times: base64url JSON |
+//!
+//! Decoding is total: every malformed value is a typed [`LinkError`], and
+//! the page then shows a banner and falls back to the defaults for that
+//! part. JSON is read with `serde_json` into typed values only, and nothing
+//! from a link is ever turned into HTML.
+
+use crate::library;
+use crate::state::{Intervention, Lab};
+use replica_engine::scenario::FaultAction;
+use replica_engine::ScenarioFile;
+use std::fmt;
+
+/// What a link asks for. Every field is optional; a missing one keeps the
+/// default.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Link {
+    /// Library scenario name.
+    pub scenario: Option<String>,
+    /// Seed.
+    pub seed: Option<u64>,
+    /// Instant to show, µs.
+    pub t_us: Option<u64>,
+    /// Speed index.
+    pub speed: Option<usize>,
+    /// Side by side.
+    pub compare: bool,
+    /// The settings the run started from.
+    pub start: Option<ScenarioFile>,
+    /// The settings now.
+    pub file: Option<ScenarioFile>,
+    /// The interventions.
+    pub log: Vec<Intervention>,
+}
+
+/// Why (part of) a link could not be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkError {
+    /// `%` not followed by two hex digits, or bytes that are not UTF-8.
+    BadEscape(String),
+    /// A parameter that must be a number is not one.
+    NotANumber {
+        /// The parameter.
+        param: String,
+        /// Its value.
+        value: String,
+    },
+    /// No scenario of that name in the library.
+    UnknownScenario(String),
+    /// Not base64url.
+    BadBase64(String),
+    /// Base64url, but not the JSON expected.
+    BadJson {
+        /// The parameter.
+        param: String,
+        /// serde_json's message.
+        reason: String,
+    },
+    /// The settings do not pass the engine's validation.
+    InvalidSettings(String),
+    /// Interventions out of order, or naming a node the cluster lacks.
+    BadLog(String),
+}
+
+impl fmt::Display for LinkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkError::BadEscape(v) => write!(f, "badly escaped value {v:?}"),
+            LinkError::NotANumber { param, value } => {
+                write!(f, "`{param}` must be a whole number, not {value:?}")
+            }
+            LinkError::UnknownScenario(n) => write!(f, "no scenario named {n:?}"),
+            LinkError::BadBase64(p) => write!(f, "`{p}` is not valid base64url"),
+            LinkError::BadJson { param, reason } => write!(f, "`{param}` is unreadable: {reason}"),
+            LinkError::InvalidSettings(e) => write!(f, "the settings are not valid: {e}"),
+            LinkError::BadLog(e) => write!(f, "the list of changes is not usable: {e}"),
+        }
+    }
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// Base64url without padding.
+pub fn b64_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        for i in 0..=chunk.len() {
+            out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// Decodes base64url, with or without padding; `None` if malformed.
+pub fn b64_decode(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    if text.len() % 4 == 1 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let mut acc = 0u32;
+    let mut bits = 0;
+    for c in text.bytes() {
+        let v = B64.iter().position(|&b| b == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
+/// Decodes `%XX` escapes and `+` (space).
+fn unescape(v: &str) -> Result<String, LinkError> {
+    let bad = || LinkError::BadEscape(v.to_string());
+    let b = v.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'%' => {
+                let hex = b.get(i + 1..i + 3).ok_or_else(bad)?;
+                let hex = std::str::from_utf8(hex).map_err(|_| bad())?;
+                out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
+                i += 3;
+            }
+            b'+' => {
+                out.push(b' ');
+                i += 1;
+            }
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).map_err(|_| bad())
+}
+
+/// `key=value` pairs of a query string (with or without the `?`).
+pub fn pairs(query: &str) -> Vec<(String, Result<String, LinkError>)> {
+    query
+        .trim_start_matches('?')
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_string(), unescape(v))
+        })
+        .collect()
+}
+
+fn number<T: std::str::FromStr>(param: &str, value: &str) -> Result<T, LinkError> {
+    value.trim().parse().map_err(|_| LinkError::NotANumber {
+        param: param.to_string(),
+        value: value.chars().take(40).collect(),
+    })
+}
+
+fn json<T: serde::de::DeserializeOwned>(param: &str, value: &str) -> Result<T, LinkError> {
+    let bytes = b64_decode(value).ok_or_else(|| LinkError::BadBase64(param.to_string()))?;
+    serde_json::from_slice(&bytes).map_err(|e| LinkError::BadJson {
+        param: param.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+fn settings(param: &str, value: &str) -> Result<ScenarioFile, LinkError> {
+    let file: ScenarioFile = json(param, value)?;
+    file.validate()
+        .map_err(|e| LinkError::InvalidSettings(e.to_string()))?;
+    Ok(file)
+}
+
+impl Link {
+    /// Reads the lab's parameters from a query string. Parameters it does
+    /// not know (the embedding ones, say) are left to others. Each bad
+    /// value is reported and left at its default; the rest still applies.
+    pub fn parse(query: &str) -> (Link, Vec<LinkError>) {
+        let mut link = Link::default();
+        let mut errors = Vec::new();
+        for (key, value) in pairs(query) {
+            let value = match value {
+                Ok(v) => v,
+                Err(e) => {
+                    errors.push(e);
+                    continue;
+                }
+            };
+            let r: Result<(), LinkError> = (|| {
+                match key.as_str() {
+                    "scenario" => {
+                        library::load(&value)
+                            .map_err(|_| LinkError::UnknownScenario(value.clone()))?;
+                        link.scenario = Some(value.clone());
+                    }
+                    "seed" => link.seed = Some(number(&key, &value)?),
+                    "t" => link.t_us = Some(number(&key, &value)?),
+                    "speed" => {
+                        let i: usize = number(&key, &value)?;
+                        if i >= crate::state::SPEEDS.len() {
+                            return Err(LinkError::NotANumber {
+                                param: key.clone(),
+                                value: value.clone(),
+                            });
+                        }
+                        link.speed = Some(i);
+                    }
+                    "compare" => link.compare = value == "1",
+                    "start" => link.start = Some(settings(&key, &value)?),
+                    "file" => link.file = Some(settings(&key, &value)?),
+                    "log" => link.log = json(&key, &value)?,
+                    _ => {}
+                }
+                Ok(())
+            })();
+            if let Err(e) = r {
+                errors.push(e);
+            }
+        }
+        (link, errors)
+    }
+
+    /// The link of the lab as it is now.
+    pub fn of(lab: &Lab) -> Link {
+        let library_file = library::load(&lab.scenario_name).ok();
+        let start = (*lab.start).clone();
+        let file = (*lab.file).clone();
+        Link {
+            scenario: Some(lab.scenario_name.clone()),
+            seed: Some(lab.seed),
+            t_us: Some(lab.main.borrow().sim.now_us()),
+            speed: Some(lab.speed),
+            compare: lab.compare,
+            file: (file != start).then_some(file),
+            start: (library_file.as_ref() != Some(&start)).then_some(start),
+            log: (*lab.log).clone(),
+        }
+    }
+
+    /// The query string, starting with `?`.
+    pub fn query(&self) -> String {
+        let mut q = Vec::new();
+        if let Some(s) = &self.scenario {
+            q.push(format!("scenario={}", escape(s)));
+        }
+        if let Some(s) = self.seed {
+            q.push(format!("seed={s}"));
+        }
+        if let Some(t) = self.t_us {
+            q.push(format!("t={t}"));
+        }
+        if let Some(s) = self.speed {
+            q.push(format!("speed={s}"));
+        }
+        if self.compare {
+            q.push("compare=1".into());
+        }
+        if let Some(f) = &self.start {
+            q.push(format!("start={}", enc(f)));
+        }
+        if let Some(f) = &self.file {
+            q.push(format!("file={}", enc(f)));
+        }
+        if !self.log.is_empty() {
+            q.push(format!("log={}", enc(&self.log)));
+        }
+        format!("?{}", q.join("&"))
+    }
+}
+
+/// Base64url JSON of a value (one that cannot be serialised is `null`).
+fn enc<T: serde::Serialize>(v: &T) -> String {
+    b64_encode(
+        serde_json::to_string(v)
+            .unwrap_or_else(|_| "null".into())
+            .as_bytes(),
+    )
+}
+
+/// Escapes everything but unreserved characters.
+fn escape(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Checks that a log can be replayed on a cluster of `nodes` nodes:
+/// in order, and naming only nodes that exist.
+pub fn check_log(log: &[Intervention], nodes: usize) -> Result<(), LinkError> {
+    let mut last = (0, 0);
+    for (i, iv) in log.iter().enumerate() {
+        if (iv.events, iv.t_us) < last || iv.t_us < last.1 {
+            return Err(LinkError::BadLog(format!(
+                "change {} is out of order",
+                i + 1
+            )));
+        }
+        last = (iv.events, iv.t_us);
+        if let crate::state::Change::Fault(f) = &iv.change {
+            let node = match *f {
+                FaultAction::Crash { node, .. }
+                | FaultAction::Restart { node }
+                | FaultAction::Isolate { node }
+                | FaultAction::SlowDisk { node, .. }
+                | FaultAction::LatencySpike { node, .. } => Some(node),
+                _ => None,
+            };
+            if node.is_some_and(|n| n as usize >= nodes) {
+                return Err(LinkError::BadLog(format!(
+                    "change {} names a node the cluster does not have",
+                    i + 1
+                )));
+            }
+        }
+    }
+    Ok(())
+}
