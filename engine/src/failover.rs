@@ -393,10 +393,6 @@ impl Node {
                     self.failover.voted_for = None;
                 }
             }
-            Msg::Promote { epoch } if epoch > self.epoch => self.become_leader(now_us, epoch, out),
-            Msg::Follow { leader, epoch } if epoch >= self.epoch => {
-                self.adopt_leader(now_us, leader, epoch, out)
-            }
             _ => {}
         }
     }

@@ -6,7 +6,6 @@
 //! `Copy` values so sending one never allocates; the UI colours them by
 //! [`MsgKind`].
 
-use crate::network::NodeId;
 use crate::wal::{Entry, Epoch, Lsn, Op};
 use serde::{Deserialize, Serialize};
 
@@ -116,10 +115,6 @@ pub enum Msg {
         granted: bool,
         pre: bool,
     },
-    /// Failover manager → node: become leader of `epoch`.
-    Promote { epoch: Epoch },
-    /// Failover manager → node: follow `leader` in `epoch`.
-    Follow { leader: NodeId, epoch: Epoch },
     /// A process crash closes its connections: peers learn at once.
     Disconnect,
     /// Rejoining node → leader: where does epoch `epoch` end in your log?
@@ -167,7 +162,7 @@ impl Msg {
             Msg::Heartbeat { .. } => MsgKind::Heartbeat,
             Msg::VoteReq { .. } | Msg::Vote { .. } => MsgKind::Vote,
             Msg::EpochEndReq { .. } | Msg::EpochEnd { .. } => MsgKind::Ack,
-            Msg::Promote { .. } | Msg::Follow { .. } | Msg::Disconnect => MsgKind::Control,
+            Msg::Disconnect => MsgKind::Control,
         }
     }
 }

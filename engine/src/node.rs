@@ -529,13 +529,9 @@ impl Node {
             (Msg::Heartbeat { epoch, lsn }, Addr::Node(l)) => {
                 self.on_heartbeat(now_us, l, epoch, lsn, out)
             }
-            (
-                m @ (Msg::VoteReq { .. }
-                | Msg::Vote { .. }
-                | Msg::Promote { .. }
-                | Msg::Follow { .. }),
-                Addr::Node(f),
-            ) => self.on_failover_message(now_us, f, m, out),
+            (m @ (Msg::VoteReq { .. } | Msg::Vote { .. }), Addr::Node(f)) => {
+                self.on_failover_message(now_us, f, m, out)
+            }
             _ => {}
         }
     }

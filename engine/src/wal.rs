@@ -211,32 +211,6 @@ impl Wal {
             .filter(|(_, start)| *start <= lsn)
             .collect();
     }
-
-    /// The last LSN at which this log and a log with timeline `other` agree,
-    /// judged from the two timeline histories (what pg_rewind and Kafka's
-    /// leader-epoch truncation compute). `other_last` is the other log's end.
-    pub fn divergence_point(&self, other: &[(Epoch, Lsn)], other_last: Lsn) -> Lsn {
-        // Walk our epochs; for each, the other log holds the same entries
-        // from `start` up to where it started a different epoch.
-        let mut agree = 0;
-        for (i, &(epoch, start)) in self.epoch_starts.iter().enumerate() {
-            let our_end = self
-                .epoch_starts
-                .get(i + 1)
-                .map(|(_, s)| s - 1)
-                .unwrap_or(self.last_lsn());
-            let Some(j) = other.iter().position(|&(e, s)| e == epoch && s == start) else {
-                break;
-            };
-            let their_end = other.get(j + 1).map(|(_, s)| s - 1).unwrap_or(other_last);
-            let end = our_end.min(their_end);
-            agree = end;
-            if end < our_end {
-                break;
-            }
-        }
-        agree.min(self.last_lsn())
-    }
 }
 
 #[cfg(test)]
@@ -283,21 +257,13 @@ mod tests {
     }
 
     #[test]
-    fn divergence_point_from_timelines() {
+    fn epoch_end_finds_where_two_timelines_part() {
         // Old leader wrote 1..=5 in epoch 1. New leader had 1..=3 of epoch 1
         // and then wrote 4.. in epoch 2.
         let mut old = Wal::new(100);
         for lsn in 1..=5 {
             old.append(entry(lsn, 1));
         }
-        let new_hist = [(1, 1), (2, 4)];
-        assert_eq!(old.divergence_point(&new_hist, 9), 3);
-        // Same epoch, the other simply shorter: agree up to its end.
-        assert_eq!(old.divergence_point(&[(1, 1)], 2), 2);
-        // Fully contained: no divergence.
-        assert_eq!(old.divergence_point(&[(1, 1)], 9), 5);
-        // Nothing in common.
-        assert_eq!(old.divergence_point(&[(3, 1)], 9), 0);
         // What the new leader answers the old one: epoch 1 ends at 3 there.
         let mut new = Wal::new(100);
         for lsn in 1..=6 {

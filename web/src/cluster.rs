@@ -416,8 +416,6 @@ pub fn label(msg: &Msg) -> String {
         Msg::Heartbeat { .. } => "♥".into(),
         Msg::VoteReq { .. } => "vote?".into(),
         Msg::Vote { granted, .. } => if *granted { "vote ✓" } else { "vote ✗" }.into(),
-        Msg::Promote { .. } => "promote".into(),
-        Msg::Follow { .. } => "follow".into(),
         Msg::Disconnect => "FIN".into(),
         #[allow(unreachable_patterns)]
         _ => "…".into(),
