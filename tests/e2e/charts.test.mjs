@@ -4,21 +4,16 @@
 // and lost writes / unavailability per failover. Screenshots at 1280,
 // 800×600 and 375 px.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, screenshot, serveDist, TIMEOUT } from './harness.mjs';
+import { TIMEOUT, openPage, screenshot, serveAndLaunch } from './harness.mjs';
 
 let server;
 let browser;
 
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+serveAndLaunch((s, b) => {
+  server = s;
+  browser = b;
 });
 
 const points = (page, id) => page.$eval(`#${id}`, (el) => Number(el.dataset.points));

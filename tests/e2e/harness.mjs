@@ -14,6 +14,7 @@ import { createServer } from 'node:http';
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 /** The repository root. */
@@ -149,4 +150,25 @@ export async function screenshot(page, name) {
   const file = path.join(SHOTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   return file;
+}
+
+/**
+ * Registers the node:test hooks most page tests share: before the file's
+ * tests, serve dist/ and launch Chromium and hand both to `ready`; after
+ * them, close both.
+ *
+ * @param {(server: Awaited<ReturnType<typeof serveDist>>, browser: import('playwright-core').Browser) => void} ready
+ */
+export function serveAndLaunch(ready) {
+  let server;
+  let browser;
+  before(async () => {
+    server = await serveDist();
+    browser = await launch();
+    ready(server, browser);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
 }

@@ -17,10 +17,10 @@
 // 5. The 375 px (phone) and 800×600 (iframe) layouts render without
 //    horizontal scrolling.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { launch, openPage, screenshot, serveDist, TIMEOUT } from './harness.mjs';
+import { TIMEOUT, openPage, screenshot, serveAndLaunch } from './harness.mjs';
 
 /** Index of each speed in the #speed menu (see web/src/state.rs SPEEDS). */
 const SPEED = { slow: '3', realTime: '4', fast10: '5' };
@@ -28,14 +28,9 @@ const SPEED = { slow: '3', realTime: '4', fast10: '5' };
 let server;
 let browser;
 
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+serveAndLaunch((s, b) => {
+  server = s;
+  browser = b;
 });
 
 /** Opens the lab and waits for the cluster to be drawn. */

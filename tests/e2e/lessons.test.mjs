@@ -4,23 +4,18 @@
 // the jump menu goes anywhere, and the last chapter hands over to the
 // sandbox. Screenshots of a chapter at 800×600 and 375 px.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, screenshot, serveDist, TIMEOUT } from './harness.mjs';
+import { TIMEOUT, openPage, screenshot, serveAndLaunch } from './harness.mjs';
 
 const CHAPTERS = 9;
 
 let server;
 let browser;
 
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+serveAndLaunch((s, b) => {
+  server = s;
+  browser = b;
 });
 
 const chapter = (page) => page.$eval('#chapter', (el) => Number(el.dataset.chapter));

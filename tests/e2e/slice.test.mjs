@@ -2,23 +2,18 @@
 // cluster as SVG, and after pressing Play both followers' written log
 // positions (LSNs) keep advancing, with no console or page errors.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, screenshot, serveDist, TIMEOUT } from './harness.mjs';
+import { TIMEOUT, openPage, screenshot, serveAndLaunch } from './harness.mjs';
 
 const FOLLOWERS = 'svg g.node[data-role="follower"]';
 
 let server;
 let browser;
 
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+serveAndLaunch((s, b) => {
+  server = s;
+  browser = b;
 });
 
 test('Play makes both followers replicate the leader', { timeout: 4 * TIMEOUT }, async () => {

@@ -9,21 +9,16 @@
 // 3. A link with bad parameters shows the banner and the default lab.
 // Screenshots at 800×600 and 375 px go to target/e2e/.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, screenshot, serveDist, TIMEOUT } from './harness.mjs';
+import { TIMEOUT, openPage, screenshot, serveAndLaunch } from './harness.mjs';
 
 let server;
 let browser;
 
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
+serveAndLaunch((s, b) => {
+  server = s;
+  browser = b;
 });
 
 async function openLab(url, viewport) {
