@@ -10,15 +10,19 @@
 //!   and port from `Trunk.toml`) for development.
 //! * `cargo xtask test [--only LAYER] [--skip LAYER]` runs every test layer in
 //!   order (format, lints, native tests, `no_std` build, wasm tests in
-//!   headless Chromium, scenario checks, Trunk release build, end-to-end
-//!   browser tests), keeps going after a failure and ends with a summary
-//!   table. CI runs exactly this through `.ci/run`.
+//!   headless Chromium, scenario checks, 30 s of fuzzing per decoder, Trunk
+//!   release build, end-to-end browser tests), keeps going after a failure
+//!   and ends with a summary table. CI runs exactly this through `.ci/run`.
+//! * `cargo xtask fuzz [SECONDS]` fuzzes every decoder of outside input for
+//!   SECONDS each (default 600): the longer campaign beside the 30 s per
+//!   target that `test` runs.
 //!
 //! Why a Rust crate rather than a shell script: the only prerequisite is the
 //! Rust toolchain that the project needs anyway, it behaves the same on every
 //! machine, and it is held to the same `rustfmt`/`clippy` gates as the rest of
 //! the workspace. It has no dependencies so that it compiles in seconds.
 
+mod fuzz;
 mod proc;
 mod setup;
 mod test;
@@ -38,7 +42,8 @@ commands:
   serve [TRUNK ARGS]         setup, then `trunk serve` on http://127.0.0.1:8080
   test [--only L] [--skip L] setup, then run the test layers and print a summary;
                              L is a comma-separated list of layer ids:
-                             fmt, clippy, native, nostd, wasm, scenarios, trunk, e2e";
+                             fmt, clippy, native, nostd, wasm, scenarios, fuzz, trunk, e2e
+  fuzz [SECONDS]             fuzz each decoder of outside input for SECONDS (default 600)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -53,6 +58,14 @@ fn main() -> ExitCode {
         Some("setup") if args.len() == 1 => exit_code(setup::ensure(&ctx, &Tool::ALL).is_empty()),
         Some("serve") => serve(&ctx, &args[1..]),
         Some("test") => test::run(&ctx, &args[1..]),
+        Some("fuzz") if args.len() <= 2 => match args.get(1).map(|s| s.parse::<u64>()) {
+            None => fuzz_for(&ctx, 600),
+            Some(Ok(seconds)) if seconds > 0 => fuzz_for(&ctx, seconds),
+            Some(_) => {
+                eprintln!("xtask fuzz: SECONDS must be a whole number above 0\n{USAGE}");
+                ExitCode::from(2)
+            }
+        },
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -60,6 +73,17 @@ fn main() -> ExitCode {
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// `cargo xtask fuzz SECONDS`.
+fn fuzz_for(ctx: &Ctx, seconds: u64) -> ExitCode {
+    match fuzz::run(ctx, seconds) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask fuzz: {err}");
+            ExitCode::FAILURE
         }
     }
 }

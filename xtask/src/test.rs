@@ -23,18 +23,20 @@ enum Layer {
     NoStd,
     Wasm,
     Scenarios,
+    Fuzz,
     Trunk,
     E2e,
 }
 
 impl Layer {
-    const ALL: [Layer; 8] = [
+    const ALL: [Layer; 9] = [
         Layer::Fmt,
         Layer::Clippy,
         Layer::Native,
         Layer::NoStd,
         Layer::Wasm,
         Layer::Scenarios,
+        Layer::Fuzz,
         Layer::Trunk,
         Layer::E2e,
     ];
@@ -48,6 +50,7 @@ impl Layer {
             Layer::NoStd => "nostd",
             Layer::Wasm => "wasm",
             Layer::Scenarios => "scenarios",
+            Layer::Fuzz => "fuzz",
             Layer::Trunk => "trunk",
             Layer::E2e => "e2e",
         }
@@ -62,6 +65,7 @@ impl Layer {
             Layer::NoStd => "no_std",
             Layer::Wasm => "wasm tests",
             Layer::Scenarios => "scenarios",
+            Layer::Fuzz => "fuzz",
             Layer::Trunk => "trunk build",
             Layer::E2e => "e2e",
         }
@@ -72,7 +76,7 @@ impl Layer {
         match self {
             Layer::Fmt => &[Tool::Components],
             Layer::Clippy => &[Tool::Components, Tool::Targets],
-            Layer::Native | Layer::Scenarios => &[],
+            Layer::Native | Layer::Scenarios | Layer::Fuzz => &[],
             Layer::NoStd => &[Tool::Targets],
             Layer::Wasm => &[Tool::Targets, Tool::WasmBindgen, Tool::Browser],
             Layer::Trunk => &[
@@ -259,6 +263,10 @@ fn run_layer(ctx: &Ctx, layer: Layer, trunk_failed: bool) -> Outcome {
                 "scenarios",
             ])])
         }
+        Layer::Fuzz => match crate::fuzz::run(ctx, crate::fuzz::TEST_SECONDS_PER_TARGET) {
+            Ok(_) => Outcome::Passed,
+            Err(err) => Outcome::Failed(err),
+        },
         Layer::Trunk => {
             // `node_modules/.bin` is first on the PATH (see `Ctx`), so Trunk
             // runs binaryen's wasm-opt rather than an older system one.
