@@ -15,8 +15,12 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
     let t_us = fields.next().and_then(|t| t.parse::<f64>().ok());
     let rest: Vec<&str> = fields.collect();
     let field = |k: &str| {
-        let i = ["scenario", "chapter", "node"].iter().position(|n| *n == k)?;
-        rest.get(i).map(|s| s.to_string()).filter(|s| s.len() <= 200)
+        let i = ["scenario", "chapter", "node"]
+            .iter()
+            .position(|n| *n == k)?;
+        rest.get(i)
+            .map(|s| s.to_string())
+            .filter(|s| s.len() <= 200)
     };
     let Some(cmd) = Command::read(command, t_us, field) else {
         return;

@@ -198,7 +198,10 @@ fn run_layer(ctx: &Ctx, layer: Layer, trunk_failed: bool) -> Outcome {
         command
     };
     match layer {
-        Layer::Fmt => run_all(vec![cargo(&["fmt", "--all", "--", "--check"])]),
+        Layer::Fmt => run_all(vec![
+            cargo(&["fmt", "--all", "--", "--check"]),
+            cargo(&["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"]),
+        ]),
         Layer::Clippy => run_all(vec![
             cargo(&[
                 "clippy",
