@@ -51,8 +51,10 @@ pub enum ClientEffect {
     Send { to: Addr, msg: Msg },
     /// Wake the session (think time over) after `after_us`.
     Wake { after_us: u64 },
-    /// Give up on request `req` after `after_us`.
-    Timeout { after_us: u64, req: ReqId },
+    /// Call [`Session::on_timeout`] no later than `after_us` from now. A
+    /// session keeps one such timer, not one per request, so a request
+    /// answered in time leaves no dead event in the queue.
+    Timeout { after_us: u64 },
     /// An operation finished.
     Done(OpRecord),
 }
@@ -209,7 +211,6 @@ impl Session {
         if w.request_timeout_us > 0 {
             out.push(ClientEffect::Timeout {
                 after_us: w.request_timeout_us,
-                req,
             });
         }
     }
@@ -315,17 +316,24 @@ impl Session {
         }
     }
 
-    /// The time-out for `req` fired.
+    /// The session's timer fired: give up on the operation in flight if
+    /// its time is up, or ask for the timer again at its deadline.
     pub fn on_timeout(
         &mut self,
         now_us: u64,
-        req: ReqId,
         w: &Workload,
         rng: &mut Rng,
         out: &mut Vec<ClientEffect>,
     ) {
         let Some(f) = self.in_flight else { return };
-        if f.req != req {
+        if w.request_timeout_us == 0 {
+            return;
+        }
+        let deadline_us = f.invoke_us + w.request_timeout_us;
+        if deadline_us > now_us {
+            out.push(ClientEffect::Timeout {
+                after_us: deadline_us - now_us,
+            });
             return;
         }
         let outcome = match f.kind {

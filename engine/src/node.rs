@@ -20,7 +20,7 @@
 use crate::failover::FailoverState;
 use crate::message::{Msg, ReadError, ReqId, WriteError};
 use crate::network::{Addr, NodeId, SessionId};
-use crate::policy::{CommitPolicy, FollowerAck, OnUnmet, Visibility};
+use crate::policy::{AckPoint, CommitPolicy, FollowerAck, OnUnmet, Visibility};
 use crate::scenario::Fencing;
 use crate::store::Store;
 use crate::wal::{Entry, Epoch, Lsn, Op, Wal};
@@ -902,7 +902,12 @@ impl Node {
             self.apply_entry(&e);
         }
         self.serve_parked(out);
-        self.report_if_changed(out);
+        // Replay progress rides on the next write or flush report and on
+        // the status interval, as a PostgreSQL standby's does; it is sent
+        // at once only when commits wait for it (`remote_apply`).
+        if self.cfg.policy.ack == AckPoint::Applied {
+            self.report_if_changed(out);
+        }
         self.maybe_apply(out);
     }
 

@@ -53,14 +53,17 @@ impl Rng {
         if bound == 0 {
             return 0;
         }
-        loop {
-            let x = self.next_u64();
-            let m = (x as u128) * (bound as u128);
-            let low = m as u64;
-            if low >= bound.wrapping_neg() % bound {
-                return (m >> 64) as u64;
+        let mut m = (self.next_u64() as u128) * (bound as u128);
+        // Lemire's test: the division that finds the rejection threshold is
+        // needed only when the low half is below `bound`, which is rare;
+        // the draws accepted are the same as testing it every time.
+        if (m as u64) < bound {
+            let threshold = bound.wrapping_neg() % bound;
+            while (m as u64) < threshold {
+                m = (self.next_u64() as u128) * (bound as u128);
             }
         }
+        (m >> 64) as u64
     }
 
     /// A uniform integer in `lo..=hi`.

@@ -14,7 +14,7 @@ use crate::checker::{Checker, Violation};
 use crate::client::{ClientEffect, Session};
 use crate::history::{OpKind, OpRecord, Outcome};
 use crate::manager::{Manager, ManagerAction, NodeFacts};
-use crate::message::{Msg, ReqId};
+use crate::message::Msg;
 use crate::metrics::{Histogram, LagStats};
 use crate::network::{Addr, Network, NodeId, SessionId, Transit};
 use crate::node::{Effect, Node, NodeConfig, Note, Role, Timer};
@@ -80,7 +80,6 @@ enum Event {
     },
     ClientTimeout {
         session: SessionId,
-        req: ReqId,
     },
     Fault {
         index: u32,
@@ -279,6 +278,8 @@ pub struct Simulation {
     busy_until_us: Vec<u64>,
     /// The client sessions.
     pub sessions: Vec<Session>,
+    /// Per session: when its one pending time-out event fires.
+    client_timer_us: Vec<Option<u64>>,
     /// What routers believe.
     pub view: ClusterView,
     next_msg_id: u64,
@@ -385,6 +386,7 @@ impl Simulation {
             incarnation: vec![0; n],
             slow_disk: vec![(1, 0); n],
             busy_until_us: vec![0; n],
+            client_timer_us: vec![None; sessions.len()],
             sessions,
             view,
             next_msg_id: 0,
@@ -606,12 +608,12 @@ impl Simulation {
             Event::ClientWake { session } => self.wake_session(session),
             Event::ManagerTick { node } => self.manager_tick(node),
             Event::RecloneDone { node, inc, from } => self.finish_reclone(node, inc, from),
-            Event::ClientTimeout { session, req } => {
+            Event::ClientTimeout { session } => {
+                self.client_timer_us[session as usize] = None;
                 let mut fx = core::mem::take(&mut self.client_effects);
                 let w = &self.scenario.workload;
                 self.sessions[session as usize].on_timeout(
                     self.now_us,
-                    req,
                     w,
                     &mut self.rng,
                     &mut fx,
@@ -1187,9 +1189,15 @@ impl Simulation {
                 ClientEffect::Wake { after_us } => self
                     .queue
                     .push(now + after_us, Event::ClientWake { session: s }),
-                ClientEffect::Timeout { after_us, req } => self
-                    .queue
-                    .push(now + after_us, Event::ClientTimeout { session: s, req }),
+                ClientEffect::Timeout { after_us } => {
+                    // A timer already due by then will re-arm itself.
+                    let at = now + after_us;
+                    let timer = &mut self.client_timer_us[s as usize];
+                    if timer.is_none_or(|t| t > at) {
+                        *timer = Some(at);
+                        self.queue.push(at, Event::ClientTimeout { session: s });
+                    }
+                }
                 ClientEffect::Done(op) => self.record_op(op),
             }
         }
