@@ -612,12 +612,7 @@ impl Simulation {
                 self.client_timer_us[session as usize] = None;
                 let mut fx = core::mem::take(&mut self.client_effects);
                 let w = &self.scenario.workload;
-                self.sessions[session as usize].on_timeout(
-                    self.now_us,
-                    w,
-                    &mut self.rng,
-                    &mut fx,
-                );
+                self.sessions[session as usize].on_timeout(self.now_us, w, &mut self.rng, &mut fx);
                 self.client_effects_apply(session, &mut fx);
                 self.client_effects = fx;
             }
