@@ -10,9 +10,10 @@
 //!   and port from `Trunk.toml`) for development.
 //! * `cargo xtask test [--only LAYER] [--skip LAYER]` runs every test layer in
 //!   order (format, lints, native tests, `no_std` build, wasm tests in
-//!   headless Chromium, scenario checks, 30 s of fuzzing per decoder, Trunk
-//!   release build, end-to-end browser tests), keeps going after a failure
-//!   and ends with a summary table. CI runs exactly this through `.ci/run`.
+//!   headless Chromium, scenario checks, the recorded benchmarks, 30 s of
+//!   fuzzing per decoder, Trunk release build, end-to-end browser tests),
+//!   keeps going after a failure and ends with a summary table. CI runs
+//!   exactly this through `.ci/run`.
 //! * `cargo xtask fuzz [SECONDS]` fuzzes every decoder of outside input for
 //!   SECONDS each (default 600): the longer campaign beside the 30 s per
 //!   target that `test` runs.
@@ -22,6 +23,7 @@
 //! machine, and it is held to the same `rustfmt`/`clippy` gates as the rest of
 //! the workspace. It has no dependencies so that it compiles in seconds.
 
+mod bench;
 mod fuzz;
 mod proc;
 mod setup;
@@ -42,7 +44,8 @@ commands:
   serve [TRUNK ARGS]         setup, then `trunk serve` on http://127.0.0.1:8080
   test [--only L] [--skip L] setup, then run the test layers and print a summary;
                              L is a comma-separated list of layer ids:
-                             fmt, clippy, native, nostd, wasm, scenarios, fuzz, trunk, e2e
+                             fmt, clippy, native, nostd, wasm, scenarios, bench, fuzz,
+                             trunk, e2e
   fuzz [SECONDS]             fuzz each decoder of outside input for SECONDS (default 600)";
 
 fn main() -> ExitCode {

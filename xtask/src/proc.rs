@@ -77,6 +77,25 @@ pub fn run(command: &mut Command) -> Result<(), String> {
     }
 }
 
+/// Like [`run`], but captures standard output (echoing it once the
+/// command ends) and returns it; standard error still streams.
+pub fn run_capture(command: &mut Command) -> Result<String, String> {
+    let line = display(command);
+    println!("$ {line}");
+    let output = command
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|err| format!("could not start `{line}`: {err}"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    print!("{stdout}");
+    if output.status.success() {
+        Ok(stdout)
+    } else {
+        Err(format!("`{line}` failed ({})", output.status))
+    }
+}
+
 /// `program arg…` without the environment noise of `Command`'s `Debug`.
 fn display(command: &Command) -> String {
     let program = Path::new(command.get_program());

@@ -23,19 +23,21 @@ enum Layer {
     NoStd,
     Wasm,
     Scenarios,
+    Bench,
     Fuzz,
     Trunk,
     E2e,
 }
 
 impl Layer {
-    const ALL: [Layer; 9] = [
+    const ALL: [Layer; 10] = [
         Layer::Fmt,
         Layer::Clippy,
         Layer::Native,
         Layer::NoStd,
         Layer::Wasm,
         Layer::Scenarios,
+        Layer::Bench,
         Layer::Fuzz,
         Layer::Trunk,
         Layer::E2e,
@@ -50,6 +52,7 @@ impl Layer {
             Layer::NoStd => "nostd",
             Layer::Wasm => "wasm",
             Layer::Scenarios => "scenarios",
+            Layer::Bench => "bench",
             Layer::Fuzz => "fuzz",
             Layer::Trunk => "trunk",
             Layer::E2e => "e2e",
@@ -65,6 +68,7 @@ impl Layer {
             Layer::NoStd => "no_std",
             Layer::Wasm => "wasm tests",
             Layer::Scenarios => "scenarios",
+            Layer::Bench => "benchmarks",
             Layer::Fuzz => "fuzz",
             Layer::Trunk => "trunk build",
             Layer::E2e => "e2e",
@@ -78,7 +82,7 @@ impl Layer {
             Layer::Clippy => &[Tool::Components, Tool::Targets],
             Layer::Native | Layer::Scenarios | Layer::Fuzz => &[],
             Layer::NoStd => &[Tool::Targets],
-            Layer::Wasm => &[Tool::Targets, Tool::WasmBindgen, Tool::Browser],
+            Layer::Wasm | Layer::Bench => &[Tool::Targets, Tool::WasmBindgen, Tool::Browser],
             Layer::Trunk => &[
                 Tool::Targets,
                 Tool::Trunk,
@@ -266,6 +270,10 @@ fn run_layer(ctx: &Ctx, layer: Layer, trunk_failed: bool) -> Outcome {
                 "scenarios",
             ])])
         }
+        Layer::Bench => match crate::bench::run(ctx, |command| wasm_test_env(ctx, command)) {
+            Ok(()) => Outcome::Passed,
+            Err(err) => Outcome::Failed(err),
+        },
         Layer::Fuzz => match crate::fuzz::run(ctx, crate::fuzz::TEST_SECONDS_PER_TARGET) {
             Ok(_) => Outcome::Passed,
             Err(err) => Outcome::Failed(err),
