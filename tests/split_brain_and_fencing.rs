@@ -7,7 +7,6 @@
 
 mod common;
 use common::*;
-use replica_engine::node::Note;
 
 fn setup(policy: &str, fencing: &str, extra: &str) -> String {
     format!(
@@ -160,5 +159,4 @@ fn a_lease_prevents_split_brain_unless_the_old_leaders_clock_runs_slow() {
         .violations
         .iter()
         .any(|v| v.kind == replica_engine::checker::ViolationKind::SplitBrain));
-    let _ = Note::LeaseExpired;
 }
