@@ -41,17 +41,7 @@ const BUILDS: [(&str, &[&str]); 3] = [
 /// Runs `replica bench`, then the speed benchmark in each build, and
 /// prints the wasm-to-native ratios.
 pub fn run(ctx: &Ctx, wasm_env: impl Fn(&mut std::process::Command)) -> Result<(), String> {
-    let mut native = ctx.cargo();
-    native.args([
-        "run",
-        "--release",
-        "--quiet",
-        "-p",
-        "replica",
-        "--",
-        "bench",
-    ]);
-    let table = proc::run_capture(&mut native)?;
+    let table = proc::run_capture(&mut ctx.replica(&["bench"]))?;
 
     let mut speeds = Vec::new();
     for (label, args) in BUILDS {

@@ -47,6 +47,15 @@ impl Ctx {
         self.command(&self.cargo)
     }
 
+    /// The project's own `replica` command (release build) with `args`.
+    pub fn replica(&self, args: &[&str]) -> Command {
+        let mut command = self.cargo();
+        command
+            .args(["run", "--release", "--quiet", "-p", "replica", "--"])
+            .args(args);
+        command
+    }
+
     /// Runs `program args…` quietly and returns its trimmed stdout if it
     /// exited successfully; `None` if it is missing or failed. Used to ask
     /// tools for their version.

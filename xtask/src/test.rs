@@ -259,16 +259,7 @@ fn run_layer(ctx: &Ctx, layer: Layer, trunk_failed: bool) -> Outcome {
             if !has_file_with_extension(&ctx.root.join("scenarios"), "toml") {
                 return Outcome::Skipped("no scenarios/*.toml".into());
             }
-            run_all(vec![cargo(&[
-                "run",
-                "--release",
-                "--quiet",
-                "-p",
-                "replica",
-                "--",
-                "check",
-                "scenarios",
-            ])])
+            run_all(vec![ctx.replica(&["check", "scenarios"])])
         }
         Layer::Bench => match crate::bench::run(ctx, |command| wasm_test_env(ctx, command)) {
             Ok(()) => Outcome::Passed,
