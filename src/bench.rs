@@ -11,10 +11,8 @@
 //! Each timing is the best of several repetitions, so a busy machine
 //! inflates it less; ratios are taken within the same run.
 
-use replica_engine::rng::Rng;
+use replica_engine::queue::heap_floor;
 use replica_engine::{Scenario, ScenarioFile, Simulation};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::fmt::Write;
 use std::time::Instant;
 
@@ -42,27 +40,12 @@ fn time_engine(s: &Scenario, reps: u32) -> (f64, u64) {
     (best, events)
 }
 
-/// Best wall time of pushing and popping `events` events through the bare
-/// queue, keeping it about as full as the engine keeps its own.
+/// Best wall time of the floor ([`heap_floor`]) over `events` events.
 fn time_floor(events: u64, reps: u32) -> f64 {
     let mut best = f64::MAX;
     for _ in 0..reps {
-        let mut q: BinaryHeap<Reverse<(u64, u64)>> = BinaryHeap::new();
-        let mut rng = Rng::new(1);
-        let mut seq = 0u64;
-        for _ in 0..32 {
-            seq += 1;
-            q.push(Reverse((rng.below(1000), seq)));
-        }
         let t = Instant::now();
-        let mut sum = 0u64;
-        for _ in 0..events {
-            let Reverse((at, s)) = q.pop().unwrap_or(Reverse((0, 0)));
-            sum = sum.wrapping_add(s);
-            seq += 1;
-            q.push(Reverse((at + 1 + rng.below(1000), seq)));
-        }
-        std::hint::black_box(sum);
+        std::hint::black_box(heap_floor(std::hint::black_box(events)));
         best = best.min(t.elapsed().as_secs_f64());
     }
     best

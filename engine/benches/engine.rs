@@ -4,10 +4,8 @@
 //! can avoid. Divan reports items (events) per second for both; the ratio
 //! is recorded in `docs/performance.md`.
 
-use replica_engine::rng::Rng;
+use replica_engine::queue::heap_floor;
 use replica_engine::{ScenarioFile, Simulation};
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 fn main() {
     divan::main();
@@ -43,23 +41,5 @@ fn heap_floor_same_event_count(bencher: divan::Bencher) {
     let events = events_of_default();
     bencher
         .counter(divan::counter::ItemsCount::new(events))
-        .bench_local(|| {
-            // Keep the heap about as full as the engine's (a few dozen pending
-            // events), pushing one and popping one per event.
-            let mut q: BinaryHeap<Reverse<(u64, u64)>> = BinaryHeap::new();
-            let mut rng = Rng::new(1);
-            let mut seq = 0u64;
-            for _ in 0..32 {
-                seq += 1;
-                q.push(Reverse((rng.below(1000), seq)));
-            }
-            let mut sum = 0u64;
-            for _ in 0..events {
-                let Reverse((t, s)) = q.pop().unwrap_or(Reverse((0, 0)));
-                sum = sum.wrapping_add(s);
-                seq += 1;
-                q.push(Reverse((t + 1 + rng.below(1000), seq)));
-            }
-            divan::black_box(sum)
-        });
+        .bench_local(|| heap_floor(divan::black_box(events)));
 }
