@@ -565,46 +565,32 @@ impl Simulation {
                 inc,
                 from,
                 msg,
-            } => {
-                if self.incarnation[node as usize] == inc && self.up[node as usize] {
-                    self.handle_node(node, |n, now, fx| n.on_message(now, from, msg, fx));
-                }
-            }
+            } => self.handle_live(node, inc, |n, now, fx| n.on_message(now, from, msg, fx)),
             Event::NodeTimer { node, inc, timer } => {
-                if self.incarnation[node as usize] == inc && self.up[node as usize] {
-                    self.handle_node(node, |n, now, fx| n.on_timer(now, timer, fx));
-                }
+                self.handle_live(node, inc, |n, now, fx| n.on_timer(now, timer, fx))
             }
             Event::DiskWritten {
                 node,
                 inc,
                 upto,
                 gen,
-            } => {
-                if self.incarnation[node as usize] == inc && self.up[node as usize] {
-                    self.handle_node(node, |n, now, fx| n.on_disk_written(now, upto, gen, fx));
-                }
-            }
+            } => self.handle_live(node, inc, |n, now, fx| {
+                n.on_disk_written(now, upto, gen, fx)
+            }),
             Event::DiskFlushed {
                 node,
                 inc,
                 upto,
                 gen,
-            } => {
-                if self.incarnation[node as usize] == inc && self.up[node as usize] {
-                    self.handle_node(node, |n, now, fx| n.on_disk_flushed(now, upto, gen, fx));
-                }
-            }
+            } => self.handle_live(node, inc, |n, now, fx| {
+                n.on_disk_flushed(now, upto, gen, fx)
+            }),
             Event::Applied {
                 node,
                 inc,
                 lsn,
                 gen,
-            } => {
-                if self.incarnation[node as usize] == inc && self.up[node as usize] {
-                    self.handle_node(node, |n, now, fx| n.on_applied(now, lsn, gen, fx));
-                }
-            }
+            } => self.handle_live(node, inc, |n, now, fx| n.on_applied(now, lsn, gen, fx)),
             Event::ClientWake { session } => self.wake_session(session),
             Event::ManagerTick { node } => self.manager_tick(node),
             Event::RecloneDone { node, inc, from } => self.finish_reclone(node, inc, from),
@@ -637,6 +623,19 @@ impl Simulation {
 
     /// Runs a node handler and processes its effects, tracing how its log
     /// positions moved.
+    /// [`Self::handle_node`] for an event scheduled by incarnation `inc`
+    /// of `node`: dropped if the node has crashed or restarted since.
+    fn handle_live(
+        &mut self,
+        node: NodeId,
+        inc: u32,
+        f: impl FnOnce(&mut Node, u64, &mut Vec<Effect>),
+    ) {
+        if self.incarnation[node as usize] == inc && self.up[node as usize] {
+            self.handle_node(node, f);
+        }
+    }
+
     fn handle_node(&mut self, node: NodeId, f: impl FnOnce(&mut Node, u64, &mut Vec<Effect>)) {
         let mut fx = core::mem::take(&mut self.effects);
         let n = &mut self.nodes[node as usize];
