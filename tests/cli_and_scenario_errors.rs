@@ -126,6 +126,11 @@ fn impossible_configurations_are_rejected_with_a_fix() {
         ("[workload]\nread_percent = 120\n", "workload.read_percent"),
         ("[[nodes]]\nname = \"a\"\n", "between 2 and 32 nodes"),
         ("[policy]\nsynchronous_commit = \"off\"\n", "not modelled"),
+        // Found by the `scenario` fuzz target: a time in ms whose µs
+        // overflowed u64 (a panic with overflow checks, a wrap without).
+        ("[failover]\ntimeout_ms = 306666666666666600\n", "failover.timeout_ms"),
+        ("[[faults]]\nat_ms = 9223372036854775807\naction = \"heal_all\"\n", "faults[0].at_ms"),
+        ("[network]\ncross_region_us = 9223372036854775807\n", "network.cross_region_us"),
     ];
     for (text, want) in cases {
         let e = error_of(text);

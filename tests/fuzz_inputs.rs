@@ -81,3 +81,44 @@ proptest! {
         }
     }
 }
+
+/// Faults reach a running simulation from outside too (a shared link's
+/// interventions), bypassing the scenario checks: the most extreme values
+/// must slow things down, never overflow time.
+#[test]
+fn extreme_live_faults_never_overflow_time() {
+    use replica_engine::scenario::FaultAction;
+    use replica_engine::Simulation;
+    let scenario = ScenarioFile::parse(LIBRARY[0])
+        .and_then(|f| f.validate())
+        .unwrap();
+    let end_us = scenario.duration_us;
+    let mut sim = Simulation::new(scenario);
+    sim.run_until(1_000_000);
+    for action in [
+        FaultAction::SlowDisk {
+            node: 1,
+            factor: u32::MAX,
+            duration_us: u64::MAX,
+        },
+        FaultAction::LatencySpike {
+            node: 2,
+            extra_us: u64::MAX,
+            duration_us: u64::MAX,
+        },
+        FaultAction::LatencySpike {
+            node: 0,
+            extra_us: u64::MAX / 2,
+            duration_us: u64::MAX,
+        },
+    ] {
+        sim.apply_fault(action);
+    }
+    let mut last_us = sim.now_us();
+    while sim.next_event_us().is_some_and(|t| t <= end_us) {
+        sim.step();
+        assert!(sim.now_us() >= last_us, "time went backwards");
+        last_us = sim.now_us();
+    }
+    assert!(sim.next_event_us().is_some_and(|t| t > end_us));
+}

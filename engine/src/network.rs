@@ -189,9 +189,13 @@ impl Network {
         } else {
             0
         };
-        let latency = spec.base_us + jitter + self.spike(from, now_us) + self.spike(to, now_us);
+        // Saturating: a spike's size can come from outside (a shared link's
+        // interventions), and a huge one must delay, not wrap around.
+        let latency = (spec.base_us + jitter)
+            .saturating_add(self.spike(from, now_us))
+            .saturating_add(self.spike(to, now_us));
         let i = self.pair(from, to);
-        let at = (now_us + latency).max(self.last_delivery_us[i]);
+        let at = now_us.saturating_add(latency).max(self.last_delivery_us[i]);
         self.last_delivery_us[i] = at;
         Transit::Deliver(at)
     }

@@ -500,6 +500,37 @@ pub struct ExpectFile {
 
 const MS: u64 = 1_000;
 
+/// The longest time any setting may name: a year, far beyond the 24-hour
+/// limit on a run, and small enough that sums of a few times never
+/// overflow `u64` microseconds.
+const MAX_TIME_US: u64 = 365 * 24 * 3600 * 1_000_000;
+
+/// `ms` milliseconds in microseconds; more than [`MAX_TIME_US`] is refused.
+fn ms_to_us(path: &str, ms: u64) -> Result<u64, ScenarioError> {
+    ms.checked_mul(MS)
+        .filter(|us| *us <= MAX_TIME_US)
+        .ok_or_else(|| {
+            invalid(
+                path,
+                format!("{ms} ms is more than a year"),
+                "use at most 31536000000 (a year)",
+            )
+        })
+}
+
+/// A time given in microseconds, refused beyond [`MAX_TIME_US`].
+fn time_us(path: &str, us: u64) -> Result<u64, ScenarioError> {
+    if us <= MAX_TIME_US {
+        Ok(us)
+    } else {
+        Err(invalid(
+            path,
+            format!("{us} µs is more than a year"),
+            "use at most 31536000000000 (a year)",
+        ))
+    }
+}
+
 impl ScenarioFile {
     /// Parses TOML text.
     #[cfg(feature = "std")]
@@ -551,13 +582,22 @@ impl ScenarioFile {
         // Network.
         let net = &self.network;
         let local = LinkSpec {
-            base_us: net.local_us.unwrap_or(500),
-            jitter_us: net.local_jitter_us.unwrap_or(100),
+            base_us: time_us("network.local_us", net.local_us.unwrap_or(500))?,
+            jitter_us: time_us(
+                "network.local_jitter_us",
+                net.local_jitter_us.unwrap_or(100),
+            )?,
             loss_ppm: net.loss_ppm.unwrap_or(0),
         };
         let cross = LinkSpec {
-            base_us: net.cross_region_us.unwrap_or(50_000),
-            jitter_us: net.cross_region_jitter_us.unwrap_or(1_000),
+            base_us: time_us(
+                "network.cross_region_us",
+                net.cross_region_us.unwrap_or(50_000),
+            )?,
+            jitter_us: time_us(
+                "network.cross_region_jitter_us",
+                net.cross_region_jitter_us.unwrap_or(1_000),
+            )?,
             loss_ppm: net.loss_ppm.unwrap_or(0),
         };
         if local.loss_ppm >= 1_000_000 {
@@ -598,8 +638,8 @@ impl ScenarioFile {
             let a = region_index(&format!("{path}.between"), &l.between[0])? as usize;
             let b = region_index(&format!("{path}.between"), &l.between[1])? as usize;
             let spec = LinkSpec {
-                base_us: l.one_way_us,
-                jitter_us: l.jitter_us.unwrap_or(0),
+                base_us: time_us(&format!("{path}.one_way_us"), l.one_way_us)?,
+                jitter_us: time_us(&format!("{path}.jitter_us"), l.jitter_us.unwrap_or(0))?,
                 loss_ppm: l.loss_ppm.unwrap_or(local.loss_ppm),
             };
             if spec.loss_ppm >= 1_000_000 {
@@ -667,16 +707,31 @@ impl ScenarioFile {
             }
             let capacity = n.capacity_ops.or(d.capacity_ops).unwrap_or(0);
             let disk = DiskSpec {
-                write_us: n.disk_write_us.or(d.disk_write_us).unwrap_or(20),
-                fsync_us: n.fsync_us.or(d.fsync_us).unwrap_or(1_000),
-                fsync_jitter_us: n.fsync_jitter_us.or(d.fsync_jitter_us).unwrap_or(200),
+                write_us: time_us(
+                    &format!("nodes[{i}].disk_write_us"),
+                    n.disk_write_us.or(d.disk_write_us).unwrap_or(20),
+                )?,
+                fsync_us: time_us(
+                    &format!("nodes[{i}].fsync_us"),
+                    n.fsync_us.or(d.fsync_us).unwrap_or(1_000),
+                )?,
+                fsync_jitter_us: time_us(
+                    &format!("nodes[{i}].fsync_jitter_us"),
+                    n.fsync_jitter_us.or(d.fsync_jitter_us).unwrap_or(200),
+                )?,
             };
             nodes.push(NodeSpec {
                 name,
                 region,
                 disk,
-                apply_us: n.apply_us.or(d.apply_us).unwrap_or(50),
-                apply_delay_us: n.apply_delay_ms.or(d.apply_delay_ms).unwrap_or(0) * MS,
+                apply_us: time_us(
+                    &format!("nodes[{i}].apply_us"),
+                    n.apply_us.or(d.apply_us).unwrap_or(50),
+                )?,
+                apply_delay_us: ms_to_us(
+                    &format!("nodes[{i}].apply_delay_ms"),
+                    n.apply_delay_ms.or(d.apply_delay_ms).unwrap_or(0),
+                )?,
                 service_us: 1_000_000u64.checked_div(capacity).map_or(0, |s| s.max(1)),
                 priority: n.priority.or(d.priority).unwrap_or(1),
                 clock_drift_ppm: n.clock_drift_ppm.or(d.clock_drift_ppm).unwrap_or(0),
@@ -737,7 +792,10 @@ impl ScenarioFile {
             Some(_) if names.trim().is_empty() => Quorum::None,
             Some(_) => parse_standby_names(names, &followers, &node_index)?,
         };
-        let timeout_us = p.quorum_timeout_ms.unwrap_or(10_000) * MS;
+        let timeout_us = ms_to_us(
+            "policy.quorum_timeout_ms",
+            p.quorum_timeout_ms.unwrap_or(10_000),
+        )?;
         let on_unmet = match p.on_quorum_unmet.as_deref().unwrap_or("block") {
             "block" => OnUnmet::Block,
             "error" => OnUnmet::Error {
@@ -787,7 +845,10 @@ impl ScenarioFile {
                 }
                 Some(MinInSync {
                     replicas: k,
-                    max_lag_us: p.min_replicas_max_lag_ms.unwrap_or(10_000) * MS,
+                    max_lag_us: ms_to_us(
+                        "policy.min_replicas_max_lag_ms",
+                        p.min_replicas_max_lag_ms.unwrap_or(10_000),
+                    )?,
                 })
             }
         };
@@ -818,15 +879,15 @@ impl ScenarioFile {
             "nearest" => ReadRouting::Nearest,
             "sticky" => ReadRouting::Sticky,
             "leader_after_write" => ReadRouting::LeaderAfterWrite {
-                window_us: rt.leader_after_write_ms.unwrap_or(1_000) * MS,
+                window_us: ms_to_us("routing.leader_after_write_ms", rt.leader_after_write_ms.unwrap_or(1_000))?,
                 pick,
             },
             "position_token" => ReadRouting::PositionToken {
-                wait_us: rt.token_wait_ms.unwrap_or(100) * MS,
+                wait_us: ms_to_us("routing.token_wait_ms", rt.token_wait_ms.unwrap_or(100))?,
                 pick,
             },
             "bounded_staleness" => ReadRouting::BoundedStaleness {
-                max_lag_us: rt.max_staleness_ms.unwrap_or(100) * MS,
+                max_lag_us: ms_to_us("routing.max_staleness_ms", rt.max_staleness_ms.unwrap_or(100))?,
                 pick,
             },
             other => {
@@ -839,7 +900,7 @@ impl ScenarioFile {
         };
 
         // Workload.
-        let duration_us = self.duration_ms.unwrap_or(10_000) * MS;
+        let duration_us = ms_to_us("duration_ms", self.duration_ms.unwrap_or(10_000))?;
         if duration_us == 0 || duration_us > 24 * 3600 * 1_000_000 {
             return Err(invalid(
                 "duration_ms",
@@ -896,24 +957,38 @@ impl ScenarioFile {
             session_regions.push(r);
         }
         let workload = Workload {
-            think_us: w.think_time_us.unwrap_or(10_000),
-            think_jitter_us: w
-                .think_jitter_us
-                .unwrap_or(w.think_time_us.unwrap_or(10_000) / 10),
+            think_us: time_us("workload.think_time_us", w.think_time_us.unwrap_or(10_000))?,
+            think_jitter_us: time_us(
+                "workload.think_jitter_us",
+                w.think_jitter_us
+                    .unwrap_or(w.think_time_us.unwrap_or(10_000) / 10),
+            )?,
             read_percent,
             keys,
             hot_percent: w.hot_percent.unwrap_or(0),
             hot_keys: w.hot_keys.unwrap_or(keys.div_ceil(10)),
-            request_timeout_us: w.request_timeout_ms.unwrap_or(5_000) * MS,
-            stop_at_us: w.stop_ms.map_or(duration_us, |s| s * MS),
-            start_at_us: w.start_ms.unwrap_or(0) * MS,
+            request_timeout_us: ms_to_us(
+                "workload.request_timeout_ms",
+                w.request_timeout_ms.unwrap_or(5_000),
+            )?,
+            stop_at_us: match w.stop_ms {
+                Some(s) => ms_to_us("workload.stop_ms", s)?,
+                None => duration_us,
+            },
+            start_at_us: ms_to_us("workload.start_ms", w.start_ms.unwrap_or(0))?,
         };
 
         // Replication.
         let rp = &self.replication;
         let replication = ReplicationSpec {
-            status_interval_us: rp.status_interval_ms.unwrap_or(10_000) * MS,
-            sender_timeout_us: rp.sender_timeout_ms.unwrap_or(60_000) * MS,
+            status_interval_us: ms_to_us(
+                "replication.status_interval_ms",
+                rp.status_interval_ms.unwrap_or(10_000),
+            )?,
+            sender_timeout_us: ms_to_us(
+                "replication.sender_timeout_ms",
+                rp.sender_timeout_ms.unwrap_or(60_000),
+            )?,
             wal_keep_entries: rp.wal_keep_entries.unwrap_or(100_000),
             max_in_flight_entries: rp.max_in_flight_entries.unwrap_or(1_000),
         };
@@ -966,14 +1041,23 @@ impl ScenarioFile {
         };
         let failover = FailoverSpec {
             mode,
-            heartbeat_interval_us: f.heartbeat_interval_ms.unwrap_or(1_000) * MS,
-            election_timeout_us: f.timeout_ms.unwrap_or(10_000) * MS,
-            discovery_delay_us: f.discovery_delay_ms.unwrap_or(1_000) * MS,
-            lease_us: f.lease_ms.unwrap_or(lease_default) * MS,
+            heartbeat_interval_us: ms_to_us(
+                "failover.heartbeat_interval_ms",
+                f.heartbeat_interval_ms.unwrap_or(1_000),
+            )?,
+            election_timeout_us: ms_to_us("failover.timeout_ms", f.timeout_ms.unwrap_or(10_000))?,
+            discovery_delay_us: ms_to_us(
+                "failover.discovery_delay_ms",
+                f.discovery_delay_ms.unwrap_or(1_000),
+            )?,
+            lease_us: ms_to_us("failover.lease_ms", f.lease_ms.unwrap_or(lease_default))?,
             fencing,
-            ttl_us: f.ttl_ms.unwrap_or(30_000) * MS,
-            loop_wait_us: f.loop_wait_ms.unwrap_or(10_000) * MS,
-            retry_timeout_us: f.retry_timeout_ms.unwrap_or(10_000) * MS,
+            ttl_us: ms_to_us("failover.ttl_ms", f.ttl_ms.unwrap_or(30_000))?,
+            loop_wait_us: ms_to_us("failover.loop_wait_ms", f.loop_wait_ms.unwrap_or(10_000))?,
+            retry_timeout_us: ms_to_us(
+                "failover.retry_timeout_ms",
+                f.retry_timeout_ms.unwrap_or(10_000),
+            )?,
             maximum_lag_on_failover: f.maximum_lag_on_failover.unwrap_or(1_000_000),
             synchronous_mode: f.synchronous_mode.unwrap_or(false),
             database_mb: f.database_mb.unwrap_or(1_000),
@@ -1028,7 +1112,7 @@ impl ScenarioFile {
         for (k, ff) in self.faults.iter().enumerate() {
             let path = format!("faults[{k}]");
             faults.push(ScheduledFault {
-                at_us: ff.at_ms * MS,
+                at_us: ms_to_us(&format!("{path}.at_ms"), ff.at_ms)?,
                 action: parse_fault(&path, ff, &node_index)?,
             });
         }
@@ -1097,7 +1181,7 @@ impl ScenarioFile {
                         "use at least 1 ms",
                     ))
                 }
-                ms => ms * MS,
+                ms => ms_to_us("sample_interval_ms", ms)?,
             },
             expect,
         })
@@ -1308,7 +1392,7 @@ fn parse_fault(
     };
     let duration_us = || -> Result<u64, ScenarioError> {
         match f.duration_ms {
-            Some(d) if d > 0 => Ok(d * MS),
+            Some(d) if d > 0 => ms_to_us(&format!("{path}.duration_ms"), d),
             _ => Err(invalid(
                 &format!("{path}.duration_ms"),
                 "missing or zero",
@@ -1347,7 +1431,7 @@ fn parse_fault(
         },
         "latency_spike" => FaultAction::LatencySpike {
             node: node()?,
-            extra_us: f.extra_ms.ok_or_else(|| invalid(&format!("{path}.extra_ms"), "missing", "add extra_ms = <added one-way latency>"))? * MS,
+            extra_us: f.extra_ms.ok_or_else(|| invalid(&format!("{path}.extra_ms"), "missing", "add extra_ms = <added one-way latency>")).and_then(|x| ms_to_us(&format!("{path}.extra_ms"), x))?,
             duration_us: duration_us()?,
         },
         other => {

@@ -736,7 +736,7 @@ impl Simulation {
                 }
                 Effect::DiskWrite { upto, gen } => {
                     let d = self.scenario.nodes[node as usize].disk;
-                    let at = now + d.write_us * self.disk_factor(node);
+                    let at = now.saturating_add(d.write_us.saturating_mul(self.disk_factor(node)));
                     self.queue.push(
                         at,
                         Event::DiskWritten {
@@ -750,7 +750,7 @@ impl Simulation {
                 Effect::DiskFlush { upto, gen } => {
                     let d = self.scenario.nodes[node as usize].disk;
                     let base = d.fsync_us + self.rng.below(d.fsync_jitter_us + 1);
-                    let at = now + base * self.disk_factor(node);
+                    let at = now.saturating_add(base.saturating_mul(self.disk_factor(node)));
                     self.queue.push(
                         at,
                         Event::DiskFlushed {
@@ -1506,7 +1506,8 @@ impl Simulation {
                 duration_us,
             } => {
                 if (node as usize) < self.nodes.len() {
-                    self.slow_disk[node as usize] = (factor.max(1), now + duration_us);
+                    self.slow_disk[node as usize] =
+                        (factor.max(1), now.saturating_add(duration_us));
                 }
             }
             FaultAction::LatencySpike {
@@ -1516,7 +1517,7 @@ impl Simulation {
             } => {
                 if (node as usize) < self.nodes.len() {
                     self.net
-                        .set_spike(Addr::Node(node), extra_us, now + duration_us);
+                        .set_spike(Addr::Node(node), extra_us, now.saturating_add(duration_us));
                 }
             }
         }
