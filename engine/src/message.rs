@@ -165,4 +165,17 @@ impl Msg {
             Msg::Disconnect => MsgKind::Control,
         }
     }
+
+    /// The client request this message carries or answers, if any.
+    pub fn req(&self) -> Option<ReqId> {
+        match *self {
+            Msg::WriteReq { req, .. }
+            | Msg::ReadReq { req, .. }
+            | Msg::WriteOk { req, .. }
+            | Msg::WriteErr { req, .. }
+            | Msg::ReadOk { req, .. }
+            | Msg::ReadErr { req, .. } => Some(req),
+            _ => None,
+        }
+    }
 }

@@ -6,13 +6,25 @@
 //! handle lives in an effect; dropping it (on pause or unmount) cancels the
 //! next frame, so a paused lab costs nothing.
 //!
+//! Each frame gives the engine a wall-clock budget
+//! ([`FRAME_ENGINE_BUDGET_MS`]), so a busy scenario slows the simulated
+//! clock rather than the page, and only what must move every frame is
+//! redrawn every frame: the messages in flight (and, below 1×, the run
+//! bar, the nodes and the sequence diagram). Panels showing settings
+//! redraw when something other than the clock changed; from 1× on, the
+//! run bar and the nodes redraw ten times a second, and the panels of live
+//! figures (read-outs, anomalies, charts, the sequence diagram) a few
+//! times a second, each in its own frame (see [`Refresh`]). In the
+//! background the run is computed ahead of the playhead, so that any
+//! instant can be sought from a near checkpoint ([`Lab::work_ahead`]).
+//!
 //! Three facts about the viewer's browser live here rather than in the
 //! reducer, because they only change how things are drawn: whether the
 //! screen is narrow (the cluster then switches to a portrait drawing),
 //! whether the user asked for reduced motion, and the colour theme.
 
 use crate::chapters::ChapterPanel;
-use crate::cluster::ClusterView;
+use crate::cluster::{ClusterView, LIVE_SPEED};
 use crate::controls::{
     ClusterControls, CommitControls, ExperimentControls, FailoverControls, FaultButtons, NodeMenu,
     RoutingControls, RunBar,
@@ -20,7 +32,7 @@ use crate::controls::{
 use crate::embed::{Command, Embed};
 use crate::readouts::{Anomalies, Readouts};
 use crate::sequence::SequencePanel;
-use crate::state::{Action, Lab};
+use crate::state::{Action, AheadState, Lab};
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
 use replica_engine::network::NodeId;
@@ -36,6 +48,28 @@ pub const NARROW_QUERY: &str = "(max-width: 640px)";
 pub const REDUCED_MOTION_QUERY: &str = "(prefers-reduced-motion: reduce)";
 const THEME_KEY: &str = "replica-lab-theme";
 
+/// Wall-clock budget of the engine in one animation frame, in ms: what is
+/// left of a 60 Hz frame goes to drawing.
+pub const FRAME_ENGINE_BUDGET_MS: f64 = 4.0;
+
+/// Longest slice of background checkpointing while the run plays, in ms
+/// (less when the browser reports less idle time).
+const AHEAD_PLAYING_MS: f64 = 4.0;
+/// Slice of background checkpointing while paused, in ms.
+const AHEAD_PAUSED_MS: f64 = 20.0;
+/// While playing, a slice runs at the latest this long after it was asked
+/// for, busy or not, in ms.
+const AHEAD_TIMEOUT_MS: u32 = 200;
+/// Once every checkpoint exists, how often to look whether the run changed
+/// (and the work must start again), in ms.
+const AHEAD_POLL_MS: u32 = 250;
+/// How often the page is told how far the checkpoints reach, in ms.
+const AHEAD_REPORT_MS: f64 = 250.0;
+
+/// Live panels redraw once every this many [`Lab::live`] ticks, each at
+/// its own phase, so no frame redraws all of them.
+const LIVE_PERIOD: u64 = 4;
+
 /// Requests frames until `alive` is cleared. The pending frame's handle is
 /// kept in `slot`; dropping it cancels that frame.
 fn frame_loop(
@@ -48,12 +82,91 @@ fn frame_loop(
         if !alive.get() {
             return;
         }
-        dispatch.emit(Action::Frame(ts));
+        dispatch.emit(Action::FrameWithin {
+            ts,
+            budget_ms: FRAME_ENGINE_BUDGET_MS,
+        });
         if alive.get() {
             frame_loop(dispatch, again, alive);
         }
     });
     *slot.borrow_mut() = Some(handle);
+}
+
+/// What the background checkpointing last told the page.
+#[derive(Clone, Copy, Default)]
+struct Reported {
+    /// How far checkpoints reached.
+    state: AheadState,
+    /// [`Lab::settled`] of the lab it worked on.
+    settled: u64,
+    /// When, on the page's clock (ms).
+    at_ms: f64,
+    /// Reports so far (the run bar redraws when this changes).
+    count: u64,
+}
+
+/// Computes checkpoints ahead of the playhead on the lab last rendered
+/// (`current`) in small slices: while the run plays, when the browser is
+/// idle between frames (at most [`AHEAD_PLAYING_MS`] a slice); paused, in
+/// back-to-back tasks of [`AHEAD_PAUSED_MS`] (the page answers input
+/// between two). Tells the page to show how far they reach by counting
+/// `report` up (at most every [`AHEAD_REPORT_MS`], and whenever the work
+/// starts or ends or the lab changed). Once done, looks every
+/// [`AHEAD_POLL_MS`] whether the run changed; stops when `alive` is
+/// cleared.
+fn ahead_loop(
+    current: Rc<RefCell<Option<Rc<Lab>>>>,
+    report: UseStateSetter<u64>,
+    last: Rc<Cell<Reported>>,
+    alive: Rc<Cell<bool>>,
+) {
+    let playing = current.borrow().as_ref().is_some_and(|l| l.playing);
+    let slice = move |left_ms: f64| {
+        if !alive.get() {
+            return;
+        }
+        let lab = current.borrow().clone();
+        let state = lab.as_ref().map(|lab| {
+            let start = crate::clock::now_ms();
+            if lab.playing {
+                // A checkpoint is saved only if it fits in this slice too:
+                // a copy of a long run can take longer than a frame.
+                let end = start + left_ms.clamp(1.0, AHEAD_PLAYING_MS);
+                lab.work_ahead(end, end)
+            } else {
+                lab.work_ahead(start + AHEAD_PAUSED_MS, f64::INFINITY)
+            }
+        });
+        let state = state.unwrap_or_default();
+        let settled = lab.as_ref().map_or(0, |l| l.settled);
+        let r = last.get();
+        let now = crate::clock::now_ms();
+        // The run bar last drew with another lab (a change can restart
+        // and finish the work between two reports), or the work started or
+        // ended, or it went on a while: show it.
+        if settled != r.settled
+            || state.done != r.state.done
+            || (state != r.state && now - r.at_ms >= AHEAD_REPORT_MS)
+        {
+            last.set(Reported {
+                state,
+                settled,
+                at_ms: now,
+                count: r.count + 1,
+            });
+            report.set(r.count + 1);
+        }
+        let delay_ms = if state.done { AHEAD_POLL_MS } else { 0 };
+        crate::clock::later(delay_ms, false, move |_| {
+            ahead_loop(current, report, last, alive)
+        });
+    };
+    if playing {
+        crate::clock::later(AHEAD_TIMEOUT_MS, true, slice);
+    } else {
+        slice(AHEAD_PAUSED_MS);
+    }
 }
 
 fn media(query: &str) -> Option<web_sys::MediaQueryList> {
@@ -164,18 +277,47 @@ pub struct Viewer {
     pub narrow: bool,
     /// The user prefers reduced motion.
     pub reduced_motion: bool,
+    /// Dark colours are on (the canvas of messages reads its colours
+    /// again when this changes).
+    pub dark: bool,
+}
+
+/// When a panel redraws.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub enum Refresh {
+    /// On every change of the lab, animation frames included.
+    #[default]
+    Always,
+    /// Only when this key changes; the page derives it from
+    /// [`Lab::settled`] (or [`Lab::version`]), a throttled [`Lab::live`]
+    /// tick and whatever else the panel shows, so a panel that does not
+    /// need every frame skips most of them.
+    Key(u64, u64, u64),
 }
 
 /// Props shared by the panels.
-#[derive(Properties, PartialEq)]
+#[derive(Properties)]
 pub struct PanelProps {
     /// The state.
     pub lab: Rc<Lab>,
     /// Dispatches actions.
     pub on_action: Callback<Action>,
     /// How the viewer sees the page.
-    #[prop_or(Viewer { narrow: false, reduced_motion: false })]
+    #[prop_or(Viewer { narrow: false, reduced_motion: false, dark: false })]
     pub viewer: Viewer,
+    /// When to redraw.
+    #[prop_or_default]
+    pub refresh: Refresh,
+}
+
+/// Every panel's `on_action` dispatches to the one reducer, so it is left
+/// out of the comparison (the page makes a new one each render).
+impl PartialEq for PanelProps {
+    fn eq(&self, other: &Self) -> bool {
+        self.viewer == other.viewer
+            && self.refresh == other.refresh
+            && (matches!(self.refresh, Refresh::Key(..)) || self.lab == other.lab)
+    }
 }
 
 /// Whether a key press should drive the lab: not while typing in a field
@@ -373,10 +515,8 @@ pub fn App() -> Html {
             seen.3 = now_ms;
         }
     }
-    let viewer = Viewer {
-        narrow: use_media(NARROW_QUERY),
-        reduced_motion: use_media(REDUCED_MOTION_QUERY),
-    };
+    let narrow = use_media(NARROW_QUERY);
+    let reduced_motion = use_media(REDUCED_MOTION_QUERY);
     let theme = {
         let forced = embed.theme.clone();
         use_state(move || forced.or_else(stored_theme))
@@ -395,15 +535,55 @@ pub fn App() -> Html {
             if let Some(s) = storage() {
                 s.set_item(THEME_KEY, next).ok();
             }
+            // At once, so the views drawn with it (the canvas reads its
+            // colours from the style sheet) see the new theme.
+            apply_theme(Some(next));
             theme.set(Some(next.to_string()));
         })
     };
+    let system_dark = use_media("(prefers-color-scheme: dark)");
     let dark = match theme.as_deref() {
         Some(t) => t == "dark",
-        None => media("(prefers-color-scheme: dark)").is_some_and(|m| m.matches()),
+        None => system_dark,
+    };
+    let viewer = Viewer {
+        narrow,
+        reduced_motion,
+        dark,
     };
 
     let l: Rc<Lab> = Rc::new((*lab).clone());
+    // Background checkpointing works on the lab last rendered.
+    let current = use_mut_ref(|| None::<Rc<Lab>>);
+    *current.borrow_mut() = Some(l.clone());
+    // Bumped when the run bar should show how far checkpoints reach.
+    let ahead = use_state(|| 0u64);
+    {
+        let current = current.clone();
+        let report = ahead.setter();
+        use_effect_with((), move |_| {
+            let alive = Rc::new(Cell::new(true));
+            let last = Rc::new(Cell::new(Reported::default()));
+            let running = alive.clone();
+            // Not before the first frame is drawn.
+            crate::clock::later(0, false, move |_| {
+                ahead_loop(current, report, last, running)
+            });
+            move || alive.set(false)
+        });
+    }
+    // When each panel redraws: every frame, on settled changes only, or a
+    // few times a second at its own phase of the live tick.
+    let fast = l.playing && l.speed >= LIVE_SPEED;
+    let settled = Refresh::Key(l.settled, 0, 0);
+    let live = |phase: u64| Refresh::Key(l.settled, (l.live + phase) / LIVE_PERIOD, 0);
+    let ahead_key = *ahead;
+    let run_bar = if fast {
+        Refresh::Key(l.settled, l.live, ahead_key)
+    } else {
+        Refresh::Key(l.version, 0, ahead_key)
+    };
+    let sequence = if fast { live(3) } else { Refresh::Always };
     let d = dispatch.clone();
     let description = crate::library::description(&l.scenario_name);
     let show = |part: &str| embed.shows(part);
@@ -413,14 +593,14 @@ pub fn App() -> Html {
     };
     html! {
         <main class={classes!("lab", viewer.narrow.then_some("narrow"), embed.on.then_some("embed"))}>
-            <Banner lab={l.clone()} on_action={d.clone()}/>
+            <Banner lab={l.clone()} on_action={d.clone()} refresh={settled}/>
             if show("run") || show("experiment") || show("theme") {
                 <header class="bar panel">
                     if show("run") {
-                        <RunBar lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                        <RunBar lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={run_bar}/>
                     }
                     if show("experiment") {
-                        <ExperimentControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                        <ExperimentControls lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={settled}/>
                     }
                     if !embed.on && l.chapter.is_none() {
                         <button id="lessons" class="ghost" onclick={open_lessons}
@@ -435,7 +615,7 @@ pub fn App() -> Html {
                 </header>
             }
             if let Some(i) = l.chapter {
-                <ChapterPanel key={format!("chapter-{i}")} lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                <ChapterPanel key={format!("chapter-{i}")} lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={settled}/>
             }
             <section class="stage panel" aria-labelledby="stage-title">
                 <div class="panel-head">
@@ -445,9 +625,9 @@ pub fn App() -> Html {
                     }
                 </div>
                 <ClusterView lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
-                <NodeMenu lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                <NodeMenu lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={live(0)}/>
                 if show("faults") {
-                    <FaultButtons lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                    <FaultButtons lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={settled}/>
                 }
                 if show("legend") {
                     <Legend/>
@@ -458,31 +638,31 @@ pub fn App() -> Html {
                     if show("commit") || show("routing") {
                         <div class="panel settings-main" aria-label="Commit and reads">
                             if show("commit") {
-                                <CommitControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                                <CommitControls lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={settled}/>
                             }
                             if show("routing") {
-                                <RoutingControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                                <RoutingControls lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={settled}/>
                             }
                         </div>
                     }
                     if show("readouts") {
-                        <Readouts lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                        <Readouts lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={live(1)}/>
                     }
                     if show("anomalies") {
-                        <Anomalies lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                        <Anomalies lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={live(2)}/>
                     }
                 </section>
             }
             if show("sequence") {
-                <SequencePanel lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                <SequencePanel lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={sequence}/>
             }
             if show("charts") {
-                <crate::charts::ChartsPanel lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                <crate::charts::ChartsPanel lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={live(0)}/>
             }
             if show("settings") {
                 <section class="panel settings-more" aria-label="Cluster and failover settings">
-                    <ClusterControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
-                    <FailoverControls lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
+                    <ClusterControls lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={settled}/>
+                    <FailoverControls lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={settled}/>
                 </section>
             }
             <p class="sr-only" role="status" aria-live="polite" id="status">{l.status.clone()}</p>

@@ -1,6 +1,7 @@
 //! The cluster picture: regions, clients, nodes with their WAL strips and
-//! lag badges, links, and the messages in flight, drawn as SVG from the
-//! simulation's state.
+//! lag badges, and links, drawn as SVG from the simulation's state, with
+//! the messages in flight on a canvas over it ([`crate::flights`], which
+//! shares this module's layout and routes).
 //!
 //! Two layouts share one drawing code. Landscape puts the clients in a
 //! column on the left and each region in a column, the leader's first;
@@ -15,13 +16,17 @@
 //! shapes and solid links, the read path with hollow shapes and dashed
 //! links. Nodes and links are buttons: a node opens its action menu, a
 //! link cuts or heals.
+//!
+//! The drawing is redrawn in two parts: the messages every frame, the rest
+//! (the SVG body) every frame below 1× and ten times a second from 1×
+//! on, when node figures change faster than anyone reads them.
 
-use crate::app::PanelProps;
+use crate::app::{PanelProps, Refresh};
 use crate::settings;
 use crate::state::{link_cut, Action, End};
 use replica_engine::checker::ViolationKind;
 use replica_engine::message::{Msg, MsgKind};
-use replica_engine::network::{Addr, NodeId};
+use replica_engine::network::NodeId;
 use replica_engine::node::{PeerState, Role};
 use replica_engine::routing::ReadRouting;
 use replica_engine::scenario::Fencing;
@@ -36,9 +41,9 @@ pub const NODE_H: f64 = 94.0;
 const STRIP: u64 = 12;
 /// Client glyphs drawn (sessions beyond share them).
 const MAX_CLIENTS: usize = 6;
-/// Above this many messages in flight, only write-path messages are
-/// labelled.
-const LABEL_LIMIT: usize = 28;
+/// Speed index from which the nodes redraw only with the live tick
+/// ([`crate::state::Lab::live`]), ten times a second: 1× real time.
+pub const LIVE_SPEED: usize = 4;
 
 /// A region's area in the drawing.
 #[derive(Clone, Debug, PartialEq)]
@@ -263,19 +268,20 @@ fn crosses_box(a: (f64, f64), b: (f64, f64), c: (f64, f64), hw: f64, hh: f64) ->
 }
 
 /// What routes are computed against.
-struct Router<'a> {
+pub(crate) struct Router<'a> {
     /// Node centres.
-    boxes: &'a [(f64, f64)],
+    pub boxes: &'a [(f64, f64)],
     /// The leader's centre.
-    leader: (f64, f64),
-    /// Drawing width and layout.
-    w: f64,
-    portrait: bool,
+    pub leader: (f64, f64),
+    /// Drawing width.
+    pub w: f64,
+    /// Portrait layout.
+    pub portrait: bool,
 }
 
 /// One end of a route: its centre, the half-size of its box, and whether
 /// it is a client (or the clients' hub).
-type Stop = ((f64, f64), (f64, f64), bool);
+pub(crate) type Stop = ((f64, f64), (f64, f64), bool);
 
 impl Router<'_> {
     /// The route a message or link takes from `a` to `b`, with its ends on
@@ -286,7 +292,7 @@ impl Router<'_> {
     /// from the clients run down the outer margins and turn in from the
     /// outside, so neither crosses a node. Landscape goes straight, or
     /// around the first node box the straight line would cross.
-    fn route(&self, a: Stop, b: Stop) -> Vec<(f64, f64)> {
+    pub(crate) fn route(&self, a: Stop, b: Stop) -> Vec<(f64, f64)> {
         let ((pa, ha, ca), (pb, hb, cb)) = (a, b);
         let mid = self.w / 2.0;
         let mut pts = vec![pa];
@@ -327,7 +333,7 @@ impl Router<'_> {
 
 /// The point a fraction `t` of the way along a route, and the direction
 /// of travel there.
-fn along(pts: &[(f64, f64)], t: f64) -> ((f64, f64), (f64, f64)) {
+pub(crate) fn along(pts: &[(f64, f64)], t: f64) -> ((f64, f64), (f64, f64)) {
     let seg = |i: usize| {
         let (p, q) = (pts[i], pts[i + 1]);
         ((q.0 - p.0).hypot(q.1 - p.1), p, q)
@@ -539,13 +545,56 @@ fn state_tag(state: &str) -> Option<&'static str> {
     }
 }
 
-/// The SVG cluster.
+/// The SVG cluster with the canvas of messages in flight over it. Redrawn
+/// every frame; its body only as [`LIVE_SPEED`] says.
 #[function_component]
 pub fn ClusterView(props: &PanelProps) -> Html {
     let lab = &props.lab;
     let run = lab.main.borrow();
     let sim = &run.sim;
     let now = sim.now_us();
+    let current = sim.current_leader();
+    let leader = current.unwrap_or(sim.view.leader);
+    let portrait = props.viewer.narrow;
+    let g = layout(sim, leader, portrait);
+    let idp = if portrait { "p" } else { "l" };
+    let in_flight = sim.in_flight().count();
+    let body = if lab.playing && lab.speed >= LIVE_SPEED {
+        Refresh::Key(lab.settled, lab.live, 0)
+    } else {
+        Refresh::Always
+    };
+    let canvas = crate::flights::use_flights(props);
+    let view_box = format!("0 0 {} {:.0}", g.w, g.h);
+    html! {
+        <div class="cluster-wrap">
+        <svg class={classes!("cluster", portrait.then_some("portrait"))} viewBox={view_box}
+             role="group" aria-label="Cluster: clients, leader and followers, with messages in flight"
+             data-layout={if portrait { "portrait" } else { "landscape" }}
+             data-leader={current.map(|l| sim.scenario.nodes[l as usize].name.clone()).unwrap_or_default()}
+             data-now-us={now.to_string()} data-in-flight={in_flight.to_string()}>
+            <defs>
+                <pattern id={format!("hatch-{idp}")} width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
+                    <rect class="hatch-bg" width="8" height="8"/>
+                    <line class="hatch-line" x1="0" y1="0" x2="0" y2="8"/>
+                </pattern>
+            </defs>
+            <ClusterBody lab={lab.clone()} on_action={props.on_action.clone()} viewer={props.viewer} refresh={body}/>
+        </svg>
+        // The messages in flight, on a canvas laid exactly over the
+        // drawing (see flights.rs).
+        <canvas ref={canvas} class="cluster-flights" aria-hidden="true"></canvas>
+        </div>
+    }
+}
+
+/// Regions, clients, links and nodes (boxes, positions, WAL strips, lag
+/// badges, state tags): all of the drawing but the messages in flight.
+#[function_component]
+fn ClusterBody(props: &PanelProps) -> Html {
+    let lab = &props.lab;
+    let run = lab.main.borrow();
+    let sim = &run.sim;
     let current = sim.current_leader();
     let leader = current.unwrap_or(sim.view.leader);
     let portrait = props.viewer.narrow;
@@ -818,88 +867,8 @@ pub fn ClusterView(props: &PanelProps) -> Html {
         }
     });
 
-    let pos = |a: Addr| -> (f64, f64) {
-        match a {
-            Addr::Node(n) => g.nodes[n as usize],
-            Addr::Client(s) => g.clients[s as usize % g.clients.len()],
-        }
-    };
-    let flights: Vec<_> = sim.in_flight().collect();
-    let label_all = flights.len() <= LABEL_LIMIT;
-    let mut labels_at: Vec<(f64, f64)> = Vec::new();
-    let mut messages = Vec::new();
-    for f in flights.iter().rev().take(240) {
-        let (c1, c2) = (pos(f.from), pos(f.to));
-        let half = |a: Addr| {
-            if matches!(a, Addr::Node(_)) {
-                (hw, hh)
-            } else {
-                (14.0, 14.0)
-            }
-        };
-        let client = |a: Addr| matches!(a, Addr::Client(_));
-        let pts = router.route(
-            (c1, half(f.from), client(f.from)),
-            (c2, half(f.to), client(f.to)),
-        );
-        let span = f.deliver_us.saturating_sub(f.sent_us).max(1) as f64;
-        // With reduced motion a message does not glide: it sits in the
-        // middle of its link, pointing where it goes, until it arrives.
-        let t = if props.viewer.reduced_motion {
-            0.5
-        } else {
-            (now.saturating_sub(f.sent_us) as f64 / span).clamp(0.0, 1.0)
-        };
-        // Two lanes per link: messages going one way ride on one side of
-        // the line, the other way on the other side.
-        let ((px, py), (dx, dy)) = along(&pts, t);
-        let (x, y) = (px - dy * 6.0, py + dx * 6.0);
-        let kind = f.msg.kind();
-        let involved = lab.focus.as_deref().is_some_and(|fo| {
-            let r = match f.msg {
-                Msg::WriteReq { req, .. }
-                | Msg::ReadReq { req, .. }
-                | Msg::WriteOk { req, .. }
-                | Msg::WriteErr { req, .. }
-                | Msg::ReadOk { req, .. }
-                | Msg::ReadErr { req, .. } => Some(req),
-                _ => None,
-            };
-            r.is_some_and(|r| r == fo.violation.op || r == fo.violation.other_op)
-        });
-        let wanted = label_all || involved || matches!(kind, MsgKind::Write | MsgKind::WriteReply);
-        // Skip a label that would sit on top of another one.
-        let free = !labels_at
-            .iter()
-            .any(|(lx, ly)| (lx - x).abs() < 44.0 && (ly - y).abs() < 13.0);
-        let show_label = wanted && free;
-        if show_label {
-            labels_at.push((x, y));
-        }
-        messages.push(html! {
-            <g class={classes!("flight", kind_class(kind), involved.then_some("involved"))}
-               transform={format!("translate({x:.1},{y:.1})")}>
-                { glyph(kind_class(kind)) }
-                if show_label {
-                    <text class="msg-label" x="9" y="-6">{label(&f.msg)}</text>
-                }
-            </g>
-        });
-    }
-
-    let view_box = format!("0 0 {} {:.0}", g.w, g.h);
     html! {
-        <svg class={classes!("cluster", portrait.then_some("portrait"))} viewBox={view_box}
-             role="group" aria-label="Cluster: clients, leader and followers, with messages in flight"
-             data-layout={if portrait { "portrait" } else { "landscape" }}
-             data-leader={current.map(|l| sim.scenario.nodes[l as usize].name.clone()).unwrap_or_default()}
-             data-now-us={now.to_string()} data-in-flight={flights.len().to_string()}>
-            <defs>
-                <pattern id={format!("hatch-{idp}")} width="8" height="8" patternUnits="userSpaceOnUse" patternTransform="rotate(45)">
-                    <rect class="hatch-bg" width="8" height="8"/>
-                    <line class="hatch-line" x1="0" y1="0" x2="0" y2="8"/>
-                </pattern>
-            </defs>
+        <>
             { for regions }
             { clients_title }
             { for bus }
@@ -913,7 +882,6 @@ pub fn ClusterView(props: &PanelProps) -> Html {
                 </text>
             }
             { for nodes }
-            <g class="flights" aria-hidden="true">{ for messages }</g>
-        </svg>
+        </>
     }
 }

@@ -51,6 +51,7 @@ pub fn RunBar(props: &PanelProps) -> Html {
         (run.sim.now_us(), run.sim.events, run.sim.trace_hash())
     };
     let end = lab.base.duration_us;
+    let ahead = lab.ahead_state();
     let on_scrub = {
         let cb = cb.clone();
         Callback::from(move |e: Event| {
@@ -78,7 +79,9 @@ pub fn RunBar(props: &PanelProps) -> Html {
                 </select>
             </label>
             <div class="clock" id="clock" data-now-us={now.to_string()} data-end-us={end.to_string()}
-                 data-events={events.to_string()} data-hash={format!("{hash:016x}")}>
+                 data-events={events.to_string()} data-hash={format!("{hash:016x}")}
+                 data-ready-us={ahead.ready_us.to_string()}
+                 data-checkpoints={if ahead.done { "done" } else { "computing" }}>
                 <span>{format!("t = {}", fmt_us(now))}</span>
                 <span class="clock-end">{format!(" / {}", fmt_us(end))}</span>
                 <input type="range" id="scrubber" class="scrubber" min="0" max={end.to_string()}

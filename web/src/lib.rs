@@ -6,16 +6,19 @@
 //! turns every control into an edit of the scenario file, [`timeline`]
 //! keeps what the views need from the trace, and [`library`] embeds the
 //! scenario files. The views only render: [`app`] lays out the page and
-//! runs the animation loop, [`cluster`] draws the cluster, [`sequence`]
+//! runs the animation loop, [`cluster`] draws the cluster (and
+//! [`flights`] the messages in flight over it), [`sequence`]
 //! the sequence diagram, [`readouts`] the figures and anomalies, and
 //! [`controls`] the controls.
 
 pub mod app;
 pub mod chapters;
 pub mod charts;
+pub mod clock;
 pub mod cluster;
 pub mod controls;
 pub mod embed;
+pub mod flights;
 pub mod library;
 pub mod link;
 pub mod readouts;

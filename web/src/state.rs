@@ -15,11 +15,23 @@
 //! instant jumped to, so pressing Play continues the same run; changing
 //! something after a jump forks it, dropping the rest of the log.
 //!
+//! Seeking restores the latest [`Checkpoint`] before the instant and
+//! replays from there. So that every instant of a run is near one, not
+//! only the time already played, [`Lab::work_ahead`] computes the run ahead
+//! of the playhead in small time-sliced chunks (the page calls it when the
+//! browser is idle), saving checkpoints up to the scenario's end.
+//!
+//! Animation frames come with a wall-clock budget for the engine
+//! ([`Action::FrameWithin`]): the run stops at the end of a slice once the
+//! budget is spent and carries what it owes into the next frame, so a busy
+//! scenario slows the simulated clock instead of stalling the page.
+//!
 //! In side-by-side mode a second run, the *twin*, starts from the same
 //! scenario and seed under the other commit mode (asynchronous if the
 //! main run waits for followers, synchronous otherwise) and receives the
 //! same interventions at the same simulated times.
 
+use crate::clock::now_ms as clock_ms;
 use crate::library;
 use crate::settings::{self, PolicyForm};
 use crate::timeline::{Focus, Timeline};
@@ -56,6 +68,14 @@ pub const LINGER_MS: u64 = 900;
 /// trace buffer stays small even when fast-forwarding or replaying.
 const SLICE_US: u64 = 20_000;
 
+/// Real time, in ms, between two ticks of [`Lab::live`], which paces the
+/// views that need not move every frame while the run plays.
+pub const LIVE_MS: f64 = 100.0;
+
+/// A frame owes at most this much real time (ms, times the speed) of
+/// simulation to the next one when it ran out of budget.
+const MAX_BEHIND_MS: u64 = 100;
+
 /// A saved copy of the main run, to seek from instead of replaying from
 /// time zero.
 #[derive(Clone)]
@@ -80,6 +100,9 @@ pub struct Checkpoints {
     pub saved: Vec<Checkpoint>,
     /// Simulated time between two checkpoints.
     pub every_us: u64,
+    /// Wall time the last checkpoint took to save, in ms (the run's state
+    /// grows with its length, so does this).
+    pub save_ms: f64,
 }
 
 /// At most this many checkpoints are kept.
@@ -93,6 +116,7 @@ impl Default for Checkpoints {
         Checkpoints {
             saved: Vec::new(),
             every_us: CHECKPOINT_US,
+            save_ms: 0.0,
         }
     }
 }
@@ -106,12 +130,14 @@ impl Checkpoints {
         if !due {
             return;
         }
+        let t0 = clock_ms();
         self.saved.push(Checkpoint {
             sim: run.sim.clone(),
             timeline: run.timeline.clone(),
             next: run.next,
             series: run.series.clone(),
         });
+        self.save_ms = clock_ms() - t0;
         if self.saved.len() > MAX_CHECKPOINTS {
             let mut i = 0;
             self.saved.retain(|_| {
@@ -120,6 +146,18 @@ impl Checkpoints {
             });
             self.every_us *= 2;
         }
+    }
+
+    /// Simulated time from which a run offering its point would be saved.
+    fn due_us(&self) -> u64 {
+        self.saved
+            .last()
+            .map_or(0, |c| c.sim.now_us() + self.every_us)
+    }
+
+    /// Simulated time of the latest checkpoint (0 without any).
+    pub fn latest_us(&self) -> u64 {
+        self.saved.last().map_or(0, |c| c.sim.now_us())
     }
 
     /// Forgets every checkpoint from `events` on: the run forks there.
@@ -308,11 +346,20 @@ impl Run {
 
     /// Runs until `t`, in slices.
     fn run_to(&mut self, t: u64) {
+        self.run_to_within(t, None);
+    }
+
+    /// Runs towards `t`, in slices, stopping after the slice that ends
+    /// past `deadline_ms` (page clock), if any.
+    fn run_to_within(&mut self, t: u64, deadline_ms: Option<f64>) {
         while self.sim.now_us() < t {
             let next = (self.sim.now_us() + SLICE_US).min(t);
             self.sim.run_until(next);
             self.pump();
             self.checkpoint();
+            if deadline_ms.is_some_and(|d| clock_ms() >= d) {
+                return;
+            }
         }
     }
 
@@ -337,6 +384,19 @@ impl Run {
     /// The main run replays them at their exact event; the twin at their
     /// simulated time.
     fn advance(&mut self, log: &[Intervention], target: u64, twin: bool) {
+        self.advance_within(log, target, twin, None);
+    }
+
+    /// [`Run::advance`], stopping early (between slices, or after an
+    /// intervention) once the page clock passes `deadline_ms`. Where it
+    /// stops does not change the run: the next call goes on from there.
+    fn advance_within(
+        &mut self,
+        log: &[Intervention],
+        target: u64,
+        twin: bool,
+        deadline_ms: Option<f64>,
+    ) {
         while let Some(i) = log.get(self.next) {
             if i.t_us > target {
                 break;
@@ -348,8 +408,11 @@ impl Run {
             }
             self.apply(&i.change, twin);
             self.next += 1;
+            if deadline_ms.is_some_and(|d| clock_ms() >= d) {
+                return;
+            }
         }
-        self.run_to(target);
+        self.run_to_within(target, deadline_ms);
     }
 
     /// Applies interventions due at this very point (after a jump to it).
@@ -362,6 +425,41 @@ impl Run {
             self.next += 1;
         }
     }
+}
+
+/// The run computed ahead of the playhead, in the background, so that
+/// checkpoints exist up to the scenario's end before anyone seeks there.
+/// It follows the same log as the main run and saves into the same
+/// [`Checkpoints`]; a new log or new checkpoints (a fork, a rebuild)
+/// start it again.
+pub struct Ahead {
+    /// The run going ahead, while there is work left.
+    run: Option<Run>,
+    /// The log it follows.
+    log: Rc<Vec<Intervention>>,
+    /// Where it saves.
+    cps: Rc<RefCell<Checkpoints>>,
+    /// Nothing left to do: checkpoints reach the end of the run, or the
+    /// work gave up after [`AHEAD_MAX_MS`].
+    done: bool,
+    /// Wall time spent so far, in ms (infinite once it gave up).
+    spent_ms: f64,
+}
+
+/// Background work given to one run at most, in ms of wall time: enough
+/// for every library scenario many times over, while a day-long scenario
+/// from a link does not keep the machine busy (and its memory growing)
+/// for hours. Seeks then replay from the checkpoints there are.
+const AHEAD_MAX_MS: f64 = 20_000.0;
+
+/// How far the checkpoints reach, as [`Lab::work_ahead`] reports it.
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
+pub struct AheadState {
+    /// Simulated instant of the latest checkpoint (the run's end once
+    /// they all exist).
+    pub ready_us: u64,
+    /// Nothing left to compute (or the work gave up: see `ready_us`).
+    pub done: bool,
 }
 
 /// One end of a link the user can cut or heal.
@@ -418,6 +516,8 @@ pub struct Lab {
     pub log: Rc<Vec<Intervention>>,
     /// Saved points of the main run, for seeking.
     pub checkpoints: Rc<RefCell<Checkpoints>>,
+    /// The run computing checkpoints ahead of the playhead.
+    pub ahead: Rc<RefCell<Option<Ahead>>>,
     /// Library name of the scenario.
     pub scenario_name: String,
     /// Seed of the run.
@@ -440,6 +540,18 @@ pub struct Lab {
     pub status: String,
     /// Bumped on every change, so views know to redraw.
     pub version: u64,
+    /// Bumped on every change except the simulated clock moving on in an
+    /// animation frame: panels that show settings redraw only then.
+    pub settled: u64,
+    /// Bumped by animation frames every [`LIVE_MS`] of real time: views
+    /// that show live figures but need not move every frame (read-outs,
+    /// charts; from 1× on the nodes, the clock and the sequence diagram)
+    /// redraw only then, or when [`Lab::settled`] changes.
+    pub live: u64,
+    /// Frame timestamp of the last [`Lab::live`] bump.
+    live_ms: f64,
+    /// Simulated time the last frame owed when its engine budget ran out.
+    pub behind_us: u64,
     /// The guided chapter on screen, if any.
     pub chapter: Option<usize>,
 }
@@ -453,6 +565,15 @@ pub enum Action {
     Step,
     /// An animation frame at this `requestAnimationFrame` timestamp.
     Frame(f64),
+    /// An animation frame whose engine work stops after `budget_ms` of
+    /// wall time; the rest is carried into the next frame (at most
+    /// 100 ms of real time's worth).
+    FrameWithin {
+        /// The `requestAnimationFrame` timestamp.
+        ts: f64,
+        /// Wall-clock budget for the engine, in ms.
+        budget_ms: f64,
+    },
     /// Change speed (index into [`SPEEDS`]).
     SetSpeed(usize),
     /// Restart from time zero with the current settings and seed.
@@ -544,6 +665,7 @@ impl Lab {
         let mut lab = Lab {
             main: Rc::new(RefCell::new(main)),
             checkpoints,
+            ahead: Rc::new(RefCell::new(None)),
             twin: None,
             twin_policy: CommitPolicy::default(),
             start: Rc::new(file.clone()),
@@ -562,6 +684,10 @@ impl Lab {
             banner,
             status: String::new(),
             version: 0,
+            settled: 0,
+            live: 0,
+            live_ms: 0.0,
+            behind_us: 0,
             chapter: None,
         };
         lab.twin_policy = lab.counterpart_policy();
@@ -628,6 +754,7 @@ impl Lab {
     fn after_seek(&mut self) {
         self.playing = false;
         self.last_frame_ms = None;
+        self.behind_us = 0;
         self.focus = None;
         self.selected = None;
         if self.twin.is_some() {
@@ -679,6 +806,106 @@ impl Lab {
         self.after_seek();
     }
 
+    /// Computes the main run ahead of the playhead, slice by slice, until
+    /// the page clock passes `deadline_ms`, saving checkpoints up to the
+    /// scenario's end, and reports how far they reach. It goes on from the
+    /// latest checkpoint whenever another run (a seek's replay) got
+    /// further, and starts again when the log or the checkpoints were
+    /// replaced (a fork, a rebuild).
+    ///
+    /// A slice that would save a checkpoint runs only if the save fits
+    /// before `idle_deadline_ms` (judging by how long the last one took),
+    /// so that copying a long run never makes a frame late; the work then
+    /// waits for a longer idle period.
+    pub fn work_ahead(&self, deadline_ms: f64, idle_deadline_ms: f64) -> AheadState {
+        let end = self.base.duration_us;
+        let mut slot = self.ahead.borrow_mut();
+        let stale = slot.as_ref().is_none_or(|a| {
+            !Rc::ptr_eq(&a.log, &self.log) || !Rc::ptr_eq(&a.cps, &self.checkpoints)
+        });
+        if stale {
+            *slot = Some(Ahead {
+                run: None,
+                log: self.log.clone(),
+                cps: self.checkpoints.clone(),
+                done: false,
+                spent_ms: 0.0,
+            });
+        }
+        let Some(a) = slot.as_mut() else {
+            return AheadState::default();
+        };
+        if !a.done {
+            let latest_events = self.checkpoints.borrow().saved.last().map(|c| c.sim.events);
+            let behind = match (&a.run, latest_events) {
+                (None, _) => true,
+                (Some(r), Some(e)) => r.sim.events < e,
+                (Some(_), None) => false,
+            };
+            if behind {
+                let latest = self.checkpoints.borrow().saved.last().cloned();
+                a.run = Some(match latest {
+                    Some(c) => Run::restore(c, self.checkpoints.clone()),
+                    None => self.fresh_main(),
+                });
+            }
+            let start_ms = clock_ms();
+            if let Some(run) = a.run.as_mut() {
+                loop {
+                    let now = run.sim.now_us();
+                    if now >= end {
+                        a.done = true;
+                        break;
+                    }
+                    let next = (now + SLICE_US).min(end);
+                    let (due_us, save_ms) = {
+                        let cps = self.checkpoints.borrow();
+                        (cps.due_us(), cps.save_ms)
+                    };
+                    if next >= due_us && clock_ms() + save_ms > idle_deadline_ms {
+                        break;
+                    }
+                    run.advance(&self.log, next, false);
+                    if clock_ms() >= deadline_ms {
+                        break;
+                    }
+                }
+            }
+            a.spent_ms += clock_ms() - start_ms;
+            if !a.done && a.spent_ms > AHEAD_MAX_MS {
+                // Given up: marked by an infinite time spent.
+                a.spent_ms = f64::INFINITY;
+                a.done = true;
+            }
+            if a.done {
+                a.run = None;
+            }
+        }
+        drop(slot);
+        self.ahead_state()
+    }
+
+    /// How far the checkpoints reach now, without computing anything.
+    pub fn ahead_state(&self) -> AheadState {
+        let done = self.ahead.borrow().as_ref().is_some_and(|a| {
+            a.done && Rc::ptr_eq(&a.log, &self.log) && Rc::ptr_eq(&a.cps, &self.checkpoints)
+        });
+        let complete = done
+            && self
+                .ahead
+                .borrow()
+                .as_ref()
+                .is_some_and(|a| a.spent_ms.is_finite());
+        AheadState {
+            ready_us: if complete {
+                self.base.duration_us
+            } else {
+                self.checkpoints.borrow().latest_us()
+            },
+            done,
+        }
+    }
+
     fn twin_run(&self) -> Run {
         let mut sc = (*self.base).clone();
         sc.policy = self.twin_policy.clone();
@@ -700,6 +927,7 @@ impl Lab {
         self.twin = self.compare.then(|| Rc::new(RefCell::new(self.twin_run())));
         self.log = Rc::new(Vec::new());
         self.last_frame_ms = None;
+        self.behind_us = 0;
         self.focus = None;
         self.selected = None;
     }
@@ -814,12 +1042,67 @@ impl Lab {
             .map_or_else(|| format!("node {n}"), |s| s.name.clone())
     }
 
+    /// One animation frame: advances both runs by the real time since the
+    /// last frame times the speed, plus what the last frame owed. With a
+    /// budget, the main run stops once `budget_ms` of wall time is spent
+    /// and the rest is owed to the next frame. Returns false when paused
+    /// (nothing changed).
+    fn frame(&mut self, ts: f64, budget_ms: Option<f64>) -> bool {
+        if !self.playing {
+            return false;
+        }
+        let deadline_ms = budget_ms.map(|b| clock_ms() + b);
+        let dt_ms = self
+            .last_frame_ms
+            .map_or(0.0, |last| (ts - last).clamp(0.0, 100.0));
+        self.last_frame_ms = Some(ts);
+        let speed = SPEEDS[self.speed].0;
+        let end = self.base.duration_us;
+        let target = (self.now_us() + self.behind_us + (dt_ms * speed as f64) as u64).min(end);
+        let log = self.log.clone();
+        {
+            let mut main = self.main.borrow_mut();
+            // Under a budget the frame saves no checkpoint: a copy of a long
+            // run takes milliseconds, and the background work
+            // ([`Lab::work_ahead`]) saves the same points when the page is
+            // idle.
+            let saving = if budget_ms.is_some() {
+                main.checkpoints.take()
+            } else {
+                None
+            };
+            main.advance_within(&log, target, false, deadline_ms);
+            if saving.is_some() {
+                main.checkpoints = saving;
+            }
+        }
+        let reached = self.now_us();
+        self.behind_us = (target - reached).min(MAX_BEHIND_MS * speed);
+        if let Some(twin) = &self.twin {
+            twin.borrow_mut().advance(&log, reached, true);
+        }
+        self.settle_tracking();
+        if reached >= end {
+            self.playing = false;
+            self.behind_us = 0;
+            self.status = "The run reached its end.".into();
+            self.settled += 1;
+        }
+        if ts - self.live_ms >= LIVE_MS || ts < self.live_ms {
+            self.live += 1;
+            self.live_ms = ts;
+        }
+        true
+    }
+
     /// Applies one action.
     pub fn apply(&mut self, action: Action) {
+        let frame = matches!(action, Action::Frame(_) | Action::FrameWithin { .. });
         match action {
             Action::TogglePlay => {
                 self.playing = !self.playing;
                 self.last_frame_ms = None;
+                self.behind_us = 0;
                 if self.playing {
                     self.focus = None;
                     let end = self.base.duration_us;
@@ -845,25 +1128,13 @@ impl Lab {
                 self.settle_tracking();
             }
             Action::Frame(ts) => {
-                if !self.playing {
+                if !self.frame(ts, None) {
                     return;
                 }
-                let dt_ms = self
-                    .last_frame_ms
-                    .map_or(0.0, |last| (ts - last).clamp(0.0, 100.0));
-                self.last_frame_ms = Some(ts);
-                let end = self.base.duration_us;
-                let target =
-                    (self.now_us() + (dt_ms * SPEEDS[self.speed].0 as f64) as u64).min(end);
-                let log = self.log.clone();
-                self.main.borrow_mut().advance(&log, target, false);
-                if let Some(twin) = &self.twin {
-                    twin.borrow_mut().advance(&log, target, true);
-                }
-                self.settle_tracking();
-                if target >= end {
-                    self.playing = false;
-                    self.status = "The run reached its end.".into();
+            }
+            Action::FrameWithin { ts, budget_ms } => {
+                if !self.frame(ts, Some(budget_ms)) {
+                    return;
                 }
             }
             Action::SetSpeed(i) => self.speed = i.min(SPEEDS.len() - 1),
@@ -1050,6 +1321,7 @@ impl Lab {
                         None => {
                             self.banner = Some(format!("No node named {name:?}."));
                             self.version += 1;
+                            self.settled += 1;
                             return;
                         }
                     }
@@ -1063,6 +1335,9 @@ impl Lab {
             }
         }
         self.version += 1;
+        if !frame {
+            self.settled += 1;
+        }
     }
 
     fn describe_fault(&self, f: &FaultAction) -> String {

@@ -53,15 +53,7 @@ pub struct Arrow {
 impl Arrow {
     /// The client request the message belongs to, if any.
     pub fn req(&self) -> Option<ReqId> {
-        match self.msg {
-            Msg::WriteReq { req, .. }
-            | Msg::ReadReq { req, .. }
-            | Msg::WriteOk { req, .. }
-            | Msg::WriteErr { req, .. }
-            | Msg::ReadOk { req, .. }
-            | Msg::ReadErr { req, .. } => Some(req),
-            _ => None,
-        }
+        self.msg.req()
     }
 
     /// The message kind (for colour and shape).
