@@ -77,23 +77,16 @@ node = "a"
 fn check_every_event(text: &str) -> Simulation {
     let mut sim = Simulation::new(scenario(text));
     sim.enable_checker();
-    while sim.next_event_us().is_some_and(|t| t <= 8_000_000) {
-        sim.step();
-        if let Err(e) = invariant::check(&sim) {
-            let roles: Vec<_> = sim
-                .nodes
-                .iter()
-                .map(|n| (n.role, n.epoch, n.wal.last_lsn(), n.wal.flushed))
-                .collect();
-            panic!(
-                "invariant broken at {} µs after event {}: {e}\nmode {:?}, promotions {:#?}\nnodes {roles:?} up {:?}",
-                sim.now_us(),
-                sim.events,
-                sim.scenario.failover.mode,
-                sim.metrics.promotions,
-                sim.up
-            );
-        }
+    if let Err(e) = invariant::run_checked(&mut sim, 8_000_000) {
+        let roles: Vec<_> = sim
+            .nodes
+            .iter()
+            .map(|n| (n.role, n.epoch, n.wal.last_lsn(), n.wal.flushed))
+            .collect();
+        panic!(
+            "invariant broken {e}\nmode {:?}, promotions {:#?}\nnodes {roles:?} up {:?}",
+            sim.scenario.failover.mode, sim.metrics.promotions, sim.up
+        );
     }
     sim.finish();
     sim

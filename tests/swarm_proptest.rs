@@ -86,23 +86,8 @@ fn run(schedule: &[(u64, FaultAction)]) -> Result<(), String> {
     }
     s.faults.sort_by_key(|f| f.at_us);
     let mut sim = Simulation::new(s);
-    while sim.next_event_us().is_some_and(|t| t <= 5_000_000) {
-        sim.step();
-        invariant::check(&sim).map_err(|e| format!("at {} µs: {e}", sim.now_us()))?;
-    }
-    let leader = sim
-        .current_leader()
-        .ok_or("no leader after the liveness phase")?;
-    let head = sim.nodes[leader as usize].wal.flushed;
-    for (i, n) in sim.nodes.iter().enumerate() {
-        if sim.up[i] && n.wal.applied != head {
-            return Err(format!(
-                "node {i} did not converge ({} vs {head})",
-                n.wal.applied
-            ));
-        }
-    }
-    Ok(())
+    invariant::run_checked(&mut sim, 5_000_000)?;
+    invariant::converged(&sim)
 }
 
 proptest! {

@@ -18,6 +18,7 @@ use crate::scenario::{FailoverMode, Fencing, Scenario};
 use crate::sim::Simulation;
 use alloc::format;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 /// Whether the configuration promises that no acknowledged write is ever
 /// lost: a synchronous policy, fencing, and a quorum every possible new
@@ -107,6 +108,75 @@ pub fn check(sim: &Simulation) -> Result<(), String> {
         if lost > 0 {
             return Err(format!(
                 "{lost} acknowledged writes lost under a synchronous policy with fencing"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Runs `sim` to `end_us`, checking every invariant after every event.
+/// The error names the instant and the event count of the first breach.
+pub fn run_checked(sim: &mut Simulation, end_us: u64) -> Result<(), String> {
+    while sim.next_event_us().is_some_and(|t| t <= end_us) {
+        sim.step();
+        check(sim).map_err(|e| format!("at {} µs (event {}): {e}", sim.now_us(), sim.events))?;
+    }
+    sim.run_until(end_us);
+    Ok(())
+}
+
+/// Liveness: once faults and clients have stopped, a leader exists and
+/// every live node holds exactly its log (applied up to the leader's
+/// flushed position, same last entry and epoch).
+pub fn converged(sim: &Simulation) -> Result<(), String> {
+    let leader = sim.current_leader().ok_or_else(|| {
+        let nodes: Vec<String> = sim
+            .nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                format!(
+                    "{i}:{:?}/e{}/log e{}:{}/up {}",
+                    n.role,
+                    n.epoch,
+                    n.wal.last_epoch(),
+                    n.wal.last_lsn(),
+                    sim.up[i]
+                )
+            })
+            .collect();
+        format!(
+            "no leader at the end of the liveness phase ({:?}, {:?}): {}",
+            sim.scenario.failover.mode,
+            sim.scenario.failover.fencing,
+            nodes.join(", ")
+        )
+    })?;
+    let l = &sim.nodes[leader as usize];
+    for (i, node) in sim.nodes.iter().enumerate() {
+        if !sim.up[i] || i as u8 == leader {
+            continue;
+        }
+        let w = &node.wal;
+        if w.applied != l.wal.flushed
+            || w.last_lsn() != l.wal.last_lsn()
+            || w.last_epoch() != l.wal.last_epoch()
+        {
+            return Err(format!(
+                "node {i} did not converge: written {} flushed {} applied {} / last {} (epoch {}, {:?} of {:?}, epoch {}) vs leader {} flushed {} / last {} (epoch {}), which sees it as {:?}",
+                w.written,
+                w.flushed,
+                w.applied,
+                w.last_lsn(),
+                w.last_epoch(),
+                node.role,
+                node.leader,
+                node.epoch,
+                leader,
+                l.wal.flushed,
+                l.wal.last_lsn(),
+                l.wal.last_epoch(),
+                l.peers[i].state
             ));
         }
     }

@@ -375,14 +375,9 @@ pub fn check(seed: u64) -> Result<SwarmRun, String> {
     let mut sim = Simulation::new(scenario);
     sim.enable_trace_hash();
     let end = END_MS * 1_000;
-    while sim.next_event_us().is_some_and(|t| t <= end) {
-        sim.step();
-        invariant::check(&sim)
-            .map_err(|e| format!("at {} µs (event {}): {e}", sim.now_us(), sim.events))?;
-    }
-    sim.run_until(end);
+    invariant::run_checked(&mut sim, end)?;
     sim.finish();
-    converged(&sim)?;
+    invariant::converged(&sim)?;
     Ok(SwarmRun {
         trace_hash: sim.trace_hash(),
         events: sim.events,
@@ -402,60 +397,4 @@ pub fn trace_hash(seed: u64) -> Result<u64, String> {
     sim.enable_trace_hash();
     sim.run_until(END_MS * 1_000);
     Ok(sim.trace_hash())
-}
-
-/// After the liveness phase every live node must hold the leader's log.
-fn converged(sim: &Simulation) -> Result<(), String> {
-    let leader = sim.current_leader().ok_or_else(|| {
-        let nodes: Vec<String> = sim
-            .nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                format!(
-                    "{i}:{:?}/e{}/log e{}:{}/up {}",
-                    n.role,
-                    n.epoch,
-                    n.wal.last_epoch(),
-                    n.wal.last_lsn(),
-                    sim.up[i]
-                )
-            })
-            .collect();
-        format!(
-            "no leader at the end of the liveness phase ({:?}, {:?}): {}",
-            sim.scenario.failover.mode,
-            sim.scenario.failover.fencing,
-            nodes.join(", ")
-        )
-    })?;
-    let l = &sim.nodes[leader as usize];
-    for (i, node) in sim.nodes.iter().enumerate() {
-        if !sim.up[i] || i as u8 == leader {
-            continue;
-        }
-        let w = &node.wal;
-        if w.applied != l.wal.flushed
-            || w.last_lsn() != l.wal.last_lsn()
-            || w.last_epoch() != l.wal.last_epoch()
-        {
-            return Err(format!(
-                "node {i} did not converge: written {} flushed {} applied {} / last {} (epoch {}, {:?} of {:?}, epoch {}) vs leader {} flushed {} / last {} (epoch {}), which sees it as {:?}",
-                w.written,
-                w.flushed,
-                w.applied,
-                w.last_lsn(),
-                w.last_epoch(),
-                node.role,
-                node.leader,
-                node.epoch,
-                leader,
-                l.wal.flushed,
-                l.wal.last_lsn(),
-                l.wal.last_epoch(),
-                l.peers[i].state
-            ));
-        }
-    }
-    Ok(())
 }
