@@ -12,6 +12,9 @@ use replica_web::state::{Action, End, Lab, SPEEDS};
 use replica_web::timeline::Step;
 use wasm_bindgen_test::*;
 
+mod common;
+use common::state;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// Speed index of real time (1 ms simulated per ms).
@@ -35,37 +38,6 @@ fn pause(lab: &mut Lab) {
     if lab.playing {
         lab.apply(Action::TogglePlay);
     }
-}
-
-/// Per node: written, flushed, applied, epoch, up.
-type NodePrint = (u64, u64, u64, u32, bool);
-
-/// What must be equal for two runs to be in the same state: time, events,
-/// every node, acknowledged writes, anomalies.
-type Fingerprint = (u64, u64, Vec<NodePrint>, u64, usize);
-
-fn fingerprint(lab: &Lab) -> Fingerprint {
-    let run = lab.main.borrow();
-    let sim = &run.sim;
-    (
-        sim.now_us(),
-        sim.events,
-        sim.nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                (
-                    n.wal.written,
-                    n.wal.flushed,
-                    n.wal.applied,
-                    n.epoch,
-                    sim.up[i],
-                )
-            })
-            .collect(),
-        sim.metrics.writes_acknowledged,
-        sim.metrics.violations.len(),
-    )
 }
 
 fn at(t_us: u64) -> Violation {
@@ -260,7 +232,7 @@ fn jumping_back_replays_the_same_run_and_continues_it() {
     play_ms(&mut lab, 700);
     lab.apply(Action::Fault(FaultAction::Isolate { node: 1 }));
     play_ms(&mut lab, 300);
-    let at_1s = fingerprint(&lab);
+    let at_1s = state(&lab);
     lab.apply(Action::Step);
     lab.apply(Action::Step);
     lab.apply(Action::SetRouting("leader_after_write".into()));
@@ -268,12 +240,12 @@ fn jumping_back_replays_the_same_run_and_continues_it() {
     lab.apply(Action::Fault(FaultAction::HealAll));
     play_ms(&mut lab, 500);
     pause(&mut lab);
-    let at_end = fingerprint(&lab);
+    let at_end = state(&lab);
     let end_us = at_end.0;
 
     lab.apply(Action::JumpTo(at(1_000_000)));
     assert!(!lab.playing);
-    assert_eq!(fingerprint(&lab), at_1s, "a jump rebuilds the same instant");
+    assert_eq!(state(&lab), at_1s, "a jump rebuilds the same instant");
     // Continuing replays the later interventions at their exact events.
     lab.apply(Action::Step);
     lab.apply(Action::Step);
@@ -281,7 +253,7 @@ fn jumping_back_replays_the_same_run_and_continues_it() {
     play_ms(&mut lab, 1_100 - (t - 1_000_000) / 1_000);
     assert!(lab.main.borrow().sim.now_us() <= end_us + 100_000);
     lab.apply(Action::JumpTo(at(end_us)));
-    assert_eq!(fingerprint(&lab), at_end, "the whole log replays");
+    assert_eq!(state(&lab), at_end, "the whole log replays");
 }
 
 #[wasm_bindgen_test]

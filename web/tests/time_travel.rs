@@ -11,6 +11,9 @@ use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen_test::*;
 
+mod common;
+use common::{state, State};
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// Speed index of 10× (10 ms simulated per real ms).
@@ -30,34 +33,6 @@ fn play_ms(lab: &mut Lab, ms: u64) {
     if lab.playing {
         lab.apply(Action::TogglePlay);
     }
-}
-
-/// Time, events, trace hash, and per node (written, flushed, applied,
-/// epoch, up).
-type State = (u64, u64, u64, Vec<(u64, u64, u64, u32, bool)>, u64);
-
-fn state(lab: &Lab) -> State {
-    let run = lab.main.borrow();
-    let sim = &run.sim;
-    (
-        sim.now_us(),
-        sim.events,
-        sim.trace_hash(),
-        sim.nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                (
-                    n.wal.written,
-                    n.wal.flushed,
-                    n.wal.applied,
-                    n.epoch,
-                    sim.up[i],
-                )
-            })
-            .collect(),
-        sim.metrics.writes_acknowledged,
-    )
 }
 
 /// The state of a straight run to `t`: the same settings, seed and log,
