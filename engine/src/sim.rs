@@ -212,7 +212,8 @@ pub struct Metrics {
     pub lag: Vec<LagStats>,
     /// Semi-sync fallbacks and restorations.
     pub policy_changes: Vec<PolicyChange>,
-    /// Leader changes.
+    /// Leader changes as they happened; their lost-write fields are filled
+    /// in by [`Simulation::promotions`].
     pub promotions: Vec<Promotion>,
     /// Entries removed from a log on rejoin.
     pub rolled_back: u64,
@@ -223,8 +224,6 @@ pub struct Metrics {
     /// Entries removed from rejoining logs (the first
     /// [`MAX_KEPT_VIOLATIONS`]).
     pub rolled_back_entries: Vec<RolledBack>,
-    /// Time during which more than one node accepted writes.
-    pub split_brain_us: u64,
     /// Rolled-back entries that clients had been told succeeded.
     pub rolled_back_acknowledged: u64,
     /// Reads answered by a node that was not the leader.
@@ -1273,11 +1272,9 @@ impl Simulation {
         })
     }
 
-    /// Settles the run's accounts (lost writes per failover, split-brain
-    /// time, the checker's lost-write verdicts). Call once, after the run
-    /// and before building the report.
+    /// Settles the checker's lost-write verdicts, which need the end of
+    /// the run. Call once, after the run and before building the report.
     pub fn finish(&mut self) {
-        self.account_failovers();
         self.finish_check();
     }
 
@@ -1325,36 +1322,33 @@ impl Simulation {
         }
     }
 
-    /// Acknowledged writes the authoritative log lacks right now. Only
-    /// writes of the authoritative node's epoch or older are judged: a
-    /// deposed leader that has not yet heard of a newer epoch cannot speak
-    /// for that epoch's writes.
-    pub fn lost_acknowledged_writes(&self) -> u64 {
+    /// Acknowledged writes the authoritative log lacks right now, with
+    /// their acknowledgement times. Only writes of the authoritative node's
+    /// epoch or older are judged: a deposed leader that has not yet heard
+    /// of a newer epoch cannot speak for that epoch's writes.
+    fn lost_ack_times(&self) -> impl Iterator<Item = u64> + '_ {
         let node = &self.nodes[self.authoritative_node() as usize];
         let (wal, epoch) = (&node.wal, node.epoch.max(node.wal.last_epoch()));
         self.acked
             .iter()
-            .filter(|a| a.epoch <= epoch && wal.epoch_at(a.lsn) != Some(a.epoch))
-            .count() as u64
+            .filter(move |a| a.epoch <= epoch && wal.epoch_at(a.lsn) != Some(a.epoch))
+            .map(|a| a.ack_us)
     }
 
-    /// Attributes every lost acknowledged write to the first promotion
-    /// after its acknowledgement, and totals the time two leaders accepted
-    /// writes at once. Called by the report.
-    pub fn account_failovers(&mut self) {
-        let wal = &self.nodes[self.authoritative_node() as usize].wal;
-        let lost: Vec<u64> = self
-            .acked
-            .iter()
-            .filter(|a| wal.epoch_at(a.lsn) != Some(a.epoch))
-            .map(|a| a.ack_us)
-            .collect();
-        for p in &mut self.metrics.promotions {
-            p.lost_acknowledged_writes = 0;
-            p.lost_span_us = None;
-        }
-        let promos = &mut self.metrics.promotions;
-        for t in lost {
+    /// Acknowledged writes the authoritative log lacks right now.
+    pub fn lost_acknowledged_writes(&self) -> u64 {
+        self.lost_ack_times().count() as u64
+    }
+
+    /// The leader changes so far, each with the acknowledged writes it has
+    /// lost as of now: every write the authoritative log lacks counts
+    /// against the first promotion at or after its acknowledgement (or the
+    /// last one, for writes a deposed leader acknowledged later). Computed
+    /// live, so a paused page, a report and an embedding page's event all
+    /// give the same figure at every instant.
+    pub fn promotions(&self) -> Vec<Promotion> {
+        let mut promos = self.metrics.promotions.clone();
+        for t in self.lost_ack_times() {
             let i = promos
                 .iter()
                 .position(|p| p.t_us >= t)
@@ -1364,6 +1358,12 @@ impl Simulation {
                 p.lost_span_us = Some(p.lost_span_us.map_or((t, t), |(a, b)| (a.min(t), b.max(t))));
             }
         }
+        promos
+    }
+
+    /// Time so far during which two leaders of different epochs both
+    /// accepted writes.
+    pub fn split_brain_us(&self) -> u64 {
         let spans = &self.accept_spans;
         let mut overlap = 0;
         for (i, a) in spans.iter().enumerate() {
@@ -1373,7 +1373,7 @@ impl Simulation {
                 }
             }
         }
-        self.metrics.split_brain_us = overlap;
+        overlap
     }
 
     fn sample(&mut self) {
