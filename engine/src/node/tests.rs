@@ -1,0 +1,1 @@
+//! Unit tests of the node: one input, the exact effects.
