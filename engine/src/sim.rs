@@ -17,7 +17,7 @@ use crate::manager::{Manager, ManagerAction, NodeFacts};
 use crate::message::Msg;
 use crate::metrics::{Histogram, LagStats};
 use crate::network::{Addr, Network, NodeId, SessionId, Transit};
-use crate::node::{Effect, Input, Node, NodeConfig, Note, Role};
+use crate::node::{Effect, Input, Node, NodeConfig, Note, Progress, Role};
 use crate::queue::EventQueue;
 use crate::rng::Rng;
 use crate::routing::ClusterView;
@@ -638,78 +638,46 @@ impl Simulation {
         self.handle_node(node, input);
     }
 
-    /// Feeds `node` one input and processes its effects, tracing how its
-    /// log positions moved.
+    /// Feeds `node` one input and processes its effects.
     fn handle_node(&mut self, node: NodeId, input: Input) {
         let mut fx = core::mem::take(&mut self.effects);
-        let n = &mut self.hosts[node as usize].node;
-        let before = (
-            n.wal().last_lsn(),
-            n.wal().written,
-            n.wal().flushed,
-            n.wal().applied,
-        );
-        n.handle(self.now_us, input, &mut fx);
-        if n.role() == Role::Leader && n.wal().last_lsn() > before.0 {
-            let (epoch, t) = (n.epoch(), self.now_us);
-            match self
-                .accept_spans
-                .iter_mut()
-                .rev()
-                .find(|s| s.0 == node && s.1 == epoch)
-            {
-                Some(span) => span.3 = t,
-                None => self.accept_spans.push((node, epoch, t, t)),
-            }
-        }
-        if self.tracing() {
-            let n = &self.hosts[node as usize].node;
-            let after = (
-                n.wal().last_lsn(),
-                n.wal().written,
-                n.wal().flushed,
-                n.wal().applied,
-            );
-            let t_us = self.now_us;
-            if after.0 > before.0 {
-                for lsn in before.0 + 1..=after.0 {
-                    let epoch = self.hosts[node as usize]
-                        .node
-                        .wal()
-                        .epoch_at(lsn)
-                        .unwrap_or(0);
-                    self.emit(TraceEvent::Append {
-                        t_us,
-                        node,
-                        lsn,
-                        epoch,
-                    });
-                }
-            }
-            if after.1 != before.1 {
-                self.emit(TraceEvent::Written {
-                    t_us,
-                    node,
-                    lsn: after.1,
-                });
-            }
-            if after.2 != before.2 {
-                self.emit(TraceEvent::Flushed {
-                    t_us,
-                    node,
-                    lsn: after.2,
-                });
-            }
-            if after.3 != before.3 {
-                self.emit(TraceEvent::Applied {
-                    t_us,
-                    node,
-                    lsn: after.3,
-                });
-            }
-        }
+        self.hosts[node as usize]
+            .node
+            .handle(self.now_us, input, &mut fx);
         self.node_effects(node, &mut fx);
         self.effects = fx;
+    }
+
+    /// Traces how a node's log moved, and which leader accepted writes when.
+    fn on_progress(&mut self, node: NodeId, progress: Progress) {
+        let t_us = self.now_us;
+        let ev = match progress {
+            Progress::Appended { lsn, epoch } => {
+                if self.hosts[node as usize].node.role() == Role::Leader {
+                    match self
+                        .accept_spans
+                        .iter_mut()
+                        .rev()
+                        .find(|s| s.0 == node && s.1 == epoch)
+                    {
+                        Some(span) => span.3 = t_us,
+                        None => self.accept_spans.push((node, epoch, t_us, t_us)),
+                    }
+                }
+                TraceEvent::Append {
+                    t_us,
+                    node,
+                    lsn,
+                    epoch,
+                }
+            }
+            Progress::Written { lsn } => TraceEvent::Written { t_us, node, lsn },
+            Progress::Flushed { lsn } => TraceEvent::Flushed { t_us, node, lsn },
+            Progress::Applied { lsn } => TraceEvent::Applied { t_us, node, lsn },
+        };
+        if self.tracing() {
+            self.emit(ev);
+        }
     }
 
     fn disk_factor(&self, node: NodeId) -> u64 {
@@ -797,6 +765,7 @@ impl Simulation {
                 }
                 Effect::Reclone { from } => self.start_reclone(node, from),
                 Effect::Note(note) => self.on_note(node, note),
+                Effect::Progress(p) => self.on_progress(node, p),
             }
         }
         fx.clear();

@@ -91,6 +91,20 @@ pub enum Note {
     RewindImpossible { to_lsn: Lsn },
 }
 
+/// How a node's log moved, for the trace (and the accounting of which
+/// leader accepted writes when).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// An entry was appended to the log.
+    Appended { lsn: Lsn, epoch: Epoch },
+    /// The written position is now `lsn`.
+    Written { lsn: Lsn },
+    /// The flushed position is now `lsn`.
+    Flushed { lsn: Lsn },
+    /// The applied position is now `lsn`.
+    Applied { lsn: Lsn },
+}
+
 /// What a node asks the simulation to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Effect {
@@ -127,4 +141,7 @@ pub enum Effect {
     Reclone { from: NodeId },
     /// Record something that happened.
     Note(Note),
+    /// Record how the log moved. Each input's position changes come first
+    /// among its effects, right after the entries it appended.
+    Progress(Progress),
 }

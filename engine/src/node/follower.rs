@@ -87,7 +87,7 @@ impl Node {
         if let Some(f) = self.role.follower_mut() {
             f.resend_asked = None;
         }
-        self.d.wal.append(entry);
+        self.append(entry, out);
         if !self.s.writing {
             self.s.writing = true;
             out.push(Effect::DiskWrite {

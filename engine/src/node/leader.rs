@@ -79,12 +79,13 @@ impl Node {
             }
         }
         let lsn = self.d.wal.last_lsn() + 1;
-        self.d.wal.append(Entry {
+        let entry = Entry {
             lsn,
             epoch: self.d.epoch,
             op,
             written_at_us: now_us,
-        });
+        };
+        self.append(entry, out);
         let deadline_us = match self.cfg.policy.on_unmet {
             OnUnmet::Block => u64::MAX,
             OnUnmet::Error { after_us } | OnUnmet::Degrade { after_us } => now_us + after_us,

@@ -36,7 +36,7 @@ mod storage;
 #[cfg(test)]
 mod tests;
 
-pub use effect::{Effect, Note, Role, Timer};
+pub use effect::{Effect, Note, Progress, Role, Timer};
 pub use state::{Peer, PeerState};
 
 use crate::message::Msg;
@@ -187,6 +187,46 @@ impl Node {
     /// Feeds the node one input at time `now_us`; it pushes what it wants
     /// done onto `out`.
     pub fn handle(&mut self, now_us: u64, input: Input, out: &mut Vec<Effect>) {
+        let start = out.len();
+        let before = self.positions();
+        self.dispatch(now_us, input, out);
+        self.report_progress(start, before, out);
+    }
+
+    fn positions(&self) -> (Lsn, Lsn, Lsn) {
+        let w = &self.d.wal;
+        (w.written, w.flushed, w.applied)
+    }
+
+    /// Puts the position changes of one input among its effects, after the
+    /// entries it appended and before everything else.
+    fn report_progress(&self, start: usize, before: (Lsn, Lsn, Lsn), out: &mut Vec<Effect>) {
+        let after = self.positions();
+        if after == before {
+            return;
+        }
+        let changes = [
+            (after.0 != before.0).then_some(Progress::Written { lsn: after.0 }),
+            (after.1 != before.1).then_some(Progress::Flushed { lsn: after.1 }),
+            (after.2 != before.2).then_some(Progress::Applied { lsn: after.2 }),
+        ];
+        let at = out[start..]
+            .iter()
+            .position(|e| !matches!(e, Effect::Progress(Progress::Appended { .. })))
+            .map_or(out.len(), |i| start + i);
+        out.splice(at..at, changes.into_iter().flatten().map(Effect::Progress));
+    }
+
+    /// Appends `entry` to the log and says so.
+    fn append(&mut self, entry: crate::wal::Entry, out: &mut Vec<Effect>) {
+        out.push(Effect::Progress(Progress::Appended {
+            lsn: entry.lsn,
+            epoch: entry.epoch,
+        }));
+        self.d.wal.append(entry);
+    }
+
+    fn dispatch(&mut self, now_us: u64, input: Input, out: &mut Vec<Effect>) {
         match input {
             Input::Start { restarted } => self.on_start(now_us, restarted, out),
             Input::Crash { power_loss } => self.crash(power_loss),
