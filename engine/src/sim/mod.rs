@@ -42,6 +42,9 @@ enum Event {
         msg: Msg,
         id: u64,
         sent_us: u64,
+        /// The link's generation when it was sent (see
+        /// [`Network::link_gen`]).
+        gen: u32,
     },
     /// An input for incarnation `inc` of `node` (dropped if the node has
     /// crashed or restarted since it was scheduled).
@@ -88,6 +91,9 @@ pub struct InFlight {
     pub sent_us: u64,
     /// When it arrives.
     pub deliver_us: u64,
+    /// It will be lost on arrival: its link broke while it was on the
+    /// wire, or its receiver is down.
+    pub doomed: bool,
 }
 
 /// Where trace events go.
@@ -361,7 +367,10 @@ impl Simulation {
                 msg,
                 id,
                 sent_us,
+                gen,
             } => Some(InFlight {
+                doomed: gen != self.net.link_gen(from, to)
+                    || matches!(to, Addr::Node(n) if !self.cluster.is_up(n)),
                 id,
                 from,
                 to,
@@ -415,8 +424,13 @@ impl Simulation {
         self.events += 1;
         match ev {
             Event::Deliver {
-                from, to, msg, id, ..
-            } => self.deliver(from, to, msg, id),
+                from,
+                to,
+                msg,
+                id,
+                gen,
+                ..
+            } => self.deliver(from, to, msg, id, gen),
             Event::ToNode { node, inc, input } => self.handle_live(node, inc, input),
             Event::ClientWake { session } => self.wake_session(session),
             Event::ManagerTick { node } => self.manager_tick(node),
@@ -636,6 +650,7 @@ impl Simulation {
                         msg,
                         id,
                         sent_us: self.now_us,
+                        gen: self.net.link_gen(from, to),
                     },
                 );
                 (Some(at), None)
@@ -656,11 +671,11 @@ impl Simulation {
         }
     }
 
-    fn deliver(&mut self, from: Addr, to: Addr, msg: Msg, id: u64) {
-        let lost = match to {
-            Addr::Node(n) => !self.cluster.is_up(n),
-            Addr::Client(_) => false,
-        };
+    fn deliver(&mut self, from: Addr, to: Addr, msg: Msg, id: u64, gen: u32) {
+        // Lost if the link broke while it was on the wire, or the
+        // receiver is down.
+        let lost = gen != self.net.link_gen(from, to)
+            || matches!(to, Addr::Node(n) if !self.cluster.is_up(n));
         if lost {
             self.accounting.on_lost_delivery();
         }
