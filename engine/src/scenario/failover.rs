@@ -1,0 +1,123 @@
+//! Decoding `[failover]`: who promotes a new leader, how failure is
+//! detected, how an old leader is fenced, and what re-cloning costs.
+//!
+//! The timing rules checked here are the ones the real systems impose
+//! (Raft's heartbeat below the election timeout, Patroni's
+//! `loop_wait + 2 × retry_timeout ≤ ttl`, a lease shorter than the failure
+//! timeout), because a run that breaks them shows an artefact of the
+//! settings rather than of the replication scheme.
+
+use super::error::{invalid, ScenarioError};
+use super::file::FailoverFile;
+use super::model::{FailoverMode, FailoverSpec, Fencing};
+use super::units::ms_to_us;
+use alloc::format;
+
+/// Decodes the failover settings.
+pub(super) fn failover(f: &FailoverFile) -> Result<FailoverSpec, ScenarioError> {
+    let mode = match f.mode.as_deref().unwrap_or("manual") {
+        "manual" => FailoverMode::Manual,
+        "election" => FailoverMode::Election,
+        "manager" | "patroni" => FailoverMode::Manager,
+        other => {
+            return Err(invalid(
+                "failover.mode",
+                format!("unknown value `{other}`"),
+                "use manual, election or manager (Patroni-like)",
+            ))
+        }
+    };
+    let fencing = match f.fencing.as_deref().unwrap_or("epoch") {
+        "none" => Fencing::None,
+        "epoch" => Fencing::Epoch,
+        "stonith" => Fencing::Stonith,
+        "lease" => Fencing::Lease,
+        other => {
+            return Err(invalid(
+                "failover.fencing",
+                format!("unknown value `{other}`"),
+                "use none, epoch, stonith or lease",
+            ))
+        }
+    };
+    let lease_default = if fencing == Fencing::Lease {
+        f.timeout_ms.unwrap_or(10_000) / 2
+    } else {
+        0
+    };
+    let failover = FailoverSpec {
+        mode,
+        heartbeat_interval_us: ms_to_us(
+            "failover.heartbeat_interval_ms",
+            f.heartbeat_interval_ms.unwrap_or(1_000),
+        )?,
+        election_timeout_us: ms_to_us("failover.timeout_ms", f.timeout_ms.unwrap_or(10_000))?,
+        discovery_delay_us: ms_to_us(
+            "failover.discovery_delay_ms",
+            f.discovery_delay_ms.unwrap_or(1_000),
+        )?,
+        lease_us: ms_to_us("failover.lease_ms", f.lease_ms.unwrap_or(lease_default))?,
+        fencing,
+        ttl_us: ms_to_us("failover.ttl_ms", f.ttl_ms.unwrap_or(30_000))?,
+        loop_wait_us: ms_to_us("failover.loop_wait_ms", f.loop_wait_ms.unwrap_or(10_000))?,
+        retry_timeout_us: ms_to_us(
+            "failover.retry_timeout_ms",
+            f.retry_timeout_ms.unwrap_or(10_000),
+        )?,
+        maximum_lag_on_failover: f.maximum_lag_on_failover.unwrap_or(1_000_000),
+        synchronous_mode: f.synchronous_mode.unwrap_or(false),
+        database_mb: f.database_mb.unwrap_or(1_000),
+        reclone_mb_per_s: f.reclone_mb_per_s.unwrap_or(100),
+    };
+    check_timing(&failover)?;
+    Ok(failover)
+}
+
+/// The rules between the settings, in the order the format lists them.
+fn check_timing(failover: &FailoverSpec) -> Result<(), ScenarioError> {
+    let (mode, fencing) = (failover.mode, failover.fencing);
+    if mode == FailoverMode::Election
+        && (failover.heartbeat_interval_us == 0
+            || failover.election_timeout_us <= failover.heartbeat_interval_us)
+    {
+        return Err(invalid(
+            "failover.timeout_ms",
+            "the failure timeout must be longer than the heartbeat interval",
+            "e.g. heartbeat_interval_ms = 1000 and timeout_ms = 10000",
+        ));
+    }
+    if mode == FailoverMode::Manager
+        && (failover.loop_wait_us == 0
+            || failover.loop_wait_us + 2 * failover.retry_timeout_us > failover.ttl_us)
+    {
+        return Err(invalid(
+            "failover.ttl_ms",
+            "the leader key must live longer than one HA loop",
+            "keep loop_wait_ms + 2 × retry_timeout_ms ≤ ttl_ms, e.g. ttl 30000, loop_wait 10000",
+        ));
+    }
+    if fencing == Fencing::Lease && mode != FailoverMode::Election {
+        return Err(invalid(
+            "failover.fencing",
+            "a leader renews its lease through heartbeat answers, which only the election mode sends",
+            "use mode = \"election\" with lease fencing, or fencing = \"epoch\" or \"stonith\"",
+        ));
+    }
+    if fencing == Fencing::Lease
+        && (failover.lease_us == 0 || failover.lease_us >= failover.election_timeout_us)
+    {
+        return Err(invalid(
+            "failover.lease_ms",
+            "the lease must be positive and shorter than the failure timeout, or a new leader can be elected while the old lease still runs",
+            "set lease_ms below timeout_ms, e.g. half of it",
+        ));
+    }
+    if failover.reclone_mb_per_s == 0 {
+        return Err(invalid(
+            "failover.reclone_mb_per_s",
+            "a copy with no bandwidth never ends",
+            "use at least 1",
+        ));
+    }
+    Ok(())
+}
