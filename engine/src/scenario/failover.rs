@@ -9,37 +9,14 @@
 
 use super::error::{invalid, ScenarioError};
 use super::file::FailoverFile;
-use super::model::{FailoverMode, FailoverSpec, Fencing};
+use super::model::FailoverSpec;
 use super::units::ms_to_us;
-use alloc::format;
+use super::values::{FailoverMode, Fencing};
 
 /// Decodes the failover settings.
 pub(super) fn failover(f: &FailoverFile) -> Result<FailoverSpec, ScenarioError> {
-    let mode = match f.mode.as_deref().unwrap_or("manual") {
-        "manual" => FailoverMode::Manual,
-        "election" => FailoverMode::Election,
-        "manager" | "patroni" => FailoverMode::Manager,
-        other => {
-            return Err(invalid(
-                "failover.mode",
-                format!("unknown value `{other}`"),
-                "use manual, election or manager (Patroni-like)",
-            ))
-        }
-    };
-    let fencing = match f.fencing.as_deref().unwrap_or("epoch") {
-        "none" => Fencing::None,
-        "epoch" => Fencing::Epoch,
-        "stonith" => Fencing::Stonith,
-        "lease" => Fencing::Lease,
-        other => {
-            return Err(invalid(
-                "failover.fencing",
-                format!("unknown value `{other}`"),
-                "use none, epoch, stonith or lease",
-            ))
-        }
-    };
+    let mode = f.mode.unwrap_or(FailoverMode::Manual);
+    let fencing = f.fencing.unwrap_or(Fencing::Epoch);
     let lease_default = if fencing == Fencing::Lease {
         f.timeout_ms.unwrap_or(10_000) / 2
     } else {

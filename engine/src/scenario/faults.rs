@@ -12,10 +12,16 @@ use super::file::FaultFile;
 use super::model::{FaultAction, Group, NodeSpec, ScheduledFault};
 use super::names::node_index;
 use super::units::ms_to_us;
+use super::values::FaultKind;
 use crate::network::NodeId;
 use alloc::format;
-use alloc::string::ToString;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
+
+/// The partition-group member that means every client session.
+pub(super) const CLIENTS: &str = "clients";
+/// The prefix of a session range, `clients:A-B`.
+const SESSION_RANGE: &str = "clients:";
 
 /// Decodes the schedule, sorted by time (faults at the same time keep
 /// their file order).
@@ -35,26 +41,24 @@ pub(super) fn schedule(
     Ok(faults)
 }
 
+/// The keys besides `at_ms` and `action` that a kind of fault takes.
+fn takes(kind: FaultKind) -> &'static [&'static str] {
+    match kind {
+        FaultKind::Crash => &["node", "power_loss"],
+        FaultKind::Restart | FaultKind::Isolate => &["node"],
+        FaultKind::KillLeader => &["power_loss"],
+        FaultKind::Partition => &["between", "one_way"],
+        FaultKind::Heal => &["between"],
+        FaultKind::HealAll | FaultKind::PartitionLeader => &[],
+        FaultKind::SlowDisk => &["node", "factor", "duration_ms"],
+        FaultKind::LatencySpike => &["node", "extra_ms", "duration_ms"],
+    }
+}
+
+/// One entry's action, after refusing any key its kind does not take.
 fn action(path: &str, f: &FaultFile, nodes: &[NodeSpec]) -> Result<FaultAction, ScenarioError> {
-    let used: &[&str] = match f.action.as_str() {
-        "crash" => &["node", "power_loss"],
-        "restart" | "isolate" => &["node"],
-        "kill_leader" => &["power_loss"],
-        "partition" => &["between", "one_way"],
-        "heal" => &["between"],
-        "heal_all" | "partition_leader" => &[],
-        "slow_disk" => &["node", "factor", "duration_ms"],
-        "latency_spike" => &["node", "extra_ms", "duration_ms"],
-        _ => &[
-            "node",
-            "power_loss",
-            "between",
-            "one_way",
-            "factor",
-            "extra_ms",
-            "duration_ms",
-        ],
-    };
+    let kind = f.action;
+    let used = takes(kind);
     let given = [
         ("node", f.node.is_some()),
         ("power_loss", f.power_loss.is_some()),
@@ -67,7 +71,7 @@ fn action(path: &str, f: &FaultFile, nodes: &[NodeSpec]) -> Result<FaultAction, 
     if let Some((key, _)) = given.iter().find(|(k, set)| *set && !used.contains(k)) {
         return Err(invalid(
             &format!("{path}.{key}"),
-            format!("`{}` does not take `{key}`", f.action),
+            format!("`{kind}` does not take `{key}`"),
             if used.is_empty() {
                 "remove it".to_string()
             } else {
@@ -76,80 +80,37 @@ fn action(path: &str, f: &FaultFile, nodes: &[NodeSpec]) -> Result<FaultAction, 
         ));
     }
     let node = || -> Result<NodeId, ScenarioError> {
+        let p = format!("{path}.node");
         let name = f.node.as_deref().ok_or_else(|| {
             invalid(
-                &format!("{path}.node"),
-                format!("`{}` needs a node", f.action),
+                &p,
+                format!("`{kind}` needs a node"),
                 "add node = \"<name>\"",
             )
         })?;
-        node_index(nodes, &format!("{path}.node"), name)
+        node_index(nodes, &p, name)
     };
-    let groups = || -> Result<(Group, Group), ScenarioError> {
-        let p = format!("{path}.between");
-        let fix = "write between = [[\"n1\"], [\"n2\", \"clients\"]]";
-        let b = f
-            .between
-            .as_ref()
-            .ok_or_else(|| invalid(&p, "missing", fix))?;
-        if b.len() != 2 {
-            return Err(invalid(&p, "needs exactly two groups", fix));
-        }
-        let mut out = [Group::default(); 2];
-        for (g, names) in b.iter().enumerate() {
-            for name in names {
-                if name == "clients" {
-                    out[g].clients = true;
-                } else if let Some(range) = name.strip_prefix("clients:") {
-                    let bad = || {
-                        invalid(
-                            &p,
-                            format!("`{name}` is not a session range"),
-                            "write clients:0-1 for sessions 0 and 1",
-                        )
-                    };
-                    let (lo, hi) = range.split_once('-').unwrap_or((range, range));
-                    let lo: u16 = lo.trim().parse().map_err(|_| bad())?;
-                    let hi: u16 = hi.trim().parse().map_err(|_| bad())?;
-                    if hi < lo || hi == u16::MAX {
-                        return Err(bad());
-                    }
-                    if out[g].session_to > 0 {
-                        return Err(invalid(
-                            &p,
-                            "a group can hold one range of sessions",
-                            "merge the ranges, e.g. clients:0-3",
-                        ));
-                    }
-                    out[g].session_from = lo;
-                    out[g].session_to = hi + 1;
-                } else {
-                    out[g].nodes |= 1u64 << node_index(nodes, &p, name)?;
-                }
-            }
-        }
-        Ok((out[0], out[1]))
-    };
+    let groups = || groups(&format!("{path}.between"), f.between.as_deref(), nodes);
     let duration_us = || -> Result<u64, ScenarioError> {
+        let p = format!("{path}.duration_ms");
         match f.duration_ms {
-            Some(d) if d > 0 => ms_to_us(&format!("{path}.duration_ms"), d),
+            Some(d) if d > 0 => ms_to_us(&p, d),
             _ => Err(invalid(
-                &format!("{path}.duration_ms"),
+                &p,
                 "missing or zero",
                 "add duration_ms = <how long>",
             )),
         }
     };
-    Ok(match f.action.as_str() {
-        "crash" => FaultAction::Crash {
+    let power_loss = f.power_loss.unwrap_or(false);
+    Ok(match kind {
+        FaultKind::Crash => FaultAction::Crash {
             node: node()?,
-            power_loss: f.power_loss.unwrap_or(false),
+            power_loss,
         },
-        "restart" => FaultAction::Restart { node: node()? },
-        "kill_leader" => FaultAction::KillLeader {
-            power_loss: f.power_loss.unwrap_or(false),
-        },
-        "partition" => {
+        FaultKind::Restart => FaultAction::Restart { node: node()? },
+        FaultKind::KillLeader => FaultAction::KillLeader { power_loss },
+        FaultKind::Partition => {
             let (a, b) = groups()?;
             FaultAction::Partition {
                 a,
@@ -157,29 +118,91 @@ fn action(path: &str, f: &FaultFile, nodes: &[NodeSpec]) -> Result<FaultAction, 
                 one_way: f.one_way.unwrap_or(false),
             }
         }
-        "heal" => {
+        FaultKind::Heal => {
             let (a, b) = groups()?;
             FaultAction::Heal { a, b }
         }
-        "heal_all" => FaultAction::HealAll,
-        "isolate" => FaultAction::Isolate { node: node()? },
-        "partition_leader" => FaultAction::PartitionLeader,
-        "slow_disk" => FaultAction::SlowDisk {
-            node: node()?,
-            factor: f.factor.filter(|x| *x > 0).ok_or_else(|| invalid(&format!("{path}.factor"), "missing or zero", "add factor = 10 (times slower)"))?,
-            duration_us: duration_us()?,
-        },
-        "latency_spike" => FaultAction::LatencySpike {
-            node: node()?,
-            extra_us: f.extra_ms.ok_or_else(|| invalid(&format!("{path}.extra_ms"), "missing", "add extra_ms = <added one-way latency>")).and_then(|x| ms_to_us(&format!("{path}.extra_ms"), x))?,
-            duration_us: duration_us()?,
-        },
-        other => {
-            return Err(invalid(
-                &format!("{path}.action"),
-                format!("unknown action `{other}`"),
-                "use crash, restart, kill_leader, partition, heal, heal_all, isolate, partition_leader, slow_disk or latency_spike",
-            ))
+        FaultKind::HealAll => FaultAction::HealAll,
+        FaultKind::Isolate => FaultAction::Isolate { node: node()? },
+        FaultKind::PartitionLeader => FaultAction::PartitionLeader,
+        FaultKind::SlowDisk => {
+            let node = node()?;
+            let p = format!("{path}.factor");
+            let factor = f
+                .factor
+                .filter(|x| *x > 0)
+                .ok_or_else(|| invalid(&p, "missing or zero", "add factor = 10 (times slower)"))?;
+            FaultAction::SlowDisk {
+                node,
+                factor,
+                duration_us: duration_us()?,
+            }
+        }
+        FaultKind::LatencySpike => {
+            let node = node()?;
+            let p = format!("{path}.extra_ms");
+            let extra_ms = f
+                .extra_ms
+                .ok_or_else(|| invalid(&p, "missing", "add extra_ms = <added one-way latency>"))?;
+            FaultAction::LatencySpike {
+                node,
+                extra_us: ms_to_us(&p, extra_ms)?,
+                duration_us: duration_us()?,
+            }
         }
     })
+}
+
+/// The two groups of a `partition` or `heal`.
+fn groups(
+    path: &str,
+    between: Option<&[Vec<String>]>,
+    nodes: &[NodeSpec],
+) -> Result<(Group, Group), ScenarioError> {
+    let fix = "write between = [[\"n1\"], [\"n2\", \"clients\"]]";
+    let b = between.ok_or_else(|| invalid(path, "missing", fix))?;
+    if b.len() != 2 {
+        return Err(invalid(path, "needs exactly two groups", fix));
+    }
+    let mut out = [Group::default(); 2];
+    for (g, names) in b.iter().enumerate() {
+        for name in names {
+            if name == CLIENTS {
+                out[g].clients = true;
+            } else if let Some(range) = name.strip_prefix(SESSION_RANGE) {
+                let (from, to) = session_range(path, name, range)?;
+                if out[g].session_to > 0 {
+                    return Err(invalid(
+                        path,
+                        "a group can hold one range of sessions",
+                        "merge the ranges, e.g. clients:0-3",
+                    ));
+                }
+                out[g].session_from = from;
+                out[g].session_to = to;
+            } else {
+                out[g].nodes |= 1u64 << node_index(nodes, path, name)?;
+            }
+        }
+    }
+    Ok((out[0], out[1]))
+}
+
+/// Sessions `A-B` (or `A` alone) of the member `clients:A-B`, as the
+/// half-open range `A..B+1`.
+fn session_range(path: &str, member: &str, range: &str) -> Result<(u16, u16), ScenarioError> {
+    let bad = || {
+        invalid(
+            path,
+            format!("`{member}` is not a session range"),
+            "write clients:0-1 for sessions 0 and 1",
+        )
+    };
+    let (lo, hi) = range.split_once('-').unwrap_or((range, range));
+    let lo: u16 = lo.trim().parse().map_err(|_| bad())?;
+    let hi: u16 = hi.trim().parse().map_err(|_| bad())?;
+    if hi < lo || hi == u16::MAX {
+        return Err(bad());
+    }
+    Ok((lo, hi + 1))
 }

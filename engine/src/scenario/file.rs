@@ -7,6 +7,10 @@
 //! setting. No rule lives here: the decoders (one per table) check values
 //! and resolve names.
 
+use super::values::{
+    FailoverMode, FaultKind, Fencing, OnQuorumUnmet, PickFollower, Reads, SynchronousCommit,
+    WaitPoint,
+};
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
@@ -94,13 +98,10 @@ pub struct PolicyFile {
     /// `""` (asynchronous), `"FIRST k (a, b)"`, `"ANY k (a, b)"`,
     /// `"a, b"` (FIRST 1), `*` for every follower.
     pub synchronous_standby_names: Option<String>,
-    /// `local`, `remote_write`, `on`, `remote_apply`.
-    pub synchronous_commit: Option<String>,
-    /// `block`, `error` or `degrade_to_async`.
-    pub on_quorum_unmet: Option<String>,
+    pub synchronous_commit: Option<SynchronousCommit>,
+    pub on_quorum_unmet: Option<OnQuorumUnmet>,
     pub quorum_timeout_ms: Option<u64>,
-    /// `after_sync` or `after_commit`.
-    pub wait_point: Option<String>,
+    pub wait_point: Option<WaitPoint>,
     pub min_replicas_to_write: Option<u8>,
     pub min_replicas_max_lag_ms: Option<u64>,
 }
@@ -109,11 +110,8 @@ pub struct PolicyFile {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RoutingFile {
-    /// `leader`, `any_follower`, `nearest`, `sticky`,
-    /// `leader_after_write`, `position_token`, `bounded_staleness`.
-    pub reads: Option<String>,
-    /// `random` or `round_robin`.
-    pub pick: Option<String>,
+    pub reads: Option<Reads>,
+    pub pick: Option<PickFollower>,
     pub leader_after_write_ms: Option<u64>,
     pub token_wait_ms: Option<u64>,
     pub max_staleness_ms: Option<u64>,
@@ -152,14 +150,12 @@ pub struct ReplicationFile {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FailoverFile {
-    /// `manual`, `election` or `manager` (alias `patroni`).
-    pub mode: Option<String>,
+    pub mode: Option<FailoverMode>,
     pub heartbeat_interval_ms: Option<u64>,
     pub timeout_ms: Option<u64>,
     pub discovery_delay_ms: Option<u64>,
     pub lease_ms: Option<u64>,
-    /// `none`, `epoch`, `stonith` or `lease`.
-    pub fencing: Option<String>,
+    pub fencing: Option<Fencing>,
     pub ttl_ms: Option<u64>,
     pub loop_wait_ms: Option<u64>,
     pub retry_timeout_ms: Option<u64>,
@@ -169,14 +165,13 @@ pub struct FailoverFile {
     pub reclone_mb_per_s: Option<u64>,
 }
 
-/// `[[faults]]`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// `[[faults]]`: one flat table whose `action` decides which of the other
+/// keys it takes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultFile {
     pub at_ms: u64,
-    /// `crash`, `restart`, `kill_leader`, `partition`, `heal`, `heal_all`,
-    /// `isolate`, `partition_leader`, `slow_disk`, `latency_spike`.
-    pub action: String,
+    pub action: FaultKind,
     pub node: Option<String>,
     pub power_loss: Option<bool>,
     /// Two groups of node names (or `clients`).
@@ -185,6 +180,23 @@ pub struct FaultFile {
     pub factor: Option<u32>,
     pub extra_ms: Option<u64>,
     pub duration_ms: Option<u64>,
+}
+
+impl FaultFile {
+    /// A fault of kind `action` at `at_ms`, with none of the optional keys.
+    pub fn new(at_ms: u64, action: FaultKind) -> FaultFile {
+        FaultFile {
+            at_ms,
+            action,
+            node: None,
+            power_loss: None,
+            between: None,
+            one_way: None,
+            factor: None,
+            extra_ms: None,
+            duration_ms: None,
+        }
+    }
 }
 
 /// `[[expect]]`.

@@ -25,6 +25,7 @@ mod replication;
 mod routing;
 mod standby_names;
 mod units;
+mod values;
 mod workload;
 
 use error::invalid;
@@ -34,11 +35,17 @@ pub use file::{
     ReplicationFile, RoutingFile, ScenarioFile, WorkloadFile,
 };
 pub use model::{
-    DiskSpec, Expectation, FailoverMode, FailoverSpec, FaultAction, Fencing, Group, NodeSpec,
-    ReplicationSpec, Scenario, ScheduledFault,
+    DiskSpec, Expectation, FailoverSpec, FaultAction, Group, NodeSpec, ReplicationSpec, Scenario,
+    ScheduledFault,
+};
+pub use values::{
+    FailoverMode, FaultKind, Fencing, OnQuorumUnmet, PickFollower, Reads, SynchronousCommit,
+    WaitPoint,
 };
 
-use alloc::string::{String, ToString};
+#[cfg(feature = "std")]
+use alloc::string::String;
+use alloc::string::ToString;
 use units::ms_to_us;
 
 /// The longest run: a day of simulated time.

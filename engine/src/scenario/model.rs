@@ -8,6 +8,7 @@
 //! faults, by the page's buttons), which is why they carry no checks of
 //! their own.
 
+use super::values::{FailoverMode, Fencing};
 use crate::client::Workload;
 use crate::network::{LinkSpec, NodeId};
 use crate::policy::CommitPolicy;
@@ -47,38 +48,6 @@ pub struct NodeSpec {
     /// How fast this node's clock runs against true time, in parts per
     /// million (negative: slow). Only leases read it.
     pub clock_drift_ppm: i32,
-}
-
-/// How failures are detected and handled.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FailoverMode {
-    /// Nobody promotes a follower: a dead leader stays dead (plain
-    /// PostgreSQL or MySQL without a manager).
-    Manual,
-    /// Followers elect a new leader among themselves (Raft-like, as in
-    /// MongoDB replica sets).
-    Election,
-    /// An external manager holding a leader lease in a coordination store
-    /// promotes and demotes nodes (Patroni-like).
-    Manager,
-}
-
-/// How an old leader is kept from accepting writes after a failover.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Fencing {
-    /// Nothing stops it while it cannot hear the new leader.
-    None,
-    /// Nodes and clients refuse messages from an older epoch, and a leader
-    /// that sees a newer epoch steps down.
-    Epoch,
-    /// The new leader's side powers the old leader off before taking over,
-    /// and waits when it cannot reach it.
-    Stonith,
-    /// A leader refuses writes once its lease (renewed by a majority)
-    /// has expired by its own clock.
-    Lease,
 }
 
 /// Failover settings.

@@ -8,6 +8,7 @@
 //! the first leading.
 
 use super::error::{invalid, ScenarioError};
+use super::faults::CLIENTS;
 use super::file::NodeFile;
 use super::model::{DiskSpec, NodeSpec};
 use super::names::region_index;
@@ -22,8 +23,6 @@ const MIN_NODES: usize = 2;
 /// Most nodes a cluster may have (node sets are 64-bit masks, and the
 /// page draws at most this many).
 const MAX_NODES: usize = 32;
-/// Reserved for the client sessions in partition groups.
-const CLIENTS: &str = "clients";
 
 /// The nodes and the initial leader.
 pub(super) struct Cluster {

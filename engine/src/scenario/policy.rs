@@ -12,8 +12,9 @@ use super::file::PolicyFile;
 use super::model::NodeSpec;
 use super::standby_names;
 use super::units::ms_to_us;
+use super::values::{OnQuorumUnmet, SynchronousCommit, WaitPoint};
 use crate::network::NodeId;
-use crate::policy::{AckPoint, CommitPolicy, MinInSync, OnUnmet, Quorum, Visibility};
+use crate::policy::{AckPoint, CommitPolicy, MinInSync, OnUnmet, Quorum};
 use alloc::format;
 
 /// Decodes the commit policy; standbys must be `followers` of the initial
@@ -23,26 +24,10 @@ pub(super) fn policy(
     nodes: &[NodeSpec],
     followers: &[NodeId],
 ) -> Result<CommitPolicy, ScenarioError> {
-    let ack = match p.synchronous_commit.as_deref().unwrap_or("on") {
-        "local" => None,
-        "off" => {
-            return Err(invalid(
-                "policy.synchronous_commit",
-                "`off` (acknowledging before the local fsync) is not modelled",
-                "use local: commits then wait for the leader's own fsync only",
-            ))
-        }
-        "remote_write" => Some(AckPoint::Written),
-        "on" => Some(AckPoint::Flushed),
-        "remote_apply" => Some(AckPoint::Applied),
-        other => {
-            return Err(invalid(
-                "policy.synchronous_commit",
-                format!("unknown value `{other}`"),
-                "use local, remote_write, on or remote_apply",
-            ))
-        }
-    };
+    let ack = p
+        .synchronous_commit
+        .unwrap_or(SynchronousCommit::On)
+        .standby_ack();
     let names = p.synchronous_standby_names.as_deref().unwrap_or("");
     let quorum = match ack {
         None => Quorum::None,
@@ -53,21 +38,14 @@ pub(super) fn policy(
         "policy.quorum_timeout_ms",
         p.quorum_timeout_ms.unwrap_or(10_000),
     )?;
-    let on_unmet = match p.on_quorum_unmet.as_deref().unwrap_or("block") {
-        "block" => OnUnmet::Block,
-        "error" => OnUnmet::Error {
+    let on_unmet = match p.on_quorum_unmet.unwrap_or(OnQuorumUnmet::Block) {
+        OnQuorumUnmet::Block => OnUnmet::Block,
+        OnQuorumUnmet::Error => OnUnmet::Error {
             after_us: timeout_us,
         },
-        "degrade_to_async" => OnUnmet::Degrade {
+        OnQuorumUnmet::DegradeToAsync => OnUnmet::Degrade {
             after_us: timeout_us,
         },
-        other => {
-            return Err(invalid(
-                "policy.on_quorum_unmet",
-                format!("unknown value `{other}`"),
-                "use block, error or degrade_to_async",
-            ))
-        }
     };
     if !matches!(on_unmet, OnUnmet::Block) && timeout_us == 0 {
         return Err(invalid(
@@ -76,17 +54,7 @@ pub(super) fn policy(
             "use at least 1 ms",
         ));
     }
-    let visibility = match p.wait_point.as_deref().unwrap_or("after_sync") {
-        "after_sync" => Visibility::AfterSync,
-        "after_commit" => Visibility::AfterCommit,
-        other => {
-            return Err(invalid(
-                "policy.wait_point",
-                format!("unknown value `{other}`"),
-                "use after_sync or after_commit",
-            ))
-        }
-    };
+    let visibility = p.wait_point.unwrap_or(WaitPoint::AfterSync).visibility();
     let min_in_sync = match p.min_replicas_to_write {
         None | Some(0) => None,
         Some(k) => {
