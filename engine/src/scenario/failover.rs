@@ -7,6 +7,12 @@
 //! timeout), because a run that breaks them shows an artefact of the
 //! settings rather than of the replication scheme.
 
+use super::defaults::{
+    default_lease_ms, DEFAULT_DATABASE_MB, DEFAULT_DISCOVERY_DELAY_MS, DEFAULT_FAILOVER_MODE,
+    DEFAULT_FAILOVER_TIMEOUT_MS, DEFAULT_FENCING, DEFAULT_HEARTBEAT_INTERVAL_MS,
+    DEFAULT_LOOP_WAIT_MS, DEFAULT_MAXIMUM_LAG_ON_FAILOVER_ENTRIES, DEFAULT_RECLONE_MB_PER_S,
+    DEFAULT_RETRY_TIMEOUT_MS, DEFAULT_SYNCHRONOUS_MODE, DEFAULT_TTL_MS,
+};
 use super::error::{invalid, ScenarioError};
 use super::file::FailoverFile;
 use super::model::FailoverSpec;
@@ -15,36 +21,41 @@ use super::values::{FailoverMode, Fencing};
 
 /// Decodes the failover settings.
 pub(super) fn failover(f: &FailoverFile) -> Result<FailoverSpec, ScenarioError> {
-    let mode = f.mode.unwrap_or(FailoverMode::Manual);
-    let fencing = f.fencing.unwrap_or(Fencing::Epoch);
-    let lease_default = if fencing == Fencing::Lease {
-        f.timeout_ms.unwrap_or(10_000) / 2
-    } else {
-        0
-    };
+    let mode = f.mode.unwrap_or(DEFAULT_FAILOVER_MODE);
+    let fencing = f.fencing.unwrap_or(DEFAULT_FENCING);
+    let timeout_ms = f.timeout_ms.unwrap_or(DEFAULT_FAILOVER_TIMEOUT_MS);
     let failover = FailoverSpec {
         mode,
         heartbeat_interval_us: ms_to_us(
             "failover.heartbeat_interval_ms",
-            f.heartbeat_interval_ms.unwrap_or(1_000),
+            f.heartbeat_interval_ms
+                .unwrap_or(DEFAULT_HEARTBEAT_INTERVAL_MS),
         )?,
-        election_timeout_us: ms_to_us("failover.timeout_ms", f.timeout_ms.unwrap_or(10_000))?,
+        election_timeout_us: ms_to_us("failover.timeout_ms", timeout_ms)?,
         discovery_delay_us: ms_to_us(
             "failover.discovery_delay_ms",
-            f.discovery_delay_ms.unwrap_or(1_000),
+            f.discovery_delay_ms.unwrap_or(DEFAULT_DISCOVERY_DELAY_MS),
         )?,
-        lease_us: ms_to_us("failover.lease_ms", f.lease_ms.unwrap_or(lease_default))?,
+        lease_us: ms_to_us(
+            "failover.lease_ms",
+            f.lease_ms.unwrap_or(default_lease_ms(fencing, timeout_ms)),
+        )?,
         fencing,
-        ttl_us: ms_to_us("failover.ttl_ms", f.ttl_ms.unwrap_or(30_000))?,
-        loop_wait_us: ms_to_us("failover.loop_wait_ms", f.loop_wait_ms.unwrap_or(10_000))?,
+        ttl_us: ms_to_us("failover.ttl_ms", f.ttl_ms.unwrap_or(DEFAULT_TTL_MS))?,
+        loop_wait_us: ms_to_us(
+            "failover.loop_wait_ms",
+            f.loop_wait_ms.unwrap_or(DEFAULT_LOOP_WAIT_MS),
+        )?,
         retry_timeout_us: ms_to_us(
             "failover.retry_timeout_ms",
-            f.retry_timeout_ms.unwrap_or(10_000),
+            f.retry_timeout_ms.unwrap_or(DEFAULT_RETRY_TIMEOUT_MS),
         )?,
-        maximum_lag_on_failover: f.maximum_lag_on_failover.unwrap_or(1_000_000),
-        synchronous_mode: f.synchronous_mode.unwrap_or(false),
-        database_mb: f.database_mb.unwrap_or(1_000),
-        reclone_mb_per_s: f.reclone_mb_per_s.unwrap_or(100),
+        maximum_lag_on_failover: f
+            .maximum_lag_on_failover
+            .unwrap_or(DEFAULT_MAXIMUM_LAG_ON_FAILOVER_ENTRIES),
+        synchronous_mode: f.synchronous_mode.unwrap_or(DEFAULT_SYNCHRONOUS_MODE),
+        database_mb: f.database_mb.unwrap_or(DEFAULT_DATABASE_MB),
+        reclone_mb_per_s: f.reclone_mb_per_s.unwrap_or(DEFAULT_RECLONE_MB_PER_S),
     };
     check_timing(&failover)?;
     Ok(failover)

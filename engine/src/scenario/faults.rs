@@ -7,6 +7,7 @@
 //! targeted crash. Partition groups name nodes, `clients` (every session)
 //! or one session range `clients:A-B`.
 
+use super::defaults::{DEFAULT_ONE_WAY, DEFAULT_POWER_LOSS};
 use super::error::{invalid, ScenarioError};
 use super::file::FaultFile;
 use super::model::{FaultAction, Group, NodeSpec, ScheduledFault};
@@ -102,7 +103,7 @@ fn action(path: &str, f: &FaultFile, nodes: &[NodeSpec]) -> Result<FaultAction, 
             )),
         }
     };
-    let power_loss = f.power_loss.unwrap_or(false);
+    let power_loss = f.power_loss.unwrap_or(DEFAULT_POWER_LOSS);
     Ok(match kind {
         FaultKind::Crash => FaultAction::Crash {
             node: node()?,
@@ -115,7 +116,7 @@ fn action(path: &str, f: &FaultFile, nodes: &[NodeSpec]) -> Result<FaultAction, 
             FaultAction::Partition {
                 a,
                 b,
-                one_way: f.one_way.unwrap_or(false),
+                one_way: f.one_way.unwrap_or(DEFAULT_ONE_WAY),
             }
         }
         FaultKind::Heal => {

@@ -11,6 +11,7 @@
 //! a fault does not take) are caught here, before a simulation starts.
 //! Reading TOML text needs `std`; the types and validation do not.
 
+pub mod defaults;
 mod error;
 mod expect;
 mod failover;
@@ -28,6 +29,7 @@ mod units;
 mod values;
 mod workload;
 
+use defaults::{DEFAULT_DURATION_MS, DEFAULT_NAME, DEFAULT_SAMPLE_INTERVAL_MS, DEFAULT_SEED};
 use error::invalid;
 pub use error::ScenarioError;
 pub use file::{
@@ -76,7 +78,10 @@ impl ScenarioFile {
         let followers = cluster.followers();
         let policy = policy::policy(&self.policy, &cluster.nodes, &followers)?;
         let routing = routing::routing(&self.routing)?;
-        let duration_us = ms_to_us("duration_ms", self.duration_ms.unwrap_or(10_000))?;
+        let duration_us = ms_to_us(
+            "duration_ms",
+            self.duration_ms.unwrap_or(DEFAULT_DURATION_MS),
+        )?;
         if duration_us == 0 || duration_us > MAX_DURATION_US {
             return Err(invalid(
                 "duration_ms",
@@ -90,7 +95,10 @@ impl ScenarioFile {
         let failover = failover::failover(&self.failover)?;
         let faults = faults::schedule(&self.faults, &cluster.nodes)?;
         let expect = expect::expectations(&self.expect)?;
-        let sample_interval_us = match self.sample_interval_ms.unwrap_or(100) {
+        let sample_interval_us = match self
+            .sample_interval_ms
+            .unwrap_or(DEFAULT_SAMPLE_INTERVAL_MS)
+        {
             0 => {
                 return Err(invalid(
                     "sample_interval_ms",
@@ -101,9 +109,12 @@ impl ScenarioFile {
             ms => ms_to_us("sample_interval_ms", ms)?,
         };
         Ok(Scenario {
-            name: self.name.clone().unwrap_or_else(|| "untitled".to_string()),
+            name: self
+                .name
+                .clone()
+                .unwrap_or_else(|| DEFAULT_NAME.to_string()),
             description: self.description.clone().unwrap_or_default(),
-            seed: self.seed.unwrap_or(1),
+            seed: self.seed.unwrap_or(DEFAULT_SEED),
             duration_us,
             regions,
             links,

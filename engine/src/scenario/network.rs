@@ -6,6 +6,10 @@
 //! run time: every pair starts from the in-region or cross-region values
 //! and `[[network.links]]` entries override pairs, later entries winning.
 
+use super::defaults::{
+    DEFAULT_CROSS_REGION_JITTER_US, DEFAULT_CROSS_REGION_US, DEFAULT_LINK_JITTER_US,
+    DEFAULT_LOCAL_JITTER_US, DEFAULT_LOCAL_US, DEFAULT_LOSS_PPM, DEFAULT_REGION,
+};
 use super::error::{invalid, ScenarioError};
 use super::file::NetworkFile;
 use super::names::region_index;
@@ -26,7 +30,7 @@ const PPM: u32 = 1_000_000;
 /// [`MAX_REGIONS`], each distinct.
 pub(super) fn regions(names: &[String]) -> Result<Vec<String>, ScenarioError> {
     let regions: Vec<String> = if names.is_empty() {
-        vec!["dc1".to_string()]
+        vec![DEFAULT_REGION.to_string()]
     } else {
         names.to_vec()
     };
@@ -49,23 +53,24 @@ pub(super) fn regions(names: &[String]) -> Result<Vec<String>, ScenarioError> {
 /// (`links[from * regions + to]`).
 pub(super) fn links(net: &NetworkFile, regions: &[String]) -> Result<Vec<LinkSpec>, ScenarioError> {
     let local = LinkSpec {
-        base_us: time_us("network.local_us", net.local_us.unwrap_or(500))?,
+        base_us: time_us("network.local_us", net.local_us.unwrap_or(DEFAULT_LOCAL_US))?,
         jitter_us: time_us(
             "network.local_jitter_us",
-            net.local_jitter_us.unwrap_or(100),
+            net.local_jitter_us.unwrap_or(DEFAULT_LOCAL_JITTER_US),
         )?,
-        loss_ppm: net.loss_ppm.unwrap_or(0),
+        loss_ppm: net.loss_ppm.unwrap_or(DEFAULT_LOSS_PPM),
     };
     let cross = LinkSpec {
         base_us: time_us(
             "network.cross_region_us",
-            net.cross_region_us.unwrap_or(50_000),
+            net.cross_region_us.unwrap_or(DEFAULT_CROSS_REGION_US),
         )?,
         jitter_us: time_us(
             "network.cross_region_jitter_us",
-            net.cross_region_jitter_us.unwrap_or(1_000),
+            net.cross_region_jitter_us
+                .unwrap_or(DEFAULT_CROSS_REGION_JITTER_US),
         )?,
-        loss_ppm: net.loss_ppm.unwrap_or(0),
+        loss_ppm: net.loss_ppm.unwrap_or(DEFAULT_LOSS_PPM),
     };
     if local.loss_ppm >= PPM {
         return Err(invalid(
@@ -106,7 +111,10 @@ pub(super) fn links(net: &NetworkFile, regions: &[String]) -> Result<Vec<LinkSpe
         let b = region_index(regions, &format!("{path}.between"), &l.between[1])? as usize;
         let spec = LinkSpec {
             base_us: time_us(&format!("{path}.one_way_us"), l.one_way_us)?,
-            jitter_us: time_us(&format!("{path}.jitter_us"), l.jitter_us.unwrap_or(0))?,
+            jitter_us: time_us(
+                &format!("{path}.jitter_us"),
+                l.jitter_us.unwrap_or(DEFAULT_LINK_JITTER_US),
+            )?,
             loss_ppm: l.loss_ppm.unwrap_or(local.loss_ppm),
         };
         if spec.loss_ppm >= PPM {

@@ -7,6 +7,11 @@
 //! refused in `[defaults]`. No nodes at all means three nodes `n1`…`n3`,
 //! the first leading.
 
+use super::defaults::{
+    default_node_name, DEFAULT_APPLY_DELAY_MS, DEFAULT_APPLY_US, DEFAULT_CAPACITY_OPS,
+    DEFAULT_CLOCK_DRIFT_PPM, DEFAULT_DISK_WRITE_US, DEFAULT_FSYNC_JITTER_US, DEFAULT_FSYNC_US,
+    DEFAULT_NODE_COUNT, DEFAULT_PRIORITY,
+};
 use super::error::{invalid, ScenarioError};
 use super::faults::CLIENTS;
 use super::file::NodeFile;
@@ -48,9 +53,9 @@ pub(super) fn cluster(
     regions: &[String],
 ) -> Result<Cluster, ScenarioError> {
     let node_files: Vec<NodeFile> = if files.is_empty() {
-        (1..=3)
+        (0..DEFAULT_NODE_COUNT as usize)
             .map(|i| NodeFile {
-                name: Some(format!("n{i}")),
+                name: Some(default_node_name(i)),
                 ..NodeFile::default()
             })
             .collect()
@@ -75,7 +80,7 @@ pub(super) fn cluster(
     let mut leader = None;
     for (i, n) in node_files.iter().enumerate() {
         let path = format!("nodes[{i}]");
-        let name = n.name.clone().unwrap_or_else(|| format!("n{}", i + 1));
+        let name = n.name.clone().unwrap_or_else(|| default_node_name(i));
         if nodes.iter().any(|x: &NodeSpec| x.name == name) || name == CLIENTS {
             return Err(invalid(
                 &format!("{path}.name"),
@@ -113,19 +118,26 @@ fn node(
     n: &NodeFile,
     d: &NodeFile,
 ) -> Result<NodeSpec, ScenarioError> {
-    let capacity = n.capacity_ops.or(d.capacity_ops).unwrap_or(0);
+    let capacity = n
+        .capacity_ops
+        .or(d.capacity_ops)
+        .unwrap_or(DEFAULT_CAPACITY_OPS);
     let disk = DiskSpec {
         write_us: time_us(
             &format!("{path}.disk_write_us"),
-            n.disk_write_us.or(d.disk_write_us).unwrap_or(20),
+            n.disk_write_us
+                .or(d.disk_write_us)
+                .unwrap_or(DEFAULT_DISK_WRITE_US),
         )?,
         fsync_us: time_us(
             &format!("{path}.fsync_us"),
-            n.fsync_us.or(d.fsync_us).unwrap_or(1_000),
+            n.fsync_us.or(d.fsync_us).unwrap_or(DEFAULT_FSYNC_US),
         )?,
         fsync_jitter_us: time_us(
             &format!("{path}.fsync_jitter_us"),
-            n.fsync_jitter_us.or(d.fsync_jitter_us).unwrap_or(200),
+            n.fsync_jitter_us
+                .or(d.fsync_jitter_us)
+                .unwrap_or(DEFAULT_FSYNC_JITTER_US),
         )?,
     };
     Ok(NodeSpec {
@@ -134,14 +146,19 @@ fn node(
         disk,
         apply_us: time_us(
             &format!("{path}.apply_us"),
-            n.apply_us.or(d.apply_us).unwrap_or(50),
+            n.apply_us.or(d.apply_us).unwrap_or(DEFAULT_APPLY_US),
         )?,
         apply_delay_us: ms_to_us(
             &format!("{path}.apply_delay_ms"),
-            n.apply_delay_ms.or(d.apply_delay_ms).unwrap_or(0),
+            n.apply_delay_ms
+                .or(d.apply_delay_ms)
+                .unwrap_or(DEFAULT_APPLY_DELAY_MS),
         )?,
         service_us: 1_000_000u64.checked_div(capacity).map_or(0, |s| s.max(1)),
-        priority: n.priority.or(d.priority).unwrap_or(1),
-        clock_drift_ppm: n.clock_drift_ppm.or(d.clock_drift_ppm).unwrap_or(0),
+        priority: n.priority.or(d.priority).unwrap_or(DEFAULT_PRIORITY),
+        clock_drift_ppm: n
+            .clock_drift_ppm
+            .or(d.clock_drift_ppm)
+            .unwrap_or(DEFAULT_CLOCK_DRIFT_PPM),
     })
 }

@@ -7,12 +7,16 @@
 //! PostgreSQL, naming no standby means asynchronous commit whatever
 //! `synchronous_commit` says.
 
+use super::defaults::{
+    DEFAULT_MIN_REPLICAS_MAX_LAG_MS, DEFAULT_ON_QUORUM_UNMET, DEFAULT_QUORUM_TIMEOUT_MS,
+    DEFAULT_SYNCHRONOUS_COMMIT, DEFAULT_SYNCHRONOUS_STANDBY_NAMES, DEFAULT_WAIT_POINT,
+};
 use super::error::{invalid, ScenarioError};
 use super::file::PolicyFile;
 use super::model::NodeSpec;
 use super::standby_names;
 use super::units::ms_to_us;
-use super::values::{OnQuorumUnmet, SynchronousCommit, WaitPoint};
+use super::values::OnQuorumUnmet;
 use crate::network::NodeId;
 use crate::policy::{AckPoint, CommitPolicy, MinInSync, OnUnmet, Quorum};
 use alloc::format;
@@ -26,9 +30,12 @@ pub(super) fn policy(
 ) -> Result<CommitPolicy, ScenarioError> {
     let ack = p
         .synchronous_commit
-        .unwrap_or(SynchronousCommit::On)
+        .unwrap_or(DEFAULT_SYNCHRONOUS_COMMIT)
         .standby_ack();
-    let names = p.synchronous_standby_names.as_deref().unwrap_or("");
+    let names = p
+        .synchronous_standby_names
+        .as_deref()
+        .unwrap_or(DEFAULT_SYNCHRONOUS_STANDBY_NAMES);
     let quorum = match ack {
         None => Quorum::None,
         Some(_) if names.trim().is_empty() => Quorum::None,
@@ -36,9 +43,9 @@ pub(super) fn policy(
     };
     let timeout_us = ms_to_us(
         "policy.quorum_timeout_ms",
-        p.quorum_timeout_ms.unwrap_or(10_000),
+        p.quorum_timeout_ms.unwrap_or(DEFAULT_QUORUM_TIMEOUT_MS),
     )?;
-    let on_unmet = match p.on_quorum_unmet.unwrap_or(OnQuorumUnmet::Block) {
+    let on_unmet = match p.on_quorum_unmet.unwrap_or(DEFAULT_ON_QUORUM_UNMET) {
         OnQuorumUnmet::Block => OnUnmet::Block,
         OnQuorumUnmet::Error => OnUnmet::Error {
             after_us: timeout_us,
@@ -54,7 +61,7 @@ pub(super) fn policy(
             "use at least 1 ms",
         ));
     }
-    let visibility = p.wait_point.unwrap_or(WaitPoint::AfterSync).visibility();
+    let visibility = p.wait_point.unwrap_or(DEFAULT_WAIT_POINT).visibility();
     let min_in_sync = match p.min_replicas_to_write {
         None | Some(0) => None,
         Some(k) => {
@@ -72,7 +79,8 @@ pub(super) fn policy(
                 replicas: k,
                 max_lag_us: ms_to_us(
                     "policy.min_replicas_max_lag_ms",
-                    p.min_replicas_max_lag_ms.unwrap_or(10_000),
+                    p.min_replicas_max_lag_ms
+                        .unwrap_or(DEFAULT_MIN_REPLICAS_MAX_LAG_MS),
                 )?,
             })
         }

@@ -2,6 +2,10 @@
 //! follower (status reports, the sender's timeout, retained WAL and flow
 //! control).
 
+use super::defaults::{
+    DEFAULT_MAX_IN_FLIGHT_ENTRIES, DEFAULT_SENDER_TIMEOUT_MS, DEFAULT_STATUS_INTERVAL_MS,
+    DEFAULT_WAL_KEEP_ENTRIES,
+};
 use super::error::{invalid, ScenarioError};
 use super::file::ReplicationFile;
 use super::model::ReplicationSpec;
@@ -12,14 +16,16 @@ pub(super) fn replication(rp: &ReplicationFile) -> Result<ReplicationSpec, Scena
     let replication = ReplicationSpec {
         status_interval_us: ms_to_us(
             "replication.status_interval_ms",
-            rp.status_interval_ms.unwrap_or(10_000),
+            rp.status_interval_ms.unwrap_or(DEFAULT_STATUS_INTERVAL_MS),
         )?,
         sender_timeout_us: ms_to_us(
             "replication.sender_timeout_ms",
-            rp.sender_timeout_ms.unwrap_or(60_000),
+            rp.sender_timeout_ms.unwrap_or(DEFAULT_SENDER_TIMEOUT_MS),
         )?,
-        wal_keep_entries: rp.wal_keep_entries.unwrap_or(100_000),
-        max_in_flight_entries: rp.max_in_flight_entries.unwrap_or(1_000),
+        wal_keep_entries: rp.wal_keep_entries.unwrap_or(DEFAULT_WAL_KEEP_ENTRIES),
+        max_in_flight_entries: rp
+            .max_in_flight_entries
+            .unwrap_or(DEFAULT_MAX_IN_FLIGHT_ENTRIES),
     };
     if replication.status_interval_us == 0 || replication.sender_timeout_us == 0 {
         return Err(invalid(

@@ -5,6 +5,11 @@
 //! counts them) and placed in the listed regions in turn; with no list they
 //! sit with the initial leader.
 
+use super::defaults::{
+    default_hot_keys, default_think_jitter_us, DEFAULT_HOT_PERCENT, DEFAULT_KEYS,
+    DEFAULT_READ_PERCENT, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SESSIONS, DEFAULT_START_MS,
+    DEFAULT_THINK_TIME_US,
+};
 use super::error::{invalid, ScenarioError};
 use super::file::WorkloadFile;
 use super::names::region_index;
@@ -35,7 +40,7 @@ pub(super) fn sessions(
     leader_region: u8,
     duration_us: u64,
 ) -> Result<Sessions, ScenarioError> {
-    let sessions = w.sessions.unwrap_or(4);
+    let sessions = w.sessions.unwrap_or(DEFAULT_SESSIONS);
     if sessions == 0 || sessions > MAX_SESSIONS {
         return Err(invalid(
             "workload.sessions",
@@ -43,7 +48,7 @@ pub(super) fn sessions(
             "use between 1 and 1024",
         ));
     }
-    let read_percent = w.read_percent.unwrap_or(50);
+    let read_percent = w.read_percent.unwrap_or(DEFAULT_READ_PERCENT);
     if read_percent > 100 {
         return Err(invalid(
             "workload.read_percent",
@@ -51,14 +56,15 @@ pub(super) fn sessions(
             "use 0 to 100",
         ));
     }
-    if w.hot_percent.unwrap_or(0) > 100 {
+    let hot_percent = w.hot_percent.unwrap_or(DEFAULT_HOT_PERCENT);
+    if hot_percent > 100 {
         return Err(invalid(
             "workload.hot_percent",
             "over 100 %",
             "use 0 to 100",
         ));
     }
-    let keys = w.keys.unwrap_or(100);
+    let keys = w.keys.unwrap_or(DEFAULT_KEYS);
     if keys > crate::store::MAX_KEYS {
         return Err(invalid(
             "workload.keys",
@@ -83,26 +89,27 @@ pub(super) fn sessions(
         };
         session_regions.push(r);
     }
+    let think_time_us = w.think_time_us.unwrap_or(DEFAULT_THINK_TIME_US);
     let workload = Workload {
-        think_us: time_us("workload.think_time_us", w.think_time_us.unwrap_or(10_000))?,
+        think_us: time_us("workload.think_time_us", think_time_us)?,
         think_jitter_us: time_us(
             "workload.think_jitter_us",
             w.think_jitter_us
-                .unwrap_or(w.think_time_us.unwrap_or(10_000) / 10),
+                .unwrap_or(default_think_jitter_us(think_time_us)),
         )?,
         read_percent,
         keys,
-        hot_percent: w.hot_percent.unwrap_or(0),
-        hot_keys: w.hot_keys.unwrap_or(keys.div_ceil(10)),
+        hot_percent,
+        hot_keys: w.hot_keys.unwrap_or(default_hot_keys(keys)),
         request_timeout_us: ms_to_us(
             "workload.request_timeout_ms",
-            w.request_timeout_ms.unwrap_or(5_000),
+            w.request_timeout_ms.unwrap_or(DEFAULT_REQUEST_TIMEOUT_MS),
         )?,
         stop_at_us: match w.stop_ms {
             Some(s) => ms_to_us("workload.stop_ms", s)?,
             None => duration_us,
         },
-        start_at_us: ms_to_us("workload.start_ms", w.start_ms.unwrap_or(0))?,
+        start_at_us: ms_to_us("workload.start_ms", w.start_ms.unwrap_or(DEFAULT_START_MS))?,
     };
     Ok(Sessions {
         count: sessions,
