@@ -94,7 +94,7 @@ fn epoch_fencing_under_a_synchronous_policy_loses_nothing() {
     // On heal, the old leader's stale-epoch traffic is refused and it
     // steps down.
     assert!(sim.metrics.promotions[0].node != 0);
-    assert_ne!(sim.nodes[0].role, replica_engine::node::Role::Leader);
+    assert_ne!(sim.node(0).role(), replica_engine::node::Role::Leader);
 }
 
 #[test]

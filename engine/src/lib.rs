@@ -22,7 +22,6 @@ extern crate alloc;
 
 pub mod checker;
 pub mod client;
-pub mod failover;
 pub mod history;
 pub mod invariant;
 pub mod manager;

@@ -17,19 +17,20 @@ use crate::manager::{Manager, ManagerAction, NodeFacts};
 use crate::message::Msg;
 use crate::metrics::{Histogram, LagStats};
 use crate::network::{Addr, Network, NodeId, SessionId, Transit};
-use crate::node::{Effect, Node, NodeConfig, Note, Role, Timer};
+use crate::node::{Effect, Input, Node, NodeConfig, Note, Progress, Role};
 use crate::queue::EventQueue;
 use crate::rng::Rng;
 use crate::routing::ClusterView;
 use crate::scenario::{FailoverMode, FaultAction, Group, Scenario};
 use crate::trace::{TraceEvent, TraceHasher};
 use crate::wal::{Epoch, Lsn};
+use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec;
 use alloc::vec::Vec;
 
 /// Something scheduled to happen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 enum Event {
     Deliver {
         from: Addr,
@@ -38,34 +39,12 @@ enum Event {
         id: u64,
         sent_us: u64,
     },
-    Serve {
+    /// An input for incarnation `inc` of `node` (dropped if the node has
+    /// crashed or restarted since it was scheduled).
+    ToNode {
         node: NodeId,
         inc: u32,
-        from: Addr,
-        msg: Msg,
-    },
-    NodeTimer {
-        node: NodeId,
-        inc: u32,
-        timer: Timer,
-    },
-    DiskWritten {
-        node: NodeId,
-        inc: u32,
-        upto: Lsn,
-        gen: u32,
-    },
-    DiskFlushed {
-        node: NodeId,
-        inc: u32,
-        upto: Lsn,
-        gen: u32,
-    },
-    Applied {
-        node: NodeId,
-        inc: u32,
-        lsn: Lsn,
-        gen: u32,
+        input: Input,
     },
     ClientWake {
         session: SessionId,
@@ -88,6 +67,35 @@ enum Event {
     Discover {
         leader: NodeId,
     },
+}
+
+/// Everything the simulation keeps about one machine: the node running on
+/// it, whether it runs, and the machine's own conditions.
+#[derive(Clone, Debug)]
+pub struct Host {
+    node: Node,
+    up: bool,
+    /// Bumped on crash and restart, so events scheduled for an earlier
+    /// life of the node are dropped.
+    incarnation: u32,
+    /// Disk slowdown factor and until when.
+    slow_disk: (u32, u64),
+    /// When its server is busy until (capacity model).
+    busy_until_us: u64,
+    /// Periodic timers pending, one bit per [`crate::node::Timer::periodic_slot`].
+    timers: u8,
+}
+
+impl Host {
+    /// The node running here.
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    /// Whether the node runs.
+    pub fn up(&self) -> bool {
+        self.up
+    }
 }
 
 /// A message on its way, for drawing.
@@ -264,17 +272,8 @@ pub struct Simulation {
     rng: Rng,
     /// The network.
     pub net: Network,
-    /// The nodes.
-    pub nodes: Vec<Node>,
-    /// Per node: running.
-    pub up: Vec<bool>,
-    /// Per node: bumped on crash and restart, so stale completions are
-    /// ignored.
-    incarnation: Vec<u32>,
-    /// Per node: disk slowdown factor and until when.
-    slow_disk: Vec<(u32, u64)>,
-    /// Per node: time its server is busy until (capacity model).
-    busy_until_us: Vec<u64>,
+    /// One per node.
+    hosts: Vec<Host>,
     /// The client sessions.
     pub sessions: Vec<Session>,
     /// Per session: when its one pending time-out event fires.
@@ -326,7 +325,7 @@ impl Simulation {
             scenario.links.clone(),
         );
         let election = scenario.failover.mode == FailoverMode::Election;
-        let nodes: Vec<Node> = scenario
+        let hosts: Vec<Host> = scenario
             .nodes
             .iter()
             .enumerate()
@@ -348,18 +347,24 @@ impl Simulation {
                     fencing: scenario.failover.fencing,
                     restart_as_follower: scenario.failover.mode != FailoverMode::Manual,
                     clock_drift_ppm: spec.clock_drift_ppm,
+                    detector_enabled: election,
+                    election_timeout_us: scenario.failover.election_timeout_us,
+                    priority: spec.priority,
+                    lease_us: scenario.failover.lease_us,
                 };
                 let role = if i as NodeId == scenario.leader {
                     Role::Leader
                 } else {
                     Role::Follower
                 };
-                let mut node = Node::new(cfg, role, scenario.leader);
-                node.failover.detector_enabled = election;
-                node.failover.election_timeout_us = scenario.failover.election_timeout_us;
-                node.failover.priority = spec.priority;
-                node.failover.lease_us = scenario.failover.lease_us;
-                node
+                Host {
+                    node: Node::new(cfg, role, scenario.leader),
+                    up: true,
+                    incarnation: 0,
+                    slow_disk: (1, 0),
+                    busy_until_us: 0,
+                    timers: 0,
+                }
             })
             .collect();
         let sessions: Vec<Session> = (0..scenario.sessions)
@@ -380,11 +385,7 @@ impl Simulation {
             queue: EventQueue::default(),
             rng: Rng::new(seed),
             net,
-            nodes,
-            up: vec![true; n],
-            incarnation: vec![0; n],
-            slow_disk: vec![(1, 0); n],
-            busy_until_us: vec![0; n],
+            hosts,
             client_timer_us: vec![None; sessions.len()],
             sessions,
             view,
@@ -410,7 +411,9 @@ impl Simulation {
         };
         for i in 0..n {
             let mut fx = core::mem::take(&mut sim.effects);
-            sim.nodes[i].on_start(0, false, &mut fx);
+            sim.hosts[i]
+                .node
+                .handle(0, Input::Start { restarted: false }, &mut fx);
             sim.node_effects(i as NodeId, &mut fx);
             sim.effects = fx;
         }
@@ -479,6 +482,35 @@ impl Simulation {
         self.now_us
     }
 
+    /// Node `i`.
+    pub fn node(&self, i: NodeId) -> &Node {
+        &self.hosts[i as usize].node
+    }
+
+    /// Every node, in id order.
+    pub fn nodes(&self) -> impl ExactSizeIterator<Item = &Node> + Clone + '_ {
+        self.hosts.iter().map(|h| &h.node)
+    }
+
+    /// Every machine: its node and its conditions, in node id order.
+    pub fn hosts(&self) -> &[Host] {
+        &self.hosts
+    }
+
+    /// Moves node `i`'s applied position past its written one, which no
+    /// real run can do: for testing that the invariant check catches it.
+    #[cfg(test)]
+    pub(crate) fn corrupt_applied_position_for_test(&mut self, i: NodeId) {
+        self.hosts[i as usize]
+            .node
+            .corrupt_applied_position_for_test();
+    }
+
+    /// Whether node `i` runs.
+    pub fn is_up(&self, i: NodeId) -> bool {
+        self.hosts[i as usize].up
+    }
+
     /// Time of the next pending event.
     pub fn next_event_us(&self) -> Option<u64> {
         self.queue.peek_time()
@@ -512,11 +544,11 @@ impl Simulation {
 
     /// The node that currently leads the highest epoch, if any is up.
     pub fn current_leader(&self) -> Option<NodeId> {
-        self.nodes
+        self.hosts
             .iter()
             .enumerate()
-            .filter(|(i, n)| self.up[*i] && n.role == Role::Leader)
-            .max_by_key(|(i, n)| (n.epoch, core::cmp::Reverse(*i)))
+            .filter(|(_, h)| h.up && h.node.role() == Role::Leader)
+            .max_by_key(|(i, h)| (h.node.epoch(), core::cmp::Reverse(*i)))
             .map(|(i, _)| i as NodeId)
     }
 
@@ -559,37 +591,7 @@ impl Simulation {
             Event::Deliver {
                 from, to, msg, id, ..
             } => self.deliver(from, to, msg, id),
-            Event::Serve {
-                node,
-                inc,
-                from,
-                msg,
-            } => self.handle_live(node, inc, |n, now, fx| n.on_message(now, from, msg, fx)),
-            Event::NodeTimer { node, inc, timer } => {
-                self.handle_live(node, inc, |n, now, fx| n.on_timer(now, timer, fx))
-            }
-            Event::DiskWritten {
-                node,
-                inc,
-                upto,
-                gen,
-            } => self.handle_live(node, inc, |n, now, fx| {
-                n.on_disk_written(now, upto, gen, fx)
-            }),
-            Event::DiskFlushed {
-                node,
-                inc,
-                upto,
-                gen,
-            } => self.handle_live(node, inc, |n, now, fx| {
-                n.on_disk_flushed(now, upto, gen, fx)
-            }),
-            Event::Applied {
-                node,
-                inc,
-                lsn,
-                gen,
-            } => self.handle_live(node, inc, |n, now, fx| n.on_applied(now, lsn, gen, fx)),
+            Event::ToNode { node, inc, input } => self.handle_live(node, inc, input),
             Event::ClientWake { session } => self.wake_session(session),
             Event::ManagerTick { node } => self.manager_tick(node),
             Event::RecloneDone { node, inc, from } => self.finish_reclone(node, inc, from),
@@ -607,7 +609,8 @@ impl Simulation {
             }
             Event::Sample => self.sample(),
             Event::Discover { leader } => {
-                if self.up[leader as usize] && self.nodes[leader as usize].role == Role::Leader {
+                let h = &self.hosts[leader as usize];
+                if h.up && h.node.role() == Role::Leader {
                     self.view.leader = leader;
                     self.spread_discovery();
                     self.emit(TraceEvent::Discovered {
@@ -620,91 +623,65 @@ impl Simulation {
         true
     }
 
-    /// Runs a node handler and processes its effects, tracing how its log
-    /// positions moved.
-    /// [`Self::handle_node`] for an event scheduled by incarnation `inc`
-    /// of `node`: dropped if the node has crashed or restarted since.
-    fn handle_live(
-        &mut self,
-        node: NodeId,
-        inc: u32,
-        f: impl FnOnce(&mut Node, u64, &mut Vec<Effect>),
-    ) {
-        if self.incarnation[node as usize] == inc && self.up[node as usize] {
-            self.handle_node(node, f);
+    /// Hands `input` to `node` if it was scheduled for the node's current
+    /// life: dropped if the node has crashed or restarted since.
+    fn handle_live(&mut self, node: NodeId, inc: u32, input: Input) {
+        let h = &mut self.hosts[node as usize];
+        if h.incarnation != inc || !h.up {
+            return;
         }
+        if let Input::Timer(t) = input {
+            if let Some(slot) = t.periodic_slot() {
+                h.timers &= !(1 << slot);
+            }
+        }
+        self.handle_node(node, input);
     }
 
-    fn handle_node(&mut self, node: NodeId, f: impl FnOnce(&mut Node, u64, &mut Vec<Effect>)) {
+    /// Feeds `node` one input and processes its effects.
+    fn handle_node(&mut self, node: NodeId, input: Input) {
         let mut fx = core::mem::take(&mut self.effects);
-        let n = &mut self.nodes[node as usize];
-        let before = (
-            n.wal.last_lsn(),
-            n.wal.written,
-            n.wal.flushed,
-            n.wal.applied,
-        );
-        f(n, self.now_us, &mut fx);
-        if n.role == Role::Leader && n.wal.last_lsn() > before.0 {
-            let (epoch, t) = (n.epoch, self.now_us);
-            match self
-                .accept_spans
-                .iter_mut()
-                .rev()
-                .find(|s| s.0 == node && s.1 == epoch)
-            {
-                Some(span) => span.3 = t,
-                None => self.accept_spans.push((node, epoch, t, t)),
-            }
-        }
-        if self.tracing() {
-            let n = &self.nodes[node as usize];
-            let after = (
-                n.wal.last_lsn(),
-                n.wal.written,
-                n.wal.flushed,
-                n.wal.applied,
-            );
-            let t_us = self.now_us;
-            if after.0 > before.0 {
-                for lsn in before.0 + 1..=after.0 {
-                    let epoch = self.nodes[node as usize].wal.epoch_at(lsn).unwrap_or(0);
-                    self.emit(TraceEvent::Append {
-                        t_us,
-                        node,
-                        lsn,
-                        epoch,
-                    });
-                }
-            }
-            if after.1 != before.1 {
-                self.emit(TraceEvent::Written {
-                    t_us,
-                    node,
-                    lsn: after.1,
-                });
-            }
-            if after.2 != before.2 {
-                self.emit(TraceEvent::Flushed {
-                    t_us,
-                    node,
-                    lsn: after.2,
-                });
-            }
-            if after.3 != before.3 {
-                self.emit(TraceEvent::Applied {
-                    t_us,
-                    node,
-                    lsn: after.3,
-                });
-            }
-        }
+        self.hosts[node as usize]
+            .node
+            .handle(self.now_us, input, &mut fx);
         self.node_effects(node, &mut fx);
         self.effects = fx;
     }
 
+    /// Traces how a node's log moved, and which leader accepted writes when.
+    fn on_progress(&mut self, node: NodeId, progress: Progress) {
+        let t_us = self.now_us;
+        let ev = match progress {
+            Progress::Appended { lsn, epoch } => {
+                if self.hosts[node as usize].node.role() == Role::Leader {
+                    match self
+                        .accept_spans
+                        .iter_mut()
+                        .rev()
+                        .find(|s| s.0 == node && s.1 == epoch)
+                    {
+                        Some(span) => span.3 = t_us,
+                        None => self.accept_spans.push((node, epoch, t_us, t_us)),
+                    }
+                }
+                TraceEvent::Append {
+                    t_us,
+                    node,
+                    lsn,
+                    epoch,
+                }
+            }
+            Progress::Written { lsn } => TraceEvent::Written { t_us, node, lsn },
+            Progress::Flushed { lsn } => TraceEvent::Flushed { t_us, node, lsn },
+            Progress::Applied { lsn } => TraceEvent::Applied { t_us, node, lsn },
+        };
+        if self.tracing() {
+            self.emit(ev);
+        }
+    }
+
     fn disk_factor(&self, node: NodeId) -> u64 {
-        let (factor, until) = self.slow_disk[node as usize];
+        let (factor, until) = self.hosts[node as usize].slow_disk;
         if self.now_us < until {
             factor as u64
         } else {
@@ -712,8 +689,13 @@ impl Simulation {
         }
     }
 
+    /// Schedules `input` for `node`'s current life at `at_us`.
+    fn schedule(&mut self, at_us: u64, node: NodeId, input: Input) {
+        let inc = self.hosts[node as usize].incarnation;
+        self.queue.push(at_us, Event::ToNode { node, inc, input });
+    }
+
     fn node_effects(&mut self, node: NodeId, fx: &mut Vec<Effect>) {
-        let inc = self.incarnation[node as usize];
         // Effects can produce more effects (a STONITH answer): walk by index.
         let mut i = 0;
         while i < fx.len() {
@@ -736,29 +718,13 @@ impl Simulation {
                 Effect::DiskWrite { upto, gen } => {
                     let d = self.scenario.nodes[node as usize].disk;
                     let at = now.saturating_add(d.write_us.saturating_mul(self.disk_factor(node)));
-                    self.queue.push(
-                        at,
-                        Event::DiskWritten {
-                            node,
-                            inc,
-                            upto,
-                            gen,
-                        },
-                    );
+                    self.schedule(at, node, Input::DiskWritten { upto, gen });
                 }
                 Effect::DiskFlush { upto, gen } => {
                     let d = self.scenario.nodes[node as usize].disk;
                     let base = d.fsync_us + self.rng.below(d.fsync_jitter_us + 1);
                     let at = now.saturating_add(base.saturating_mul(self.disk_factor(node)));
-                    self.queue.push(
-                        at,
-                        Event::DiskFlushed {
-                            node,
-                            inc,
-                            upto,
-                            gen,
-                        },
-                    );
+                    self.schedule(at, node, Input::DiskFlushed { upto, gen });
                 }
                 Effect::Apply {
                     lsn,
@@ -766,35 +732,40 @@ impl Simulation {
                     gen,
                 } => {
                     let at = now.max(not_before_us) + self.scenario.nodes[node as usize].apply_us;
-                    self.queue.push(
-                        at,
-                        Event::Applied {
-                            node,
-                            inc,
-                            lsn,
-                            gen,
-                        },
-                    );
+                    self.schedule(at, node, Input::Applied { lsn, gen });
                 }
-                Effect::JitteredTimer {
+                Effect::Timer {
                     after_us,
                     jitter_us,
                     timer,
                 } => {
-                    let at = now + after_us + self.rng.below(jitter_us + 1);
-                    self.queue.push(at, Event::NodeTimer { node, inc, timer });
+                    if let Some(slot) = timer.periodic_slot() {
+                        let h = &mut self.hosts[node as usize];
+                        if h.timers & (1 << slot) != 0 {
+                            continue;
+                        }
+                        h.timers |= 1 << slot;
+                    }
+                    let jitter = if jitter_us > 0 {
+                        self.rng.below(jitter_us + 1)
+                    } else {
+                        0
+                    };
+                    self.schedule(now + after_us + jitter, node, Input::Timer(timer));
                 }
                 Effect::Stonith { target } => {
                     let ok = self.stonith(node, target);
                     let mut more = Vec::new();
-                    self.nodes[node as usize].on_stonith(now, target, ok, &mut more);
+                    self.hosts[node as usize].node.handle(
+                        now,
+                        Input::StonithDone { target, ok },
+                        &mut more,
+                    );
                     fx.append(&mut more);
                 }
-                Effect::Timer { after_us, timer } => {
-                    self.queue
-                        .push(now + after_us, Event::NodeTimer { node, inc, timer });
-                }
+                Effect::Reclone { from } => self.start_reclone(node, from),
                 Effect::Note(note) => self.on_note(node, note),
+                Effect::Progress(p) => self.on_progress(node, p),
             }
         }
         fx.clear();
@@ -840,17 +811,10 @@ impl Simulation {
             Note::LeaderSuspected { .. } if self.suspected_at_us.is_none() => {
                 self.suspected_at_us = Some(t_us);
             }
-            Note::NeedsReclone { follower } => self.start_reclone(follower, node),
-            Note::RewindImpossible { .. } => {
-                let leader = self.nodes[node as usize].leader;
-                match leader.filter(|l| *l != node) {
-                    Some(l) => {
-                        // start_reclone checks this flag; the node set it.
-                        self.nodes[node as usize].recloning = false;
-                        self.start_reclone(node, l);
-                    }
-                    None => self.nodes[node as usize].recloning = false,
-                }
+            Note::NeedsReclone { follower }
+                if self.hosts.get(follower as usize).is_some_and(|h| h.up) =>
+            {
+                self.handle_node(follower, Input::RecloneStarted { from: node });
             }
             Note::RoleChanged {
                 role: Role::Leader,
@@ -867,7 +831,7 @@ impl Simulation {
                         self.epoch_leaders.insert(epoch, node);
                     }
                 }
-                let alive = old != node && self.up[old as usize];
+                let alive = old != node && self.hosts[old as usize].up;
                 if alive {
                     self.metrics.false_failovers += 1;
                 }
@@ -893,18 +857,14 @@ impl Simulation {
         self.emit(TraceEvent::Node { t_us, node, note });
     }
 
-    /// Starts copying the leader's data to a follower that fell out of the
-    /// retained log: it serves no reads until the copy is done.
+    /// A follower starts copying its leader's data (it fell out of the
+    /// retained log, or cannot rewind): the copy takes the database's size
+    /// over the copy bandwidth.
     fn start_reclone(&mut self, follower: NodeId, from: NodeId) {
-        let f = follower as usize;
-        if f >= self.nodes.len() || !self.up[f] || self.nodes[f].recloning {
-            return;
-        }
-        self.nodes[f].recloning = true;
         self.metrics.reclones += 1;
         let fo = &self.scenario.failover;
         let copy_us = fo.database_mb * 1_000_000 / fo.reclone_mb_per_s.max(1);
-        let inc = self.incarnation[f];
+        let inc = self.hosts[follower as usize].incarnation;
         self.queue.push(
             self.now_us + copy_us,
             Event::RecloneDone {
@@ -916,33 +876,41 @@ impl Simulation {
     }
 
     fn finish_reclone(&mut self, node: NodeId, inc: u32, from: NodeId) {
-        let (f, l) = (node as usize, from as usize);
-        if self.incarnation[f] != inc || !self.up[f] {
+        let f = &self.hosts[node as usize];
+        if f.incarnation != inc || !f.up {
             return;
         }
-        if !self.up[l] || self.nodes[l].role != Role::Leader {
-            self.nodes[f].recloning = false;
+        let source = &self.hosts[from as usize];
+        if !source.up || source.node.role() != Role::Leader {
+            self.handle_node(node, Input::RecloneAborted);
             return;
         }
-        let snap = self.nodes[l].snapshot();
-        self.handle_node(node, |n, _, fx| n.install_snapshot(snap, from, fx));
+        let snapshot = Box::new(source.node.snapshot());
+        self.handle_node(
+            node,
+            Input::InstallSnapshot {
+                snapshot,
+                leader: from,
+            },
+        );
+    }
+
+    /// Whether `by` can power `target` off: it is already down, or `by`
+    /// can reach it.
+    fn can_fence(&self, by: NodeId, target: NodeId) -> bool {
+        let t = target as usize;
+        t < self.hosts.len()
+            && (!self.hosts[t].up || !self.net.is_cut(Addr::Node(by), Addr::Node(target)))
     }
 
     /// Powers `target` off on behalf of `by` if it is already down or `by`
     /// can reach it; otherwise fencing cannot be confirmed.
     fn stonith(&mut self, by: NodeId, target: NodeId) -> bool {
-        let t = target as usize;
-        if t >= self.nodes.len() {
-            return false;
+        let ok = self.can_fence(by, target);
+        if ok {
+            self.crash(target, true);
         }
-        if !self.up[t] {
-            return true;
-        }
-        if self.net.is_cut(Addr::Node(by), Addr::Node(target)) {
-            return false;
-        }
-        self.crash(target, true);
-        true
+        ok
     }
 
     /// Whether nodes `a` and `b` can talk both ways.
@@ -953,18 +921,18 @@ impl Simulation {
     }
 
     fn manager_facts(&self) -> Vec<NodeFacts> {
-        let n = self.nodes.len();
+        let n = self.hosts.len();
         (0..n)
             .map(|i| {
-                let node = &self.nodes[i];
+                let node = &self.hosts[i].node;
                 let mut reachable = 0u64;
                 for p in 0..n {
-                    if self.up[p] && self.linked(i as NodeId, p as NodeId) {
+                    if self.hosts[p].up && self.linked(i as NodeId, p as NodeId) {
                         reachable |= 1u64 << p;
                     }
                 }
-                let sync_standby = if node.role == Role::Leader {
-                    node.cfg
+                let sync_standby = if node.role() == Role::Leader {
+                    node.cfg()
                         .policy
                         .sync_set(&node.follower_acks(self.now_us))
                         .first()
@@ -973,20 +941,20 @@ impl Simulation {
                     None
                 };
                 NodeFacts {
-                    up: self.up[i],
+                    up: self.hosts[i].up,
                     // The store runs beside every node (etcd), whether or
                     // not the database process is up: reach a majority of
                     // hosts to reach it.
-                    reaches_dcs: self.up[i]
+                    reaches_dcs: self.hosts[i].up
                         && (0..n)
                             .filter(|&p| self.linked(i as NodeId, p as NodeId))
                             .count()
                             * 2
                             > n,
-                    role: node.role,
-                    leader: node.leader,
-                    flushed: node.wal.flushed,
-                    last_lsn: node.wal.last_lsn(),
+                    role: node.role(),
+                    leader: node.leader(),
+                    flushed: node.wal().flushed,
+                    last_lsn: node.wal().last_lsn(),
                     priority: self.scenario.nodes[i].priority,
                     reachable,
                     sync_standby,
@@ -1003,10 +971,8 @@ impl Simulation {
         let stonith = self.scenario.failover.fencing == crate::scenario::Fencing::Stonith;
         let mut to_fence = Vec::new();
         let actions = {
-            let up = &self.up;
-            let net = &self.net;
             let mut fence = |t: NodeId| {
-                let ok = !up[t as usize] || !net.is_cut(Addr::Node(node), Addr::Node(t));
+                let ok = self.can_fence(node, t);
                 if ok {
                     to_fence.push(t);
                 }
@@ -1021,17 +987,14 @@ impl Simulation {
         for a in actions {
             match a {
                 ManagerAction::Promote { node, epoch, .. } => {
-                    self.handle_node(node, |n, now, fx| n.become_leader(now, epoch, fx))
+                    self.handle_node(node, Input::Promote { epoch })
                 }
-                ManagerAction::Demote { node } => {
-                    let epoch = self.nodes[node as usize].epoch;
-                    self.handle_node(node, |n, now, fx| n.step_down(now, epoch, None, fx))
-                }
+                ManagerAction::Demote { node } => self.handle_node(node, Input::Demote),
                 ManagerAction::Follow {
                     node,
                     leader,
                     epoch,
-                } => self.handle_node(node, |n, now, fx| n.adopt_leader(now, leader, epoch, fx)),
+                } => self.handle_node(node, Input::Follow { leader, epoch }),
             }
         }
         let next = self.now_us + self.scenario.failover.loop_wait_us;
@@ -1047,19 +1010,19 @@ impl Simulation {
         if leader == node {
             return;
         }
-        let l = &self.nodes[leader as usize];
+        let l = &self.hosts[leader as usize].node;
         let newest = l.read(key);
         // Versions order by epoch first: a deposed leader's higher LSN is
         // older than the new leader's lower one.
         if (newest.epoch, newest.lsn) > served {
             let behind_lsn = l
-                .wal
+                .wal()
                 .applied
-                .saturating_sub(self.nodes[node as usize].wal.applied);
+                .saturating_sub(self.hosts[node as usize].node.wal().applied);
             // How long the newer version has existed (0 when its entry has
             // left the retained log and its time is unknown).
             let behind_us = l
-                .wal
+                .wal()
                 .get(newest.lsn)
                 .map_or(0, |e| self.now_us.saturating_sub(e.written_at_us));
             self.metrics.stale_reads += 1;
@@ -1107,7 +1070,7 @@ impl Simulation {
 
     fn deliver(&mut self, from: Addr, to: Addr, msg: Msg, id: u64) {
         let lost = match to {
-            Addr::Node(n) => !self.up[n as usize],
+            Addr::Node(n) => !self.hosts[n as usize].up,
             Addr::Client(_) => false,
         };
         if lost {
@@ -1130,20 +1093,12 @@ impl Simulation {
                 let service = self.scenario.nodes[n as usize].service_us;
                 let client_op = matches!(msg, Msg::WriteReq { .. } | Msg::ReadReq { .. });
                 if service > 0 && client_op {
-                    let start = self.busy_until_us[n as usize].max(self.now_us);
-                    self.busy_until_us[n as usize] = start + service;
-                    let inc = self.incarnation[n as usize];
-                    self.queue.push(
-                        start + service,
-                        Event::Serve {
-                            node: n,
-                            inc,
-                            from,
-                            msg,
-                        },
-                    );
+                    let h = &mut self.hosts[n as usize];
+                    let start = h.busy_until_us.max(self.now_us);
+                    h.busy_until_us = start + service;
+                    self.schedule(start + service, n, Input::Message { from, msg });
                 } else {
-                    self.handle_node(n, |node, now, fx| node.on_message(now, from, msg, fx));
+                    self.handle_node(n, Input::Message { from, msg });
                 }
             }
             Addr::Client(s) => {
@@ -1227,7 +1182,7 @@ impl Simulation {
             }
             (OpKind::Read, Outcome::Ok) => {
                 m.reads_ok += 1;
-                if self.nodes[op.node as usize].role != Role::Leader {
+                if self.hosts[op.node as usize].node.role() != Role::Leader {
                     m.follower_reads += 1;
                 }
                 m.read_latency.record(op.latency_us());
@@ -1264,10 +1219,12 @@ impl Simulation {
     /// which is the one an election would pick.
     pub fn authoritative_node(&self) -> NodeId {
         self.current_leader().unwrap_or_else(|| {
-            self.nodes
-                .iter()
+            self.nodes()
                 .enumerate()
-                .max_by_key(|(i, n)| (n.wal.last_epoch(), n.wal.last_lsn(), core::cmp::Reverse(*i)))
+                .max_by_key(|(i, n)| {
+                    let w = n.wal();
+                    (w.last_epoch(), w.last_lsn(), core::cmp::Reverse(*i))
+                })
                 .map_or(0, |(i, _)| i as NodeId)
         })
     }
@@ -1281,7 +1238,7 @@ impl Simulation {
     fn finish_check(&mut self) {
         let leader = self.authoritative_node();
         let now = self.now_us;
-        let wal = &self.nodes[leader as usize].wal;
+        let wal = self.hosts[leader as usize].node.wal();
         let found = match self.checker.as_mut() {
             Some(c) => c.lost_writes(now, |lsn| wal.epoch_at(lsn)),
             None => return,
@@ -1293,7 +1250,7 @@ impl Simulation {
     /// of it (and of its epoch); cut-off sessions keep their old belief.
     fn spread_discovery(&mut self) {
         let leader = self.view.leader;
-        let epoch = self.nodes[leader as usize].epoch;
+        let epoch = self.hosts[leader as usize].node.epoch();
         for s in 0..self.sessions.len() {
             let reachable = !self
                 .net
@@ -1310,10 +1267,10 @@ impl Simulation {
     /// future leader can lack them.
     fn prune_acked(&mut self) {
         while let Some(a) = self.acked.front() {
-            let everywhere = self
-                .nodes
-                .iter()
-                .all(|n| n.wal.flushed >= a.lsn && n.wal.epoch_at(a.lsn) == Some(a.epoch));
+            let everywhere = self.nodes().all(|n| {
+                let w = n.wal();
+                w.flushed >= a.lsn && w.epoch_at(a.lsn) == Some(a.epoch)
+            });
             if everywhere || self.acked.len() > MAX_TRACKED_ACKS {
                 self.acked.pop_front();
             } else {
@@ -1327,8 +1284,8 @@ impl Simulation {
     /// epoch or older are judged: a deposed leader that has not yet heard
     /// of a newer epoch cannot speak for that epoch's writes.
     fn lost_ack_times(&self) -> impl Iterator<Item = u64> + '_ {
-        let node = &self.nodes[self.authoritative_node() as usize];
-        let (wal, epoch) = (&node.wal, node.epoch.max(node.wal.last_epoch()));
+        let node = &self.hosts[self.authoritative_node() as usize].node;
+        let (wal, epoch) = (node.wal(), node.epoch().max(node.wal().last_epoch()));
         self.acked
             .iter()
             .filter(move |a| a.epoch <= epoch && wal.epoch_at(a.lsn) != Some(a.epoch))
@@ -1383,19 +1340,18 @@ impl Simulation {
             self.spread_discovery();
         }
         if let Some(l) = self.current_leader() {
-            let leader = &self.nodes[l as usize];
-            let head = leader.wal.flushed;
-            for i in 0..self.nodes.len() {
-                if i as NodeId == l || !self.up[i] {
+            let leader = self.hosts[l as usize].node.wal();
+            let head = leader.flushed;
+            for i in 0..self.hosts.len() {
+                if i as NodeId == l || !self.hosts[i].up {
                     continue;
                 }
-                let applied = self.nodes[i].wal.applied.min(head);
+                let applied = self.hosts[i].node.wal().applied.min(head);
                 let entries = head - applied;
                 let us = if entries == 0 {
                     0
                 } else {
                     leader
-                        .wal
                         .get(applied + 1)
                         .map_or(0, |e| now.saturating_sub(e.written_at_us))
                 };
@@ -1404,9 +1360,9 @@ impl Simulation {
             }
         }
         // The routing monitor's health check.
-        for i in 0..self.nodes.len() {
+        for i in 0..self.hosts.len() {
             self.view.healthy[i] =
-                self.up[i] && !self.net.is_cut(Addr::Client(0), Addr::Node(i as NodeId));
+                self.hosts[i].up && !self.net.is_cut(Addr::Client(0), Addr::Node(i as NodeId));
         }
         self.queue
             .push(now + self.scenario.sample_interval_us, Event::Sample);
@@ -1417,7 +1373,7 @@ impl Simulation {
     // ------------------------------------------------------------------
 
     fn group_members(&self, g: Group) -> Vec<Addr> {
-        let mut out: Vec<Addr> = (0..self.nodes.len() as NodeId)
+        let mut out: Vec<Addr> = (0..self.hosts.len() as NodeId)
             .filter(|n| g.nodes & (1u64 << n) != 0)
             .map(Addr::Node)
             .collect();
@@ -1460,7 +1416,7 @@ impl Simulation {
                 self.leader_lost_at_us = Some(now);
             }
         }
-        let all_nodes = Group::of_nodes((1u64 << self.nodes.len()) - 1);
+        let all_nodes = Group::of_nodes((1u64 << self.hosts.len()) - 1);
         match action {
             FaultAction::Crash { node, power_loss } => self.crash(node, power_loss),
             FaultAction::KillLeader { power_loss } => {
@@ -1469,11 +1425,10 @@ impl Simulation {
                 }
             }
             FaultAction::Restart { node } => {
-                let i = node as usize;
-                if i < self.nodes.len() && !self.up[i] {
-                    self.up[i] = true;
-                    self.incarnation[i] += 1;
-                    self.handle_node(node, |n, now, fx| n.on_start(now, true, fx));
+                if let Some(h) = self.hosts.get_mut(node as usize).filter(|h| !h.up) {
+                    h.up = true;
+                    h.incarnation += 1;
+                    self.handle_node(node, Input::Start { restarted: true });
                 }
             }
             FaultAction::Partition { a, b, one_way } => self.cut_groups(a, b, one_way, true),
@@ -1505,9 +1460,8 @@ impl Simulation {
                 factor,
                 duration_us,
             } => {
-                if (node as usize) < self.nodes.len() {
-                    self.slow_disk[node as usize] =
-                        (factor.max(1), now.saturating_add(duration_us));
+                if let Some(h) = self.hosts.get_mut(node as usize) {
+                    h.slow_disk = (factor.max(1), now.saturating_add(duration_us));
                 }
             }
             FaultAction::LatencySpike {
@@ -1515,7 +1469,7 @@ impl Simulation {
                 extra_us,
                 duration_us,
             } => {
-                if (node as usize) < self.nodes.len() {
+                if (node as usize) < self.hosts.len() {
                     self.net
                         .set_spike(Addr::Node(node), extra_us, now.saturating_add(duration_us));
                 }
@@ -1528,17 +1482,19 @@ impl Simulation {
     }
 
     fn crash(&mut self, node: NodeId, power_loss: bool) {
-        let i = node as usize;
-        if i >= self.nodes.len() || !self.up[i] {
+        let Some(h) = self.hosts.get_mut(node as usize).filter(|h| h.up) else {
             return;
-        }
-        self.up[i] = false;
-        self.incarnation[i] += 1;
-        self.nodes[i].crash(power_loss);
-        self.busy_until_us[i] = 0;
+        };
+        h.up = false;
+        h.incarnation += 1;
+        h.busy_until_us = 0;
+        h.timers = 0;
+        let mut fx = Vec::new();
+        h.node
+            .handle(self.now_us, Input::Crash { power_loss }, &mut fx);
         if !power_loss {
             // The OS closes the dead process's connections.
-            for peer in 0..self.nodes.len() as NodeId {
+            for peer in 0..self.hosts.len() as NodeId {
                 if peer != node {
                     self.send(Addr::Node(node), Addr::Node(peer), Msg::Disconnect);
                 }
@@ -1551,9 +1507,10 @@ impl Simulation {
     /// Replaces the commit policy on every node, effective at once (the
     /// UI's live policy switch; `ALTER SYSTEM … ; SELECT pg_reload_conf()`).
     pub fn set_policy(&mut self, policy: crate::policy::CommitPolicy) {
-        for n in &mut self.nodes {
-            n.cfg.policy = policy.clone();
-            n.degraded = false;
+        let mut fx = Vec::new();
+        for h in &mut self.hosts {
+            let input = Input::SetPolicy(Box::new(policy.clone()));
+            h.node.handle(self.now_us, input, &mut fx);
         }
         self.scenario.policy = policy;
     }
@@ -1566,7 +1523,7 @@ impl Simulation {
     /// Whether node `n` is cut off from every other node in both
     /// directions (as far as node-to-node links go).
     pub fn is_isolated(&self, n: NodeId) -> bool {
-        let others: Vec<NodeId> = (0..self.nodes.len() as NodeId)
+        let others: Vec<NodeId> = (0..self.hosts.len() as NodeId)
             .filter(|o| *o != n)
             .collect();
         !others.is_empty()
@@ -1594,7 +1551,11 @@ impl Simulation {
             let s = alloc::format!("{e:?}");
             let key: alloc::string::String = s.split(['{', '(']).next().unwrap_or("").trim().into();
             let key = match e {
-                Event::NodeTimer { node, timer, .. } => alloc::format!("{key} {node} {timer:?}"),
+                Event::ToNode {
+                    node,
+                    input: Input::Timer(timer),
+                    ..
+                } => alloc::format!("{key} {node} {timer:?}"),
                 _ => key,
             };
             *m.entry(key).or_insert(0) += 1;

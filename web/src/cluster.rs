@@ -460,14 +460,14 @@ pub fn region_caption(sim: &Simulation, leader_region: usize, r: usize) -> Strin
 /// that the follower has not applied, and how long ago the oldest of them
 /// was written (as `pg_stat_replication` reports replay lag).
 pub fn lag(sim: &Simulation, leader: NodeId, i: usize) -> (u64, u64) {
-    let l = &sim.nodes[leader as usize];
-    let head = l.wal.flushed;
-    let applied = sim.nodes[i].wal.applied.min(head);
+    let l = &sim.node(leader);
+    let head = l.wal().flushed;
+    let applied = sim.node(i as NodeId).wal().applied.min(head);
     let entries = head - applied;
     let us = if entries == 0 {
         0
     } else {
-        l.wal
+        l.wal()
             .get(applied + 1)
             .map_or(0, |e| sim.now_us().saturating_sub(e.written_at_us))
     };
@@ -497,26 +497,23 @@ pub fn involvement(kind: ViolationKind) -> (&'static str, &'static str) {
 
 /// A node's state as the picture shows it.
 pub fn node_state(sim: &Simulation, i: usize, leader: Option<NodeId>) -> &'static str {
-    let n = &sim.nodes[i];
+    let n = &sim.node(i as NodeId);
     let now = sim.now_us();
-    if !sim.up[i] {
+    if !sim.is_up(i as NodeId) {
         return "down";
     }
     // A leader that a newer epoch has replaced matters most: it is the
     // split-brain risk, whether or not it is also cut off.
-    if n.role == Role::Leader {
+    if n.role() == Role::Leader {
         let newest = sim
-            .nodes
-            .iter()
+            .nodes()
             .enumerate()
-            .filter(|(j, _)| sim.up[*j])
-            .map(|(_, m)| m.epoch)
+            .filter(|(j, _)| sim.is_up(*j as NodeId))
+            .map(|(_, m)| m.epoch())
             .max()
             .unwrap_or(0);
-        let deposed = n.epoch < newest;
-        if n.failover.lease_expired(now)
-            || (deposed && sim.scenario.failover.fencing != Fencing::None)
-        {
+        let deposed = n.epoch() < newest;
+        if n.lease_expired(now) || (deposed && sim.scenario.failover.fencing != Fencing::None) {
             return "fenced";
         }
         if deposed {
@@ -689,7 +686,7 @@ fn ClusterBody(props: &PanelProps) -> Html {
         w: g.w,
         portrait: g.portrait,
     };
-    for i in 0..sim.nodes.len() {
+    for i in 0..sim.nodes().len() {
         let p = g.nodes[i];
         let name = &sim.scenario.nodes[i].name;
         if i as NodeId != leader {
@@ -747,11 +744,11 @@ fn ClusterBody(props: &PanelProps) -> Html {
         html! { <text class="clients-title" x="46" y="40">{"Clients"}</text> }
     };
 
-    let nodes = sim.nodes.iter().enumerate().map(|(i, n)| {
+    let nodes = sim.nodes().enumerate().map(|(i, n)| {
         let (cx, cy) = g.nodes[i];
         let (x, y) = (cx - NODE_W / 2.0, cy - NODE_H / 2.0);
-        let up = sim.up[i];
-        let role = match n.role {
+        let up = sim.is_up(i as NodeId);
+        let role = match n.role() {
             Role::Leader => "leader",
             Role::Follower => "follower",
             Role::Candidate => "candidate",
@@ -759,7 +756,7 @@ fn ClusterBody(props: &PanelProps) -> Html {
             _ => "follower",
         };
         let state = node_state(sim, i, current);
-        let w = &n.wal;
+        let w = n.wal();
         let last = w.last_lsn();
         let first = last.saturating_sub(STRIP - 1).max(1);
         let cell_w = (NODE_W - 20.0) / STRIP as f64;
@@ -769,18 +766,18 @@ fn ClusterBody(props: &PanelProps) -> Html {
             html! { <rect class={class} x={format!("{:.1}", x + 10.0 + k * cell_w)} y={(y + 46.0).to_string()} width={format!("{:.1}", cell_w - 2.0)} height="14" rx="2"/> }
         });
         let name = sim.scenario.nodes[i].name.clone();
-        let (lag_entries, lag_us) = if n.role != Role::Leader && current.is_some() { lag(sim, leader, i) } else { (0, 0) };
-        let foot = if n.role == Role::Leader {
-            if n.cfg.policy.is_async() {
+        let (lag_entries, lag_us) = if n.role() != Role::Leader && current.is_some() { lag(sim, leader, i) } else { (0, 0) };
+        let foot = if n.role() == Role::Leader {
+            if n.cfg().policy.is_async() {
                 "accepts writes".to_string()
-            } else if n.degraded {
+            } else if n.degraded() {
                 "fell back to async".to_string()
             } else {
                 let w = n.pending_writes();
                 format!("{w} write{} waiting", if w == 1 { "" } else { "s" })
             }
         } else {
-            let conn = current.and_then(|l| sim.nodes[l as usize].peers.get(i)).map(|p| p.state);
+            let conn = current.and_then(|l| sim.node(l).peers().get(i)).map(|p| p.state);
             match conn {
                 Some(PeerState::Streaming) if reads_to_followers => "streaming · reads",
                 Some(PeerState::Streaming) => "streaming",
@@ -789,7 +786,7 @@ fn ClusterBody(props: &PanelProps) -> Html {
                 _ => "not streaming",
             }.to_string()
         };
-        let badge = (n.role != Role::Leader && current.is_some()).then(|| {
+        let badge = (n.role() != Role::Leader && current.is_some()).then(|| {
             let class = if !up { "badge lag off" } else if lag_entries > 20 || lag_us > 1_000_000 { "badge lag bad" } else if lag_entries > 0 { "badge lag warn" } else { "badge lag ok" };
             let text = format!("lag {lag_entries} {} · {}", if lag_entries == 1 { "entry" } else { "entries" }, fmt_us(lag_us));
             let bw = (text.chars().count() as f64 * 6.6 + 16.0).max(120.0);
@@ -830,12 +827,12 @@ fn ClusterBody(props: &PanelProps) -> Html {
                 on_action.emit(Action::SelectNode(pick));
             }
         });
-        let role_text = if n.role == Role::Leader { "★ LEADER" } else if n.role == Role::Candidate { "CANDIDATE" } else { "FOLLOWER" };
+        let role_text = if n.role() == Role::Leader { "★ LEADER" } else if n.role() == Role::Candidate { "CANDIDATE" } else { "FOLLOWER" };
         let aria = format!(
             "{name}: {role}, epoch {}, {}{}. Written {} flushed {} applied {}. Press for actions.",
-            n.epoch,
+            n.epoch(),
             state.replace('-', " "),
-            if n.role != Role::Leader { format!(", lag {lag_entries} entries, {}", fmt_us(lag_us)) } else { String::new() },
+            if n.role() != Role::Leader { format!(", lag {lag_entries} entries, {}", fmt_us(lag_us)) } else { String::new() },
             w.written, w.flushed, w.applied
         );
         html! {
@@ -843,14 +840,14 @@ fn ClusterBody(props: &PanelProps) -> Html {
                tabindex="0" role="button" aria-label={aria} aria-expanded={selected.to_string()}
                data-node={name.clone()} data-role={role} data-state={state} data-up={up.to_string()}
                data-written-lsn={w.written.to_string()} data-flushed-lsn={w.flushed.to_string()}
-               data-applied-lsn={w.applied.to_string()} data-epoch={n.epoch.to_string()}
+               data-applied-lsn={w.applied.to_string()} data-epoch={n.epoch().to_string()}
                data-lag-entries={lag_entries.to_string()} data-lag-us={lag_us.to_string()}
                {onclick} {onkeydown}>
                 <rect class="node-box" x={x.to_string()} y={y.to_string()} width={NODE_W.to_string()} height={NODE_H.to_string()} rx="8"/>
                 <text class="node-name" x={(x + 10.0).to_string()} y={(y + 19.0).to_string()}>{name.clone()}</text>
                 <text class="node-role" x={(x + NODE_W - 10.0).to_string()} y={(y + 19.0).to_string()}>{role_text}</text>
                 <text class="node-pos" x={(x + 10.0).to_string()} y={(y + 37.0).to_string()}>
-                    <tspan class="epoch">{format!("epoch {}", n.epoch)}</tspan>
+                    <tspan class="epoch">{format!("epoch {}", n.epoch())}</tspan>
                     <tspan dx="8">{format!("w{} f{} a{}", w.written, w.flushed, w.applied)}</tspan>
                 </text>
                 { for cells }

@@ -510,19 +510,19 @@ pub fn NodeMenu(props: &PanelProps) -> Html {
     let run = lab.main.borrow();
     let sim = &run.sim;
     let i = id as usize;
-    if i >= sim.nodes.len() {
+    if i >= sim.nodes().len() {
         return html! {};
     }
     let name = sim.scenario.nodes[i].name.clone();
-    let up = sim.up[i];
+    let up = sim.is_up(i as NodeId);
     let state = node_state(sim, i, sim.current_leader());
-    let role = match sim.nodes[i].role {
+    let role = match sim.node(i as NodeId).role() {
         Role::Leader => "leader",
         Role::Candidate => "candidate",
         _ => "follower",
     };
     let cb = &props.on_action;
-    let nodes = sim.nodes.len();
+    let nodes = sim.nodes().len();
     let act = |a: Action| {
         let cb = cb.clone();
         Callback::from(move |_: MouseEvent| {

@@ -40,12 +40,12 @@ pub fn policy_state(sim: &Simulation) -> String {
     let Some(l) = sim.current_leader() else {
         return "No leader: nobody accepts writes until a follower is promoted.".into();
     };
-    let n = &sim.nodes[l as usize];
+    let n = &sim.node(l);
     let last_change = m.policy_changes.iter().rev().find(|p| p.node == l);
-    if n.cfg.policy.is_async() {
+    if n.cfg().policy.is_async() {
         return "asynchronous: a write commits on the leader's own flush".into();
     }
-    if n.degraded {
+    if n.degraded() {
         let at = last_change.filter(|p| p.degraded).map_or(0, |p| p.t_us);
         return format!("semi-sync: fell back to async at {}", fmt_us(at));
     }
@@ -81,10 +81,7 @@ pub fn Readouts(props: &PanelProps) -> Html {
     let leader = sim.current_leader();
     let lost = lost_writes(sim);
     let leader_text = match leader {
-        Some(l) => format!(
-            "{} (epoch {})",
-            names[l as usize], sim.nodes[l as usize].epoch
-        ),
+        Some(l) => format!("{} (epoch {})", names[l as usize], sim.node(l).epoch()),
         None => "none".into(),
     };
     let promotions = m.promotions.iter().rev().take(4).map(|p| {
@@ -105,13 +102,13 @@ pub fn Readouts(props: &PanelProps) -> Html {
         }
     });
     let lead_region = leader.map(|l| sim.scenario.nodes[l as usize].region as usize);
-    let rows = (0..sim.nodes.len())
+    let rows = (0..sim.nodes().len())
         .filter(|&i| Some(i as NodeId) != leader)
         .map(|i| {
             let (entries, us) = leader.map_or((0, 0), |l| lag(sim, l, i));
             let region = sim.scenario.regions.get(sim.scenario.nodes[i].region as usize).cloned().unwrap_or_default();
             let far = lead_region.is_some_and(|r| r != sim.scenario.nodes[i].region as usize);
-            let state = if !sim.up[i] { " (down)" } else { "" };
+            let state = if !sim.is_up(i as NodeId) { " (down)" } else { "" };
             html! {
                 <tr id={format!("lag-{}", names[i])} data-entries={entries.to_string()} data-us={us.to_string()}>
                     <th scope="row">{format!("{}{state}", names[i])}</th>

@@ -65,10 +65,10 @@ fn lanes(sim: &Simulation, session: Option<u16>, leader: NodeId) -> Vec<Lane> {
     };
     let mut out = vec![("Client".to_string(), client, None, false)];
     let order =
-        std::iter::once(leader).chain((0..sim.nodes.len() as NodeId).filter(|&n| n != leader));
+        std::iter::once(leader).chain((0..sim.nodes().len() as NodeId).filter(|&n| n != leader));
     for n in order {
-        let up = sim.up[n as usize];
-        let role = match (n == leader, sim.nodes[n as usize].role) {
+        let up = sim.is_up(n);
+        let role = match (n == leader, sim.node(n).role()) {
             (true, _) => "Leader",
             (false, Role::Candidate) => "Candidate",
             (false, Role::Leader) if up && sim.current_leader() == Some(n) => "Leader now",

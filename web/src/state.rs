@@ -215,9 +215,11 @@ impl Series {
             return;
         }
         let leader = sim.current_leader();
-        let lag_us = (0..sim.nodes.len())
+        let lag_us = (0..sim.nodes().len())
             .map(|i| match leader {
-                Some(l) if l as usize != i && sim.up[i] => Some(crate::cluster::lag(sim, l, i).1),
+                Some(l) if l as usize != i && sim.is_up(i as NodeId) => {
+                    Some(crate::cluster::lag(sim, l, i).1)
+                }
                 _ => None,
             })
             .collect();
@@ -1165,7 +1167,13 @@ impl Lab {
                 self.intervene(Change::Fault(f));
             }
             Action::ToggleNode(n) => {
-                let up = self.main.borrow().sim.up.get(n as usize).copied();
+                let up = self
+                    .main
+                    .borrow()
+                    .sim
+                    .hosts()
+                    .get(n as usize)
+                    .map(|h| h.up());
                 let fault = match up {
                     Some(true) => FaultAction::Crash {
                         node: n,

@@ -154,7 +154,7 @@ fn cluster_edits_rebuild_from_time_zero() {
     let mut lab = Lab::new();
     play_ms(&mut lab, 200);
     lab.apply(Action::SetFollowers(4));
-    assert_eq!(lab.main.borrow().sim.nodes.len(), 5);
+    assert_eq!(lab.main.borrow().sim.nodes().len(), 5);
     assert_eq!(lab.main.borrow().sim.now_us(), 0);
     lab.apply(Action::SetRegion {
         node: "f2".into(),
@@ -171,7 +171,7 @@ fn cluster_edits_rebuild_from_time_zero() {
     let home = sc.nodes[sc.leader as usize].region as usize;
     assert_eq!(sc.links[home * sc.regions.len() + far].base_us, 50_000);
     lab.apply(Action::SetFollowers(1));
-    assert_eq!(lab.main.borrow().sim.nodes.len(), 2);
+    assert_eq!(lab.main.borrow().sim.nodes().len(), 2);
     assert!(lab.banner.is_none(), "{:?}", lab.banner);
 }
 
@@ -207,7 +207,7 @@ fn faults_and_links_reach_the_engine() {
     let run = lab.main.borrow();
     let leader = run.sim.current_leader().expect("a follower was promoted");
     assert_ne!(leader, 0);
-    assert!(run.sim.nodes[leader as usize].epoch >= 2);
+    assert!(run.sim.node(leader).epoch() >= 2);
     assert!(!run.sim.metrics.promotions.is_empty());
     drop(run);
     lab.apply(Action::ToggleLink(End::Node(leader), End::Node(0)));
@@ -223,7 +223,7 @@ fn faults_and_links_reach_the_engine() {
         End::Node(0)
     ));
     lab.apply(Action::ToggleNode(0));
-    assert!(lab.main.borrow().sim.up[0]);
+    assert!(lab.main.borrow().sim.is_up(0));
 }
 
 #[wasm_bindgen_test]
@@ -360,10 +360,10 @@ fn unknown_scenario_falls_back_with_a_banner() {
 fn restarted_leader_keeps_roles_consistent() {
     let mut lab = Lab::new();
     lab.apply(Action::ToggleNode(0));
-    assert!(!lab.main.borrow().sim.up[0]);
+    assert!(!lab.main.borrow().sim.is_up(0));
     lab.apply(Action::ToggleNode(0));
-    assert!(lab.main.borrow().sim.up[0]);
-    assert_ne!(lab.main.borrow().sim.nodes[1].role, Role::Leader);
+    assert!(lab.main.borrow().sim.is_up(0));
+    assert_ne!(lab.main.borrow().sim.node(1).role(), Role::Leader);
 }
 
 #[wasm_bindgen_test]
@@ -399,7 +399,7 @@ fn a_partitioned_old_leader_is_shown_and_its_writes_counted_lost() {
     let new = sim.current_leader().expect("a new leader");
     assert_ne!(new, 0);
     assert_eq!(
-        sim.nodes[0].role,
+        sim.node(0).role(),
         Role::Leader,
         "the old leader still leads in its own mind"
     );

@@ -139,7 +139,7 @@ fn a_change_after_a_seek_forks_the_run() {
         lab.apply(Action::Seek(t));
         assert_eq!(state(&lab), straight(&lab, t), "seek to {t} after fork");
     }
-    assert!(!lab.main.borrow().sim.up[1]);
+    assert!(!lab.main.borrow().sim.is_up(1));
 }
 
 #[wasm_bindgen_test]

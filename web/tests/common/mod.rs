@@ -20,17 +20,11 @@ pub fn state(lab: &Lab) -> State {
         sim.now_us(),
         sim.events,
         sim.trace_hash(),
-        sim.nodes
+        sim.hosts()
             .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                (
-                    n.wal.written,
-                    n.wal.flushed,
-                    n.wal.applied,
-                    n.epoch,
-                    sim.up[i],
-                )
+            .map(|h| {
+                let (n, w) = (h.node(), h.node().wal());
+                (w.written, w.flushed, w.applied, n.epoch(), h.up())
             })
             .collect(),
         sim.metrics.writes_acknowledged,
