@@ -94,7 +94,8 @@ fn check_every_event(text: &str) -> Simulation {
             .collect();
         panic!(
             "invariant broken {e}\nmode {:?}, promotions {:#?}\nnodes {roles:?}",
-            sim.scenario.failover.mode, sim.metrics.promotions
+            sim.scenario.failover.mode,
+            sim.metrics().promotions
         );
     }
     sim.finish();
@@ -110,7 +111,7 @@ fn invariants_hold_under_quorum_with_epoch_fencing_across_failovers() {
             mode,
         ));
         assert!(
-            sim.metrics.promotions.len() >= 2,
+            sim.metrics().promotions.len() >= 2,
             "{mode}: several failovers happened"
         );
         assert_eq!(sim.lost_acknowledged_writes(), 0);
@@ -121,5 +122,5 @@ fn invariants_hold_under_quorum_with_epoch_fencing_across_failovers() {
 fn invariants_hold_under_async_without_fencing_too() {
     // Loss is allowed here; the structural invariants are not negotiable.
     let sim = check_every_event(&chaos("synchronous_commit = \"local\"", "none", "election"));
-    assert!(sim.metrics.promotions.len() >= 2);
+    assert!(sim.metrics().promotions.len() >= 2);
 }

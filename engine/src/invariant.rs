@@ -59,7 +59,7 @@ pub fn check(sim: &Simulation) -> Result<(), String> {
             ));
         }
     }
-    if sim.metrics.two_leaders_one_epoch > 0 {
+    if sim.metrics().two_leaders_one_epoch > 0 {
         return Err(String::from("two different nodes led the same epoch"));
     }
     for (i, a) in sim.nodes().enumerate() {

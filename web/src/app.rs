@@ -457,7 +457,7 @@ pub fn App() -> Html {
         let seen = use_mut_ref(|| (0usize, 0usize, 0u64, 0.0f64));
         let run = lab.main.borrow();
         let sim = &run.sim;
-        let m = &sim.metrics;
+        let m = &sim.metrics();
         let mut seen = seen.borrow_mut();
         // Seeking back or a rebuilt run lowers the counts: catch up
         // silently, events are for what happens from here on.

@@ -148,8 +148,8 @@ pub fn capacity(lab: &Lab, followers: usize, run_us: u64) -> Option<(f64, f64)> 
     sim.run_until(run_us);
     let secs = run_us as f64 / 1e6;
     Some((
-        sim.metrics.reads_ok as f64 / secs,
-        sim.metrics.writes_acknowledged as f64 / secs,
+        sim.metrics().reads_ok as f64 / secs,
+        sim.metrics().writes_acknowledged as f64 / secs,
     ))
 }
 
@@ -212,7 +212,7 @@ pub fn ChartsPanel(props: &PanelProps) -> Html {
             .collect(),
     };
     let lat_lines = vec![lat(|s| s.p50_us, "p50"), lat(|s| s.p99_us, "p99")];
-    let promos = &sim.metrics.promotions;
+    let promos = &sim.metrics().promotions;
     let promo_labels: Vec<String> = promos
         .iter()
         .map(|p| {

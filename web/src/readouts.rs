@@ -36,7 +36,7 @@ pub fn kind_key(k: ViolationKind) -> &'static str {
 /// The leader's commit policy state in words, e.g. "semi-sync: fell back
 /// to async at 12.4 s".
 pub fn policy_state(sim: &Simulation) -> String {
-    let m = &sim.metrics;
+    let m = &sim.metrics();
     let Some(l) = sim.current_leader() else {
         return "No leader: nobody accepts writes until a follower is promoted.".into();
     };
@@ -73,7 +73,7 @@ pub fn Readouts(props: &PanelProps) -> Html {
     let lab = &props.lab;
     let run = lab.main.borrow();
     let sim = &run.sim;
-    let m = &sim.metrics;
+    let m = &sim.metrics();
     let w = run.timeline.window.summary();
     let all = m.commit_latency.summary();
     let since = run.timeline.since_us;
@@ -204,7 +204,7 @@ pub fn Anomalies(props: &PanelProps) -> Html {
             </li>
         }
     };
-    let listed = sim.metrics.violations.iter().rev().take(LISTED).map(item);
+    let listed = sim.metrics().violations.iter().rev().take(LISTED).map(item);
     html! {
         <section class="panel anomalies" aria-labelledby="anomalies-title">
             <h2 id="anomalies-title">{"Anomalies "}<span id="anomaly-count" data-count={total.to_string()}>{format!("({total})")}</span></h2>

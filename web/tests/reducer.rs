@@ -208,7 +208,7 @@ fn faults_and_links_reach_the_engine() {
     let leader = run.sim.current_leader().expect("a follower was promoted");
     assert_ne!(leader, 0);
     assert!(run.sim.node(leader).epoch() >= 2);
-    assert!(!run.sim.metrics.promotions.is_empty());
+    assert!(!run.sim.metrics().promotions.is_empty());
     drop(run);
     lab.apply(Action::ToggleLink(End::Node(leader), End::Node(0)));
     assert!(replica_web::state::link_cut(
@@ -328,7 +328,7 @@ fn anomalies_appear_and_jump_to_brings_them_into_focus() {
         let c = run.sim.checker.as_ref().expect("the checker runs");
         assert!(c.count(ViolationKind::ReadYourWrites) > 0);
         *run.sim
-            .metrics
+            .metrics()
             .violations
             .iter()
             .find(|v| v.kind == ViolationKind::ReadYourWrites)

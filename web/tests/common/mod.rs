@@ -27,7 +27,7 @@ pub fn state(lab: &Lab) -> State {
                 (w.written, w.flushed, w.applied, n.epoch(), h.up())
             })
             .collect(),
-        sim.metrics.writes_acknowledged,
-        sim.metrics.violations.len(),
+        sim.metrics().writes_acknowledged,
+        sim.metrics().violations.len(),
     )
 }
