@@ -16,7 +16,8 @@ use crate::settings::{
 use crate::state::{Action, Lab, SPEEDS};
 use replica_engine::network::NodeId;
 use replica_engine::node::Role;
-use replica_engine::scenario::{FailoverMode, FaultAction, Fencing};
+use replica_engine::scenario::defaults::DEFAULT_READS;
+use replica_engine::scenario::{FaultAction, SynchronousCommit};
 use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -214,9 +215,9 @@ pub fn CommitControls(props: &PanelProps) -> Html {
         let (set, form) = (set.clone(), form.clone());
         Callback::from(move |e: Event| {
             let key = select_value(&e);
-            if let Some((ack, _, _)) = ACK_POINTS.iter().find(|(_, k, _)| *k == key) {
+            if let Some(ack) = SynchronousCommit::from_word(&key).and_then(|s| s.standby_ack()) {
                 set(settings::PolicyForm {
-                    ack: *ack,
+                    ack,
                     ..form.clone()
                 });
             }
@@ -288,8 +289,8 @@ pub fn CommitControls(props: &PanelProps) -> Html {
                     <label class="field">
                         <span>{"Ack when the standby has"}</span>
                         <select id="ack-point" onchange={on_ack}>
-                            { for ACK_POINTS.iter().map(|(a, k, label)| html! {
-                                <option value={*k} selected={*a == form.ack}>{*label}</option>
+                            { for ACK_POINTS.iter().map(|(a, label)| html! {
+                                <option value={SynchronousCommit::waiting_for(*a).word()} selected={*a == form.ack}>{*label}</option>
                             }) }
                         </select>
                     </label>
@@ -311,17 +312,12 @@ pub fn CommitControls(props: &PanelProps) -> Html {
 #[function_component]
 pub fn RoutingControls(props: &PanelProps) -> Html {
     let lab = &props.lab;
-    let current = lab
-        .file
-        .routing
-        .reads
-        .clone()
-        .unwrap_or_else(|| "leader".into());
+    let current = lab.file.routing.reads.unwrap_or(DEFAULT_READS);
     let on_routing = {
         let cb = props.on_action.clone();
         Callback::from(move |e: Event| cb.emit(Action::SetRouting(select_value(&e))))
     };
-    let safe = MITIGATIONS.contains(&current.as_str());
+    let safe = MITIGATIONS.contains(&current);
     html! {
         <fieldset class="group routing">
             <legend>{"Reads"}</legend>
@@ -329,7 +325,7 @@ pub fn RoutingControls(props: &PanelProps) -> Html {
                 <span>{"Route reads to"}</span>
                 <select id="routing" onchange={on_routing} data-mitigation={safe.to_string()}>
                     { for ROUTINGS.iter().map(|(k, name)| html! {
-                        <option value={*k} selected={*k == current}>{*name}</option>
+                        <option value={k.word()} selected={*k == current}>{*name}</option>
                     }) }
                 </select>
             </label>
@@ -422,17 +418,7 @@ pub fn FailoverControls(props: &PanelProps) -> Html {
     let lab = &props.lab;
     let cb = &props.on_action;
     let f = &lab.base.failover;
-    let mode = match f.mode {
-        FailoverMode::Manual => "manual",
-        FailoverMode::Election => "election",
-        _ => "patroni",
-    };
-    let fencing = match f.fencing {
-        Fencing::None => "none",
-        Fencing::Epoch => "epoch",
-        Fencing::Stonith => "stonith",
-        _ => "lease",
-    };
+    let (mode, fencing) = (f.mode, f.fencing);
     let timeout_ms = lab
         .file
         .failover
@@ -461,7 +447,7 @@ pub fn FailoverControls(props: &PanelProps) -> Html {
                 <span>{"Who promotes a follower"}</span>
                 <select id="failover-mode" onchange={on_mode}>
                     { for FAILOVER_MODES.iter().map(|(k, name)| html! {
-                        <option value={*k} selected={*k == mode}>{*name}</option>
+                        <option value={k.word()} selected={*k == mode}>{*name}</option>
                     }) }
                 </select>
             </label>
@@ -474,7 +460,7 @@ pub fn FailoverControls(props: &PanelProps) -> Html {
                 <span>{"Fencing of an old leader"}</span>
                 <select id="fencing" onchange={on_fencing}>
                     { for FENCING.iter().map(|(k, name)| html! {
-                        <option value={*k} selected={*k == fencing}>{*name}</option>
+                        <option value={k.word()} selected={*k == fencing}>{*name}</option>
                     }) }
                 </select>
             </label>
