@@ -7,7 +7,7 @@
 //! Each file runs with every safety invariant checked after every event,
 //! then the convergence check, then its `[[expect]]` bounds.
 
-use replica_engine::{invariant, Report, ScenarioFile, Simulation};
+use replica_engine::{invariant, ScenarioFile, Simulation};
 use std::path::Path;
 
 const DIR: &str = "scenarios/regressions";
@@ -34,7 +34,7 @@ fn passes(name: &str) {
     if let Err(e) = invariant::converged(&sim) {
         panic!("{name}: {e}\n{reproduce}");
     }
-    let report = Report::from_sim(&sim);
+    let report = sim.report();
     if let Some(e) = report.expectations.iter().find(|e| !e.passed) {
         panic!(
             "{name}: {} = {} is outside its bounds\n{reproduce}",

@@ -2,12 +2,12 @@
 //! run, which is how a scenario states the point it makes and how
 //! `replica check` notices when a change to the engine stops making it.
 //!
-//! The metric names come from `Report::METRICS` for now.
+//! The metric names are those of the report's table, [`METRICS`](crate::report::METRICS).
 
 use super::error::{invalid, ScenarioError};
 use super::file::ExpectFile;
 use super::model::Expectation;
-use crate::report::Report;
+use crate::report::metric_names;
 use alloc::format;
 use alloc::vec::Vec;
 
@@ -16,11 +16,12 @@ pub(super) fn expectations(entries: &[ExpectFile]) -> Result<Vec<Expectation>, S
     let mut expect = Vec::new();
     for (k, e) in entries.iter().enumerate() {
         let path = format!("expect[{k}]");
-        if !Report::METRICS.contains(&e.metric.as_str()) {
+        if !metric_names().any(|m| m == e.metric) {
+            let names: Vec<&str> = metric_names().collect();
             return Err(invalid(
                 &format!("{path}.metric"),
                 format!("unknown metric `{}`", e.metric),
-                format!("use one of: {}", Report::METRICS.join(", ")),
+                format!("use one of: {}", names.join(", ")),
             ));
         }
         let (min, max) = match (e.equals, e.min, e.max) {

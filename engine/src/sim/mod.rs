@@ -10,7 +10,7 @@
 //! determinism checks), as running metrics, and as an optional history of
 //! client operations.
 
-use crate::accounting::{Accounting, Metrics, Promotion};
+use crate::accounting::{Accounting, Metrics};
 use crate::checker::{Checker, Violation};
 use crate::client::{ClientEffect, Session};
 use crate::cluster::{Cluster, Host};
@@ -20,6 +20,7 @@ use crate::message::Msg;
 use crate::network::{Addr, Network, NodeId, SessionId, Transit};
 use crate::node::{Effect, Input, Node, NodeConfig, Note, Progress, Role};
 use crate::queue::EventQueue;
+use crate::report::Promotion;
 use crate::rng::Rng;
 use crate::routing::ClusterView;
 use crate::scenario::{FailoverMode, FaultAction, Group, Scenario};
@@ -32,6 +33,7 @@ use alloc::vec::Vec;
 mod clients;
 mod failover;
 mod faults;
+mod report;
 
 /// Something scheduled to happen.
 #[derive(Clone, Debug, PartialEq, Eq)]
