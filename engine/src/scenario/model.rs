@@ -10,6 +10,7 @@
 
 use super::values::{FailoverMode, Fencing};
 use crate::client::Workload;
+use crate::delay::Quantiles;
 use crate::network::{LinkSpec, NodeId};
 use crate::policy::CommitPolicy;
 use crate::routing::ReadRouting;
@@ -26,6 +27,9 @@ pub struct DiskSpec {
     pub fsync_us: u64,
     /// Up to this much extra per fsync.
     pub fsync_jitter_us: u64,
+    /// When set, an fsync's duration is drawn from this table instead of
+    /// `fsync_us` plus uniform jitter.
+    pub fsync_tail: Option<Quantiles>,
 }
 
 /// One node of the cluster.
