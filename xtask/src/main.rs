@@ -91,11 +91,12 @@ fn fuzz_for(ctx: &Ctx, seconds: u64) -> ExitCode {
     }
 }
 
-/// `cargo xtask serve`: everything but the browser, then `trunk serve`.
+/// `cargo xtask serve`: everything but the browser and PostgreSQL, then
+/// `trunk serve`.
 fn serve(ctx: &Ctx, trunk_args: &[String]) -> ExitCode {
     let needed: Vec<Tool> = Tool::ALL
         .into_iter()
-        .filter(|tool| *tool != Tool::Browser)
+        .filter(|tool| !matches!(tool, Tool::Browser | Tool::Postgres))
         .collect();
     if !setup::ensure(ctx, &needed).is_empty() {
         eprintln!("xtask serve: setup failed, not starting trunk");
