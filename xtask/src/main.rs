@@ -24,6 +24,7 @@
 //! the workspace. It has no dependencies so that it compiles in seconds.
 
 mod bench;
+mod calibrate;
 mod fuzz;
 mod proc;
 mod setup;
