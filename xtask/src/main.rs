@@ -17,6 +17,9 @@
 //! * `cargo xtask fuzz [SECONDS]` fuzzes every decoder of outside input for
 //!   SECONDS each (default 600): the longer campaign beside the 30 s per
 //!   target that `test` runs.
+//! * `cargo xtask calibrate` measures a real PostgreSQL primary and standby
+//!   against the simulator and rewrites `docs/calibration.md` (see
+//!   `calibrate/mod.rs`); `test` runs it as its `calibrate` layer.
 //!
 //! Why a Rust crate rather than a shell script: the only prerequisite is the
 //! Rust toolchain that the project needs anyway, it behaves the same on every
@@ -45,9 +48,11 @@ commands:
   serve [TRUNK ARGS]         setup, then `trunk serve` on http://127.0.0.1:8080
   test [--only L] [--skip L] setup, then run the test layers and print a summary;
                              L is a comma-separated list of layer ids:
-                             fmt, clippy, native, nostd, wasm, scenarios, bench, fuzz,
-                             trunk, e2e
-  fuzz [SECONDS]             fuzz each decoder of outside input for SECONDS (default 600)";
+                             fmt, clippy, native, nostd, wasm, scenarios, calibrate,
+                             bench, fuzz, trunk, e2e
+  fuzz [SECONDS]             fuzz each decoder of outside input for SECONDS (default 600)
+  calibrate                  install PostgreSQL if missing, measure a real primary and
+                             standby against the simulator, write docs/calibration.md";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -70,6 +75,7 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Some("calibrate") if args.len() == 1 => calibrate(&ctx),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -87,6 +93,21 @@ fn fuzz_for(ctx: &Ctx, seconds: u64) -> ExitCode {
         Ok(_) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("xtask fuzz: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cargo xtask calibrate`: PostgreSQL if missing, then the calibration.
+fn calibrate(ctx: &Ctx) -> ExitCode {
+    if !setup::ensure(ctx, &[Tool::Postgres]).is_empty() {
+        eprintln!("xtask calibrate: setup failed");
+        return ExitCode::FAILURE;
+    }
+    match calibrate::run(ctx) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask calibrate: {err}");
             ExitCode::FAILURE
         }
     }

@@ -1,0 +1,572 @@
+//! The simulated side of the calibration: fit the model's few machine
+//! parameters to what was measured, write one scenario per real row under
+//! `target/calibrate/scenarios/`, run each with the project's own command
+//! (`replica run FILE --json --history FILE`) and read the results back.
+//!
+//! What is fitted, and to what:
+//!
+//! * `network.local_us` / `local_jitter_us` (client ↔ primary): half the
+//!   `SELECT 1` round trip straight to the primary. Base = p10, jitter =
+//!   2 × (p50 − p10), so the uniform draw has the measured median.
+//! * the standby link at each D: the same rule on the round trip through
+//!   the proxy at that D.
+//! * `fsync_us` / `fsync_jitter_us`: the primary's own commit with the
+//!   standby stopped, minus what the model adds around the fsync (two
+//!   client hops and `disk_write_us`). Back-to-back commits give the fit
+//!   for rows whose commits follow each other at once; commits after an
+//!   idle pause of 2·D give the fit for synchronous rows at D, because a
+//!   synchronous commit leaves the primary idle for a round trip.
+//! * `think_time_us`: the client's measured gap between an answer and its
+//!   next request.
+//!
+//! Nothing else is tuned: every other key keeps its documented default,
+//! which for replication is PostgreSQL's (`status_interval_ms` 10 s,
+//! `sender_timeout_ms` 60 s).
+//!
+//! Percentiles are computed here from the history with the same nearest-
+//! rank rule as the real ones (`stats.rs`), so they do not depend on how
+//! the report rounds its own.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::json::Json;
+use super::measure::{self, Ack, Real, Variant};
+use super::stats::Samples;
+use crate::proc::Ctx;
+
+/// The model's default time to hand WAL to the OS, which the fsync fit
+/// subtracts (it is part of every simulated commit).
+pub const DISK_WRITE_US: u64 = 20;
+
+/// A fitted one-way latency.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Link {
+    pub one_way_us: u64,
+    pub jitter_us: u64,
+}
+
+/// A fitted fsync time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Disk {
+    pub fsync_us: u64,
+    pub fsync_jitter_us: u64,
+}
+
+/// Every fitted parameter.
+#[derive(Clone, Debug)]
+pub struct Fit {
+    pub local: Link,
+    /// (D in ms, link through the proxy).
+    pub proxy: Vec<(u64, Link)>,
+    /// From back-to-back commits.
+    pub back_to_back: Disk,
+    /// (idle pause in ms, fit from commits after it).
+    pub idle: Vec<(u64, Disk)>,
+    pub think_us: u64,
+}
+
+/// Uniform draw with the samples' p50, from one-way times (half of each
+/// round trip).
+pub fn link_from_round_trips(rtt: &Samples) -> Link {
+    let p10 = rtt.percentile_us(10.0).unwrap_or(2) / 2;
+    let p50 = rtt.p50_us().unwrap_or(2) / 2;
+    Link {
+        one_way_us: p10.max(1),
+        jitter_us: 2 * p50.saturating_sub(p10),
+    }
+}
+
+/// The fsync that makes a simulated local commit (two client hops at their
+/// median, `disk_write_us`, fsync) have the commits' p50; jitter from their
+/// p10 as for links.
+pub fn disk_from_commits(commits: &Samples, local: Link) -> Disk {
+    let p10 = commits.percentile_us(10.0).unwrap_or(0);
+    let p50 = commits.p50_us().unwrap_or(0);
+    let around_us = 2 * (local.one_way_us + local.jitter_us / 2) + DISK_WRITE_US;
+    let jitter = 2 * p50.saturating_sub(p10);
+    Disk {
+        fsync_us: p50.saturating_sub(around_us + jitter / 2).max(1),
+        fsync_jitter_us: jitter,
+    }
+}
+
+impl Fit {
+    pub fn from_real(real: &Real) -> Fit {
+        let local = link_from_round_trips(&real.rtt_direct);
+        Fit {
+            local,
+            proxy: real
+                .rtt_proxy
+                .iter()
+                .map(|(d, rtt)| (*d, link_from_round_trips(rtt)))
+                .collect(),
+            back_to_back: disk_from_commits(&real.local.samples, local),
+            idle: real
+                .idle
+                .iter()
+                .map(|(pause, series)| (*pause, disk_from_commits(&series.samples, local)))
+                .collect(),
+            think_us: real.client_gap_us,
+        }
+    }
+
+    pub fn link(&self, d_ms: u64) -> Link {
+        self.proxy
+            .iter()
+            .find(|(d, _)| *d == d_ms)
+            .map_or(self.local, |(_, link)| *link)
+    }
+
+    /// The fsync fit for a matrix row: after-idle for synchronous rows at
+    /// D > 0, back to back otherwise.
+    pub fn disk_for(&self, ack: Ack, d_ms: u64) -> (Disk, &'static str) {
+        if ack == Ack::Async || d_ms == 0 {
+            return (self.back_to_back, "back to back");
+        }
+        self.idle
+            .iter()
+            .find(|(pause, _)| *pause == 2 * d_ms)
+            .map_or((self.back_to_back, "back to back"), |(_, disk)| {
+                (*disk, "after 2·D idle")
+            })
+    }
+}
+
+/// What one simulator run gave.
+#[derive(Clone, Debug, Default)]
+pub struct SimRun {
+    pub file: PathBuf,
+    /// Exact commit latencies of acknowledged writes (after warm-up).
+    pub commits: Samples,
+    /// The report's own p50/p99 (`commit_latency`), for reference.
+    pub report_p50_us: Option<u64>,
+    pub report_p99_us: Option<u64>,
+    pub report: Option<Json>,
+    /// Every write in the history: (latency µs, outcome).
+    pub writes: Vec<(u64, String)>,
+    /// Why the run gave no report (e.g. a key the engine does not know yet).
+    pub error: Option<String>,
+}
+
+impl SimRun {
+    pub fn report_u64(&self, key: &str) -> Option<u64> {
+        self.report.as_ref()?.get(key)?.as_u64()
+    }
+}
+
+/// A scenario file being written.
+struct Toml {
+    text: String,
+}
+
+impl Toml {
+    fn new(name: &str, description: &str, duration_ms: u64) -> Toml {
+        let mut text =
+            String::from("# Generated by `cargo xtask calibrate`; see docs/calibration.md.\n");
+        let _ = writeln!(text, "name = \"{name}\"");
+        let _ = writeln!(text, "description = \"{description}\"");
+        let _ = writeln!(text, "seed = 1");
+        let _ = writeln!(text, "duration_ms = {duration_ms}");
+        let _ = writeln!(text, "regions = [\"local\", \"behind-proxy\"]");
+        Toml { text }
+    }
+
+    fn line(&mut self, line: &str) -> &mut Toml {
+        self.text.push_str(line);
+        self.text.push('\n');
+        self
+    }
+
+    /// Client and primary in `local`, the standby `s1` behind the proxy,
+    /// both nodes with the same fitted disk.
+    fn pair(&mut self, fit: &Fit, link: Link, disk: Disk) -> &mut Toml {
+        let _ = write!(
+            self.text,
+            "\n[network]\nlocal_us = {}\nlocal_jitter_us = {}\n\n\
+             [[network.links]]\nbetween = [\"local\", \"behind-proxy\"]\none_way_us = {}\njitter_us = {}\n\n\
+             [defaults]\nfsync_us = {}\nfsync_jitter_us = {}\n\n\
+             [[nodes]]\nname = \"primary\"\nleader = true\n\n\
+             [[nodes]]\nname = \"s1\"\nregion = \"behind-proxy\"\n",
+            fit.local.one_way_us,
+            fit.local.jitter_us,
+            link.one_way_us.max(1),
+            link.jitter_us,
+            disk.fsync_us,
+            disk.fsync_jitter_us,
+        );
+        self
+    }
+
+    fn policy(&mut self, ack: Ack) -> &mut Toml {
+        let commit = match ack {
+            Ack::Async => "on",
+            other => other.setting(),
+        };
+        let _ = write!(
+            self.text,
+            "\n[policy]\nsynchronous_standby_names = \"{}\"\nsynchronous_commit = \"{commit}\"\non_quorum_unmet = \"block\"\n",
+            ack.standby_names()
+        );
+        self
+    }
+
+    /// One closed-loop session that only writes and never gives up.
+    fn one_writer(&mut self, fit: &Fit, start_ms: u64, stop_ms: Option<u64>) -> &mut Toml {
+        let _ = write!(
+            self.text,
+            "\n[workload]\nsessions = 1\nthink_time_us = {}\nthink_jitter_us = 0\nread_percent = 0\nrequest_timeout_ms = 0\nstart_ms = {start_ms}\n",
+            fit.think_us
+        );
+        if let Some(stop) = stop_ms {
+            let _ = writeln!(self.text, "stop_ms = {stop}");
+        }
+        self
+    }
+
+    fn fault(&mut self, at_ms: u64, action: &str, extra: &str) -> &mut Toml {
+        let _ = write!(
+            self.text,
+            "\n[[faults]]\nat_ms = {at_ms}\naction = \"{action}\"\n{extra}"
+        );
+        self
+    }
+}
+
+/// When simulated clients start: once the standby streams even at the
+/// largest D (the model's standby connects at time 0).
+fn start_ms(d_ms: u64) -> u64 {
+    1000 + 4 * d_ms
+}
+
+/// The generated scenarios and their runs.
+pub struct Simulator<'a> {
+    ctx: &'a Ctx,
+    dir: PathBuf,
+}
+
+impl<'a> Simulator<'a> {
+    pub fn new(ctx: &'a Ctx, dir: PathBuf) -> Result<Simulator<'a>, String> {
+        if dir.exists() {
+            fs::remove_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+        }
+        fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+        Ok(Simulator { ctx, dir })
+    }
+
+    /// Writes `toml` as `name.toml`, runs it, and reads report and history.
+    /// `skip` first writes are warm-up, as on the real side.
+    fn run(&self, name: &str, toml: &Toml, skip: usize) -> SimRun {
+        let file = self.dir.join(format!("{name}.toml"));
+        let history = self.dir.join(format!("{name}.history.json"));
+        let mut run = SimRun {
+            file: file.clone(),
+            ..SimRun::default()
+        };
+        if let Err(err) = fs::write(&file, &toml.text) {
+            run.error = Some(format!("{}: {err}", file.display()));
+            return run;
+        }
+        let (file_arg, history_arg) = (file.to_string_lossy(), history.to_string_lossy());
+        let output = self
+            .ctx
+            .replica(&["run", &file_arg, "--json", "--history", &history_arg])
+            .output();
+        let output = match output {
+            Ok(output) => output,
+            Err(err) => {
+                run.error = Some(format!("cannot run replica: {err}"));
+                return run;
+            }
+        };
+        // Exit 1 only means "an expectation failed"; these files have none.
+        if !matches!(output.status.code(), Some(0 | 1)) {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            let reason = stderr
+                .lines()
+                .find(|line| line.contains("error"))
+                .unwrap_or(stderr.trim());
+            run.error = Some(reason.trim().to_owned());
+            return run;
+        }
+        let report = match Json::parse(&String::from_utf8_lossy(&output.stdout)) {
+            Ok(report) => report,
+            Err(err) => {
+                run.error = Some(format!("report: {err}"));
+                return run;
+            }
+        };
+        run.report_p50_us = report
+            .path(&["commit_latency", "p50_us"])
+            .and_then(Json::as_u64);
+        run.report_p99_us = report
+            .path(&["commit_latency", "p99_us"])
+            .and_then(Json::as_u64);
+        run.report = Some(report);
+        match read_history(&history) {
+            Ok(writes) => {
+                let ok: Vec<u64> = writes
+                    .iter()
+                    .filter(|(_, outcome)| outcome == "ok")
+                    .map(|(latency, _)| *latency)
+                    .skip(skip)
+                    .collect();
+                run.commits = Samples::new(ok);
+                run.writes = writes;
+            }
+            Err(err) => run.error = Some(err),
+        }
+        run
+    }
+
+    /// One matrix row: one writer, commit rule `ack`, standby D away.
+    pub fn matrix_row(&self, fit: &Fit, ack: Ack, d_ms: u64) -> SimRun {
+        let (disk, _) = fit.disk_for(ack, d_ms);
+        // About 1000 commits for synchronous rows, a few thousand otherwise.
+        let span_ms = if ack == Ack::Async {
+            2000
+        } else {
+            1000 * (2 * d_ms + 1)
+        };
+        let start = start_ms(d_ms);
+        let name = format!("{}-d{d_ms}", short(ack));
+        let mut toml = Toml::new(
+            &format!("calibrate-{name}"),
+            &format!("{}, standby {d_ms} ms away (one way)", ack.label()),
+            start + span_ms,
+        );
+        toml.pair(fit, fit.link(d_ms), disk)
+            .policy(ack)
+            .one_writer(fit, start, None);
+        self.run(&name, &toml, measure::WARMUP_COMMITS)
+    }
+
+    /// Local commits with the standby down: the calibration target (and,
+    /// with `pause_ms`, the after-idle commits), with their own fits.
+    pub fn local(&self, fit: &Fit, pause_ms: Option<u64>) -> SimRun {
+        let (disk, think_us, name) = match pause_ms {
+            None => (fit.back_to_back, fit.think_us, String::from("local")),
+            Some(pause) => {
+                let disk = fit
+                    .idle
+                    .iter()
+                    .find(|(p, _)| *p == pause)
+                    .map_or(fit.back_to_back, |(_, d)| *d);
+                (disk, pause * 1000, format!("local-after-{pause}ms-idle"))
+            }
+        };
+        let mut toml = Toml::new(
+            &format!("calibrate-{name}"),
+            "Local commits with the standby stopped",
+            1000 + 3000.max(think_us / 1000 * 200),
+        );
+        let mut local_fit = fit.clone();
+        local_fit.think_us = think_us;
+        toml.pair(fit, fit.link(0), disk)
+            .policy(Ack::Async)
+            .one_writer(&local_fit, 1000, None)
+            .fault(1, "crash", "node = \"s1\"\n");
+        self.run(&name, &toml, measure::WARMUP_COMMITS)
+    }
+
+    /// The standby crashes; one commit under FIRST 1 / on begins 1 ms later
+    /// and waits until the standby restarts `restart_after_us` after it.
+    pub fn blocked(&self, fit: &Fit, restart_after_us: u64) -> SimRun {
+        let crash_ms = start_ms(0);
+        let begin_ms = crash_ms + 1;
+        let restart_ms = begin_ms + restart_after_us.div_ceil(1000);
+        let mut toml = Toml::new(
+            "calibrate-blocked",
+            "FIRST 1 (s1), on: one commit while the standby is down",
+            restart_ms + 3000,
+        );
+        toml.pair(fit, fit.link(0), fit.back_to_back)
+            .policy(Ack::On)
+            .one_writer(fit, begin_ms, Some(begin_ms + 1))
+            .fault(crash_ms, "crash", "node = \"s1\"\n")
+            .fault(restart_ms, "restart", "node = \"s1\"\n");
+        self.run("blocked", &toml, 0)
+    }
+
+    /// The standby is down; the client cancels its waiting commit after
+    /// `cancel_after_ms` (contract key `cancel_after_ms`).
+    pub fn cancelled(&self, fit: &Fit, cancel_after_ms: u64) -> SimRun {
+        let crash_ms = start_ms(0);
+        let begin_ms = crash_ms + 1;
+        let mut toml = Toml::new(
+            "calibrate-cancelled",
+            "FIRST 1 (s1), on: the client cancels a commit waiting for the stopped standby",
+            begin_ms + cancel_after_ms + 3000,
+        );
+        toml.pair(fit, fit.link(0), fit.back_to_back)
+            .policy(Ack::On)
+            .one_writer(fit, begin_ms, Some(begin_ms + 1))
+            .line(&format!("cancel_after_ms = {cancel_after_ms}"))
+            .fault(crash_ms, "crash", "node = \"s1\"\n");
+        self.run("cancelled", &toml, 0)
+    }
+
+    /// `ack` commits while s1 delays replay by `apply_delay_ms`.
+    pub fn apply_delay(&self, fit: &Fit, ack: Ack, apply_delay_ms: u64, commits: u64) -> SimRun {
+        let start = start_ms(0);
+        let name = format!("apply-delay-{}", short(ack));
+        let mut toml = Toml::new(
+            &format!("calibrate-{name}"),
+            "The standby delays replay (recovery_min_apply_delay)",
+            start + commits * (apply_delay_ms + 100) + 1000,
+        );
+        toml.pair(fit, fit.link(0), fit.back_to_back)
+            .line(&format!("apply_delay_ms = {apply_delay_ms}"))
+            .policy(ack)
+            .one_writer(fit, start, None);
+        self.run(&name, &toml, 0)
+    }
+
+    /// Asynchronous failover loss: a two-node pair in manual mode, a writer
+    /// at a fixed rate (contract keys `[[workload.classes]]`, `rate_per_s`),
+    /// the variant's faults at the offsets measured on the real run, and a
+    /// manual `promote` of s1 (contract action).
+    pub fn failover(&self, fit: &Fit, real: &measure::Failover) -> SimRun {
+        let start = start_ms(measure::FAILOVER_DELAY_MS);
+        let at = |offset_us: u64| start + offset_us / 1000;
+        let kill_ms = at(real.kill_at_us);
+        let promote_ms = at(real.promote_at_us);
+        let name = format!("failover-{}", real.variant.letter().to_lowercase());
+        let mut toml = Toml::new(
+            &format!("calibrate-{name}"),
+            real.variant.describe(),
+            promote_ms + 2000,
+        );
+        toml.pair(fit, fit.link(measure::FAILOVER_DELAY_MS), fit.back_to_back)
+            .policy(Ack::Async)
+            .line("\n[failover]\nmode = \"manual\"")
+            .line(&format!(
+                "\n[workload]\nstart_ms = {start}\nstop_ms = {promote_ms}\n\n\
+             [[workload.classes]]\nname = \"writer\"\nsessions = 1\nread_percent = 0\n\
+             rate_per_s = {}\nrequest_timeout_ms = 1000",
+                measure::FAILOVER_RATE_PER_S
+            ));
+        let cut = "between = [[\"primary\"], [\"s1\"]]\n";
+        match real.variant {
+            Variant::A => {
+                toml.fault(kill_ms, "crash", "node = \"primary\"\n");
+            }
+            Variant::B => {
+                toml.fault(kill_ms, "partition", cut).fault(
+                    kill_ms,
+                    "crash",
+                    "node = \"primary\"\n",
+                );
+            }
+            Variant::C => {
+                let cut_ms = at(real.cut_at_us.unwrap_or(real.kill_at_us));
+                toml.fault(cut_ms, "partition", cut).fault(
+                    kill_ms,
+                    "crash",
+                    "node = \"primary\"\n",
+                );
+            }
+        }
+        toml.fault(promote_ms, "promote", "node = \"s1\"\n");
+        self.run(&name, &toml, 0)
+    }
+}
+
+fn short(ack: Ack) -> &'static str {
+    match ack {
+        Ack::Async => "async",
+        Ack::RemoteWrite => "remote-write",
+        Ack::On => "on",
+        Ack::RemoteApply => "remote-apply",
+    }
+}
+
+/// Every write of a `--history` file: (latency µs, outcome), in file order.
+fn read_history(path: &Path) -> Result<Vec<(u64, String)>, String> {
+    let text = fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()))?;
+    let doc = Json::parse(&text).map_err(|err| format!("{}: {err}", path.display()))?;
+    let ops = doc
+        .as_array()
+        .ok_or_else(|| format!("{}: not a JSON array", path.display()))?;
+    let mut writes = Vec::new();
+    for op in ops {
+        if op.get("kind").and_then(Json::as_str) != Some("write") {
+            continue;
+        }
+        let invoke = op.get("invoke_us").and_then(Json::as_u64);
+        let complete = op.get("complete_us").and_then(Json::as_u64);
+        let (Some(invoke), Some(complete)) = (invoke, complete) else {
+            return Err(format!("{}: a write without times", path.display()));
+        };
+        writes.push((complete.saturating_sub(invoke), outcome(op.get("outcome"))));
+    }
+    Ok(writes)
+}
+
+/// `ok`, or the outcome's other words joined (`write_failed quorum_timeout`).
+fn outcome(value: Option<&Json>) -> String {
+    fn words(value: &Json, out: &mut Vec<String>) {
+        match value {
+            Json::Str(word) => out.push(word.clone()),
+            Json::Obj(members) => members.iter().for_each(|(_, v)| words(v, out)),
+            Json::Arr(items) => items.iter().for_each(|v| words(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(value) = value {
+        words(value, &mut out);
+    }
+    if out.is_empty() {
+        "unknown".into()
+    } else {
+        out.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn link_fit_keeps_the_median() {
+        // Round trips 100..=300 µs: one-way p10 = 60, p50 = 100.
+        let rtt = Samples::new((100..=300).collect());
+        let link = link_from_round_trips(&rtt);
+        assert_eq!(
+            link,
+            Link {
+                one_way_us: 60,
+                jitter_us: 80
+            }
+        );
+        assert_eq!(link.one_way_us + link.jitter_us / 2, 100);
+    }
+
+    #[test]
+    fn disk_fit_reproduces_the_commit_median() {
+        let local = Link {
+            one_way_us: 10,
+            jitter_us: 4,
+        };
+        // Commits 150..=350 µs: p10 = 170, p50 = 250.
+        let commits = Samples::new((150..=350).collect());
+        let disk = disk_from_commits(&commits, local);
+        let median = 2 * (local.one_way_us + local.jitter_us / 2)
+            + DISK_WRITE_US
+            + disk.fsync_us
+            + disk.fsync_jitter_us / 2;
+        assert_eq!(median, 250);
+        assert_eq!(disk.fsync_jitter_us, 160);
+    }
+
+    #[test]
+    fn history_outcomes() {
+        let ok = Json::parse(r#"{"outcome":"ok"}"#).unwrap();
+        assert_eq!(outcome(Some(&ok)), "ok");
+        let failed = Json::parse(r#"{"outcome":"write_failed","error":"quorum_timeout"}"#).unwrap();
+        assert_eq!(outcome(Some(&failed)), "write_failed quorum_timeout");
+        assert_eq!(outcome(None), "unknown");
+    }
+}
