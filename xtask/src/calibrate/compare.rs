@@ -141,9 +141,18 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
     };
 
     let mut matrix = Vec::new();
+    let mut fitted = vec![LatencyLine {
+        label: "local commit, standby stopped (calibration target)".into(),
+        delay_ms: None,
+        real: real.local.samples.clone(),
+        real_busy: busy_note(&real.local),
+        sim: sim.local(fit, &real.local),
+        fit: "back to back, standby stopped",
+        p50: Verdict::Unbarred,
+        p99: Verdict::Unbarred,
+    }];
     for row in &real.matrix {
-        let run = sim.matrix_row(fit, row.ack, row.delay_ms);
-        let barred = row.ack != Ack::Async && row.delay_ms >= 10;
+        let run = sim.matrix_row(fit, row);
         let mut line = LatencyLine {
             label: row.ack.label().into(),
             delay_ms: Some(row.delay_ms),
@@ -154,54 +163,49 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
             p50: Verdict::Unbarred,
             p99: Verdict::Unbarred,
         };
-        if barred {
+        if row.ack.is_sync() && row.delay_ms >= 10 {
             line.p50 = Verdict::within(line.ratio_p50(), P50_TOLERANCE);
             line.p99 = Verdict::within(line.ratio_p99(), P99_TOLERANCE);
             let name = format!("{} D = {} ms", line.label, row.delay_ms);
             bar(format!("p50 {name}"), line.p50);
             bar(format!("p99 {name}"), line.p99);
         }
-        matrix.push(line);
+        if row.ack == Ack::Local {
+            fitted.push(line);
+        } else {
+            matrix.push(line);
+        }
     }
-
-    let mut fitted = vec![LatencyLine {
-        label: "local commit, standby stopped (calibration target)".into(),
-        delay_ms: None,
-        real: real.local.samples.clone(),
-        real_busy: busy_note(&real.local),
-        sim: sim.local(fit, None),
-        fit: "back to back",
-        p50: Verdict::Unbarred,
-        p99: Verdict::Unbarred,
-    }];
+    // Reported only: the after-idle cost measured on its own.
     for (pause_ms, series) in &real.idle {
         fitted.push(LatencyLine {
-            label: format!("local commit after {pause_ms} ms idle"),
+            label: format!("local commit after {pause_ms} ms idle, standby stopped (not fitted)"),
             delay_ms: None,
             real: series.samples.clone(),
             real_busy: busy_note(series),
-            sim: sim.local(fit, Some(*pause_ms)),
-            fit: "after idle",
+            sim: SimRun::default(),
+            fit: "–",
             p50: Verdict::Unbarred,
             p99: Verdict::Unbarred,
         });
     }
 
-    // The blocked commit: one commit each side.
-    let block_run = sim.blocked(fit, real.block.start_issued_us);
+    // The blocked commit, one each side. The scenario's standby restarts
+    // when the real one was up (its postmaster listening): starting a
+    // process is not part of the model, and is shown beside it.
+    let think_us = real.local.gap_us;
+    let block_run = sim.blocked(fit, think_us, real.block.up_us);
     let block_sim = block_run.writes.first().map(|(latency, _)| *latency);
     let block_ratio = ratio(block_sim, Some(real.block.blocked_us));
     let block = EventLine {
         label: format!(
-            "commit blocked by the stopped standby, started again {} s after the commit began",
-            ms(real.block.start_issued_us)
-                .trim_end_matches('0')
-                .trim_end_matches('.')
+            "commit blocked by the stopped standby; `pg_ctl start` {:.1} s after the commit began",
+            real.block.start_issued_us as f64 / 1e6
         ),
         real: format!(
-            "{} ms (`pg_ctl start` took {} ms)",
+            "{} ms; the standby listened {} ms after the commit began",
             ms(real.block.blocked_us),
-            ms(real.block.start_took_us)
+            ms(real.block.up_us)
         ),
         sim: opt_ms(block_sim) + " ms",
         ratio: block_ratio,
@@ -212,7 +216,7 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
     bar("blocking time".into(), block.verdict);
 
     // The cancelled commit: same outcome, and its time (reported).
-    let cancel_run = sim.cancelled(fit, measure::CANCEL_AFTER.as_millis() as u64);
+    let cancel_run = sim.cancelled(fit, think_us, measure::CANCEL_AFTER.as_millis() as u64);
     let cancel_sim = cancel_run.writes.first();
     let cancel_ratio = ratio(
         cancel_sim.map(|(latency, _)| *latency),
@@ -253,7 +257,13 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
 
     let mut apply_delay = Vec::new();
     for (ack, samples) in &real.apply_delay {
-        let run = sim.apply_delay(fit, *ack, measure::APPLY_DELAY_MS, samples.len() as u64);
+        let run = sim.apply_delay(
+            fit,
+            think_us,
+            *ack,
+            measure::APPLY_DELAY_MS,
+            samples.len() as u64,
+        );
         let r = ratio(run.commits.p50_us(), samples.p50_us());
         let verdict = if *ack == Ack::RemoteApply {
             Verdict::within(r, TIMING_TOLERANCE)
@@ -344,15 +354,15 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
     }
 }
 
-/// `cpu 4 %, io 0 %`, plus the discarded attempt when there was one.
+/// The machine's state during a series, and whether it was repeated.
 fn busy_note(series: &measure::Series) -> String {
-    match series.discarded {
-        Some(discarded) => format!(
-            "{} (repeated; the busier attempt had {})",
-            series.busy.describe(),
-            discarded.describe()
-        ),
-        None => series.busy.describe(),
+    let state = series.busy.describe();
+    match (series.discarded, series.busy_not_repeated) {
+        (Some(discarded), _) => {
+            format!("{state}; repeated, other attempt {}", discarded.describe())
+        }
+        (None, true) => format!("{state}; busy, no time left to repeat"),
+        (None, false) => state,
     }
 }
 

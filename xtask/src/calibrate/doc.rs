@@ -9,8 +9,8 @@ use super::compare::{
     Comparison, EventLine, LatencyLine, LOSS_SMALL_REAL, LOSS_SMALL_SLACK, LOSS_TOLERANCE,
     P50_TOLERANCE, P99_TOLERANCE, TIMING_TOLERANCE,
 };
-use super::machine::{FsyncProbe, BUSY_PCT};
-use super::measure::{self, Real};
+use super::machine::{FsyncProbe, BUSY_IO_PCT, BUSY_OTHERS_CPU_PCT};
+use super::measure::{self, Ack, Real};
 use super::simulate::{Fit, DISK_WRITE_US};
 
 /// What is known about the run and the machine.
@@ -22,7 +22,7 @@ pub struct Facts {
     pub cores: usize,
     pub memory: String,
     pub load_at_start: Option<[f64; 3]>,
-    pub pressure_at_start: String,
+    pub busy_at_start: String,
     pub fsync: Option<FsyncProbe>,
     pub wall_time: Duration,
 }
@@ -89,14 +89,21 @@ fn run_section(d: &mut String, real: &Real, facts: &Facts) {
             probe.p50_us, probe.p99_us, probe.ops
         )
     });
-    let busy_rows = real
+    // The three synchronous rows of a D share one interleaved series.
+    let series = real
         .matrix
         .iter()
+        .filter(|row| !matches!(row.ack, Ack::On | Ack::RemoteApply))
         .map(|row| &row.series)
         .chain(std::iter::once(&real.local))
-        .chain(real.idle.iter().map(|(_, s)| s))
-        .filter(|s| s.attempts > 1)
-        .count();
+        .chain(real.idle.iter().map(|(_, s)| s));
+    let (mut repeated, mut not_repeated) = (0, 0);
+    for s in series {
+        repeated += usize::from(s.attempts > 1);
+        not_repeated += usize::from(s.busy_not_repeated);
+    }
+    let busy_rows =
+        format!("{repeated} repeated, {not_repeated} busy but not repeated (no time left)");
     let _ = writeln!(
         d,
         "\n## The run\n\n\
@@ -106,9 +113,9 @@ fn run_section(d: &mut String, real: &Real, facts: &Facts) {
          | PostgreSQL | {} |\n\
          | machine | {}, {} cores, {} memory, Linux {} |\n\
          | load average at start | {} |\n\
-         | CPU / I/O pressure at start (PSI, share of wall time) | {} |\n\
-         | fsync probe at start (the scratch folder's disk) | {} |\n\
-         | series repeated because the machine was busy | {} |\n\
+         | machine during the fsync probe at start | {} |\n\
+         | fsync probe at start (the scratch folder's disk; what `pg_test_fsync` reports as fdatasync) | {} |\n\
+         | timed series taken while other jobs kept the machine busy | {} |\n\
          | wall time of the whole layer | {:.0} s |",
         facts.date,
         facts.commit,
@@ -118,24 +125,22 @@ fn run_section(d: &mut String, real: &Real, facts: &Facts) {
         facts.memory,
         facts.kernel,
         load,
-        facts.pressure_at_start,
+        facts.busy_at_start,
         fsync,
         busy_rows,
         facts.wall_time.as_secs_f64(),
     );
 }
 
-fn latency_table(d: &mut String, lines: &[LatencyLine], with_d: bool) {
+fn latency_table(d: &mut String, lines: &[LatencyLine]) {
     let _ = writeln!(
         d,
-        "\n| config |{} real n | real p50 / p99 (ms) | sim n | sim p50 / p99 (ms) | sim report p50 / p99 (ms) | ratio p50 | ratio p99 | bar p50 | bar p99 | fsync fit | machine during the real series |\n\
-         |---|{}---|---|---|---|---|---|---|---|---|---|---|",
-        if with_d { " D (ms) |" } else { "" },
-        if with_d { "---|" } else { "" },
+        "\n| config | D (ms) | real n | real p50 / p99 (ms) | sim n | sim p50 / p99 (ms) | sim report p50 / p99 (ms) | ratio p50 | ratio p99 | bar p50 | bar p99 | fsync fit | machine during the real series |\n\
+         |---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for line in lines {
         let sim = if line.sim.error.is_some() {
-            "refused (see below)".to_owned()
+            "refused (see §5)".to_owned()
         } else {
             format!(
                 "{} / {}",
@@ -145,9 +150,9 @@ fn latency_table(d: &mut String, lines: &[LatencyLine], with_d: bool) {
         };
         let _ = writeln!(
             d,
-            "| {} |{} {} | {} / {} | {} | {} | {} / {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} / {} | {} | {} | {} / {} | {} | {} | {} | {} | {} | {} |",
             line.label,
-            line.delay_ms.map_or(String::new(), |d| format!(" {d} |")),
+            line.delay_ms.map_or("–".into(), |d| d.to_string()),
             line.real.len(),
             ms(line.real.p50_us()),
             ms(line.real.p99_us()),
@@ -178,16 +183,19 @@ fn latency_section(d: &mut String, cmp: &Comparison) {
         pct(P50_TOLERANCE),
         pct(P99_TOLERANCE)
     );
-    latency_table(d, &cmp.matrix, true);
+    latency_table(d, &cmp.matrix);
     let _ = writeln!(
         d,
-        "\n## 2. The fitted rows\n\n\
-         The simulator's fsync is fitted to these real commits (the standby stopped), so \
-         their p50 agrees by construction; the rows check the fit and show the tail the \
-         uniform model cannot reach. \"After N ms idle\" commits follow an idle pause of N \
-         ms, the gap a synchronous commit at D = N / 2 leaves the primary between commits."
+        "\n## 2. What the fsync is fitted to\n\n\
+         The simulator's fsync is fitted to the p50 of the first rows (the asynchronous \
+         rows use the calibration target, the synchronous rows of each D that block's \
+         interleaved `local` commits), so their p50 agrees by construction; their p99 \
+         shows the tail the uniform model cannot reach. The last rows are the after-idle \
+         cost measured on its own, with the standby stopped and the client sleeping 2·D \
+         before each commit, at another moment than the blocks: they are not fitted, and \
+         show how much a commit after idle costs and how it drifts."
     );
-    latency_table(d, &cmp.fitted, false);
+    latency_table(d, &cmp.fitted);
 }
 
 fn event_table(d: &mut String, lines: &[EventLine]) {
@@ -197,7 +205,7 @@ fn event_table(d: &mut String, lines: &[EventLine]) {
     );
     for line in lines {
         let sim = if line.sim_error.is_some() {
-            "refused (see below)".to_owned()
+            "refused (see §5)".to_owned()
         } else {
             line.sim.clone()
         };
@@ -219,7 +227,9 @@ fn event_section(d: &mut String, cmp: &Comparison) {
         d,
         "\n## 3. A stopped standby, a cancelled wait, an apply delay\n\n\
          All at D = 0 under `FIRST 1 (s1)`. The standby is stopped with `pg_ctl stop -m \
-         fast`. The blocked commit and the `remote_apply` commits are barred at {}; the \
+         fast`. For the blocked commit it is started again with `pg_ctl start` a fixed time \
+         after the commit began; the scenario restarts it at the moment the real postmaster \
+         listened on its port. The blocked commit and the `remote_apply` commits are barred at {}; the \
          cancel is reported (its point is the outcome: PostgreSQL answers success with a \
          warning, the row committed on the primary only), as are the `on` commits under \
          the apply delay (their point is that they are not delayed).",
@@ -287,7 +297,7 @@ fn failures_section(d: &mut String, cmp: &Comparison) {
     );
     for (file, err) in errors {
         let err = err.replace('|', "\\|");
-        let _ = writeln!(d, "- `{file}`: `{err}`");
+        let _ = writeln!(d, "- `{file}`: {err}");
     }
 }
 
@@ -297,7 +307,11 @@ fn fit_section(d: &mut String, real: &Real, fit: &Fit) {
         "\n## 6. Fitted parameters\n\n\
          A uniform draw `base + uniform(0..=jitter)` is fitted with base = p10 and jitter = \
          2 × (p50 − p10) of the measured one-way times, so its median is the measured \
-         median. One-way times are half the `SELECT 1` round trip. The fsync is what is left \
+         median. Client hops are half the `SELECT 1` round trip straight to the primary. The \
+         standby link is one such hop plus half of what the proxy adds to a round trip: the \
+         round trip through the proxy minus the median one straight to the primary after the \
+         same idle time (2·D), so the server's wake-up after idle, which the after-idle fsync \
+         holds, is not counted twice. The fsync is what is left \
          of the primary's local commit p50 after two client hops and `disk_write_us` \
          ({DISK_WRITE_US} µs, the default), with jitter from the commits' p10 the same way. \
          Every other key keeps its documented default.\n\n\
@@ -311,14 +325,17 @@ fn fit_section(d: &mut String, real: &Real, fit: &Fit) {
         real.rtt_direct.p50_us().unwrap_or(0),
         real.rtt_direct.len()
     );
-    for ((d_ms, link), (_, rtt)) in fit.proxy.iter().zip(&real.rtt_proxy) {
+    for ((d_ms, link), rtt) in fit.proxy.iter().zip(&real.rtt) {
         let _ = writeln!(
             d,
-            "| standby link `one_way_us` / `jitter_us`, D = {d_ms} ms | {} / {} µs | `SELECT 1` through the proxy: p50 round trip {} µs over {} |",
+            "| standby link `one_way_us` / `jitter_us`, D = {d_ms} ms | {} / {} µs | `SELECT 1` p50 round trip through the proxy {} µs over {}, straight after {} ms idle {} µs over {} |",
             link.one_way_us,
             link.jitter_us,
-            rtt.p50_us().unwrap_or(0),
-            rtt.len()
+            rtt.proxy.p50_us().unwrap_or(0),
+            rtt.proxy.len(),
+            2 * d_ms,
+            rtt.direct.p50_us().unwrap_or(0),
+            rtt.direct.len()
         );
     }
     let _ = writeln!(
@@ -330,26 +347,32 @@ fn fit_section(d: &mut String, real: &Real, fit: &Fit) {
         real.local.samples.percentile_us(10.0).unwrap_or(0),
         real.local.samples.p50_us().unwrap_or(0)
     );
-    for ((pause, disk), (_, series)) in fit.idle.iter().zip(&real.idle) {
+    for (d_ms, disk) in &fit.block {
+        let row = real
+            .matrix
+            .iter()
+            .find(|row| row.ack == Ack::Local && row.delay_ms == *d_ms);
+        let Some(row) = row else { continue };
+        let samples = &row.series.samples;
         let _ = writeln!(
             d,
-            "| `fsync_us` / `fsync_jitter_us`, after {pause} ms idle (synchronous rows at D = {} ms) | {} / {} µs | {} local commits after {pause} ms idle: p10 / p50 {} / {} µs |",
-            pause / 2,
+            "| `fsync_us` / `fsync_jitter_us`, synchronous rows at D = {d_ms} ms | {} / {} µs | {} `local` commits interleaved in that block, each after about {} ms idle: p10 / p50 {} / {} µs |",
             disk.fsync_us,
             disk.fsync_jitter_us,
-            series.samples.len(),
-            series.samples.percentile_us(10.0).unwrap_or(0),
-            series.samples.p50_us().unwrap_or(0)
+            samples.len(),
+            2 * d_ms,
+            samples.percentile_us(10.0).unwrap_or(0),
+            samples.p50_us().unwrap_or(0)
         );
     }
     let _ = writeln!(
         d,
-        "| `think_time_us` (jitter 0) | {} µs | the client's median gap between an answer and its next request |\n\
+        "| `think_time_us` (jitter 0) | per row | the client's median gap between an answer and its next request in that series (back to back: {} µs) |\n\
          | workload | 1 session, `read_percent = 0`, `request_timeout_ms = 0`; the first {} commits are warm-up on both sides | as measured |\n\
          | policy | `synchronous_standby_names` and `synchronous_commit` as measured, `on_quorum_unmet = \"block\"` | docs/scenarios.md recipes |\n\
          | apply delay | s1 `apply_delay_ms = {}` | `recovery_min_apply_delay = {}s` |\n\
          | failover | two nodes, `mode = \"manual\"`, `promote` of s1 | `pg_ctl promote` |",
-        fit.think_us,
+        real.local.gap_us,
         measure::WARMUP_COMMITS,
         measure::APPLY_DELAY_MS,
         measure::APPLY_DELAY_MS / 1000
@@ -384,12 +407,18 @@ fn method_section(d: &mut String) {
            `Instant` from writing the request to reading `ReadyForQuery`. {} warm-up commits \
            precede each series; every series is bounded by a count and a time limit.\n\
          - **Noise.** Servers, proxy and client run at nice −10 against the other jobs on \
-           the machine; the disk cannot be shielded. CPU and I/O pressure (Linux PSI) are \
-           recorded for each series. A series during which either exceeded {BUSY_PCT:.0} % of \
-           wall time is measured once more and the quieter attempt is kept: the choice \
-           depends on the machine, never on the figures, and nothing is retried until it \
-           passes. Bars compare medians; the p99 bar is wider because a tail rests on a few \
-           commits.",
+           the machine; the disk cannot be shielded. For each series the layer records the \
+           CPU other jobs used (the machine's busy time from `/proc/stat` minus the servers', \
+           the proxy's and the client's own) and the I/O pressure (Linux PSI). A series during \
+           which others used more than {BUSY_OTHERS_CPU_PCT:.0} % of all cores, or I/O \
+           pressure exceeded {BUSY_IO_PCT:.0} % of wall time, is measured once more, if that fits \
+           the layer's time budget, and the quieter attempt is kept: the choice depends on the \
+           machine, never on the figures, and nothing is retried until it passes. The fit's \
+           own commits are measured in the same block as the rows they feed, and the three \
+           synchronous ack points of a D are interleaved commit by commit (a `SET \
+           synchronous_commit` before each), so drift in the machine's state affects fit and \
+           rows alike. Bars compare medians; the p99 bar is wider because a tail rests on a \
+           few commits.",
         measure::WARMUP_COMMITS
     );
 }
@@ -405,16 +434,18 @@ fn tolerance_section(d: &mut String) {
          - **p99 {p99}.** A p99 over a few hundred commits is the second or third slowest \
            commit; on a shared virtual machine it is set by fsync and scheduling spikes, and \
            the model's jitter is uniform and bounded.\n\
-         - **Blocking and apply delay {timing}.** They last seconds; the real extras (starting \
-           the standby process, one round trip, the apply delay's clock) are tens of \
-           milliseconds.\n\
+         - **Blocking and apply delay {timing}.** They last seconds; the real extras (the \
+           standby's recovery and reconnection once its process is up, one round trip, the \
+           apply delay's clock) are tens of milliseconds.\n\
          - **Failover loss {loss}, or {slack} writes under {small}.** The loss is about rate × \
            the standby's lag, and the writer's phase at the kill, the proxy's chunking and \
            the walsender's batching move it by a few writes either way.\n\
-         - **D = 0 and the asynchronous rows are not barred.** Their latency is well under a \
-           millisecond and set by co-location: with the standby running, its WAL writes and \
-           fsyncs share the primary's disk and the two cores, and every hop is a process \
-           wake-up. The model's nodes share nothing and cost nothing per message.",
+         - **D = 0 and the asynchronous rows are not barred.** Their latency is about a \
+           millisecond or less and set by co-location: with the standby running, its WAL \
+           writes and fsyncs share the primary's disk and the two cores, and every hop is a \
+           process wake-up. The model's nodes share nothing and cost nothing per message. The \
+           asynchronous rows show the effect against the calibration target, measured with \
+           the standby stopped.",
         p50 = pct(P50_TOLERANCE),
         p99 = pct(P99_TOLERANCE),
         timing = pct(TIMING_TOLERANCE),
@@ -433,12 +464,16 @@ fn outside_section(d: &mut String) {
            process wake-up. Simulated nodes share nothing, so sub-millisecond rows come out \
            low.\n\
          - **Idle-dependent cost.** A commit after an idle pause costs more than one back to \
-           back (a CPU and a disk waking up). The model's fsync does not depend on idleness; \
-           the layer fits one fsync per D instead, from commits after the matching pause.\n\
+           back (a CPU and a disk waking up), and what it costs drifts with the other jobs on \
+           the machine. The model's fsync does not depend on idleness or load; the layer fits \
+           one fsync per D instead, from `local` commits interleaved with that D's \
+           synchronous commits, which follow the same idle at the same moments.\n\
          - **Tails.** `fsync_jitter_us` and link `jitter_us` are uniform and bounded, so the \
            simulated p99 cannot exceed base + jitter while the real tail is long.\n\
-         - **Starting a server.** A restarted node is up at once; a real `pg_ctl start` \
-           takes the time shown in §3, which the blocked commit pays.\n\
+         - **Starting a server.** A restarted node is up at once. A real `pg_ctl start` takes \
+           tens of milliseconds or more before the postmaster listens; the scenario restarts \
+           the standby at the moment the real one listened (§3), so process start-up is shown \
+           but not compared.\n\
          - **`recovery_min_apply_delay`.** PostgreSQL delays commit records against their \
            commit time on the standby's clock; the model delays every entry from the \
            leader's append time. For single-row autocommit INSERTs on one machine the two \

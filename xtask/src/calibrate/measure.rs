@@ -2,27 +2,32 @@
 //! standby behind the delay proxy, and one client timing single-row
 //! autocommit INSERTs with `Instant`.
 //!
-//! The session runs in a fixed order, each step bounded by a commit count
-//! and a time limit:
+//! First, with the standby stopped: local commits back to back (the
+//! calibration target, and the fit for asynchronous rows) and after idle
+//! pauses of 2·D (the after-idle cost, reported). Then one block per D:
 //!
-//! 1. round trips (`SELECT 1`) straight to the primary and through the
-//!    proxy at each D, for the simulator's link latencies;
-//! 2. the latency matrix: asynchronous (`synchronous_standby_names = ''`)
-//!    and `FIRST 1 (s1)` with `synchronous_commit` = `remote_write`, `on`,
-//!    `remote_apply`, at each D;
-//! 3. with the standby stopped: local commits back to back (the
-//!    calibration target) and after idle pauses of 2·D (what a
-//!    synchronous commit at D leaves the primary between commits), then a
-//!    commit cancelled with `CancelRequest` and a commit that blocks until
-//!    the standby is started again;
-//! 4. `remote_apply` (and `on`) with `recovery_min_apply_delay` on the
-//!    standby;
-//! 5. asynchronous failover loss at a fixed 200 commits/s, in three
-//!    variants, each on a fresh pair copied from a template.
+//! 1. `SELECT 1` round trips through the proxy at D, and straight to the
+//!    primary after the same idle time, for the link latency;
+//! 2. asynchronous commits (`synchronous_standby_names = ''`);
+//! 3. `FIRST 1 (s1)`, interleaved commit by commit with a `SET
+//!    synchronous_commit` before each: `local`, a pause of 2·D, then
+//!    `remote_write`, `on` and `remote_apply`. Every commit thus follows
+//!    about 2·D of idle, as in a run of synchronous commits at D, and the
+//!    `local` commits, which the synchronous rows' fsync is fitted to, are
+//!    measured in the same moments as the rows they feed: a shared disk's
+//!    fsync time drifts by an order of magnitude within minutes.
 //!
-//! A measurement taken while the machine was visibly busy (see
-//! `machine.rs`) is repeated once and the quieter attempt is kept; the
-//! choice depends only on the machine's state, never on the figures.
+//! Then, at D = 0: a commit cancelled with `CancelRequest` and a commit
+//! that blocks until the stopped standby is started again; `remote_apply`
+//! (and `on`) under `recovery_min_apply_delay`; and asynchronous failover
+//! loss at a fixed 200 commits/s in three variants, each on a fresh pair
+//! copied from a template. Every step is bounded by a count and a time
+//! limit.
+//!
+//! A measurement during which other jobs were visibly busy (see
+//! `machine.rs`) is repeated once, while the time budget allows, and the
+//! quieter attempt is kept; the choice depends only on the machine's state,
+//! never on the figures.
 
 use std::collections::HashSet;
 use std::fs;
@@ -30,7 +35,7 @@ use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::machine::{Busy, Pressure};
+use super::machine::{Busy, Snapshot};
 use super::pgwire::Conn;
 use super::proxy::Proxy;
 use super::servers::{Pg, Server};
@@ -38,14 +43,22 @@ use super::stats::Samples;
 
 /// One-way delays D of the proxy, in ms.
 pub const DELAYS_MS: [u64; 3] = [0, 10, 50];
-/// Commits before each timed series, not recorded.
+/// Commits (or rounds of interleaved commits) before each timed series,
+/// not recorded.
 pub const WARMUP_COMMITS: usize = 5;
 /// Time limit of any one timed series.
-const SERIES_LIMIT: Duration = Duration::from_secs(45);
+const SERIES_LIMIT: Duration = Duration::from_secs(60);
+/// A busy series is repeated only if the repeat can end within this time
+/// from the start of the measurements. Without repeats the layer takes
+/// about three minutes; this keeps it within its five even when PostgreSQL
+/// must be installed first.
+const REPEAT_WINDOW: Duration = Duration::from_secs(150);
 /// Back-to-back local commits with the standby stopped.
 pub const LOCAL_COMMITS: usize = 600;
 /// Commits after each idle pause.
-pub const IDLE_COMMITS: usize = 80;
+pub const IDLE_COMMITS: usize = 50;
+/// Asynchronous commits per D.
+pub const ASYNC_COMMITS: usize = 400;
 /// The client cancels the waiting commit after this long.
 pub const CANCEL_AFTER: Duration = Duration::from_secs(2);
 /// The standby stays stopped this long while a commit waits for it.
@@ -65,22 +78,23 @@ pub const FAILOVER_CUT_TO_KILL: Duration = Duration::from_millis(1000);
 /// The standby is promoted this long after the primary is killed.
 pub const FAILOVER_PROMOTE_AFTER: Duration = Duration::from_millis(1000);
 
-/// Timed commits per row of the matrix at delay `d_ms`: enough for a stable
-/// median, bounded so the whole layer fits in its time budget.
-pub fn matrix_commits(d_ms: u64) -> usize {
+/// Timed commits per synchronous ack point at delay `d_ms`: enough for a
+/// stable median, bounded so the whole layer fits in its time budget.
+pub fn sync_commits(d_ms: u64) -> usize {
     match d_ms {
-        0 => 500,
-        1..=20 => 300,
-        _ => 150,
+        0 => 400,
+        1..=20 => 200,
+        _ => 100,
     }
 }
 
-/// Round trips timed straight to the primary and through the proxy at D.
+/// Round trips timed through the proxy (and straight, after the same idle
+/// time) at D.
 fn probe_count(d_ms: u64) -> usize {
     match d_ms {
         0 => 300,
-        1..=20 => 60,
-        _ => 30,
+        1..=20 => 50,
+        _ => 25,
     }
 }
 
@@ -89,17 +103,27 @@ fn probe_count(d_ms: u64) -> usize {
 pub enum Ack {
     /// `synchronous_standby_names = ''`: commit at the local flush.
     Async,
+    /// `FIRST 1 (s1)` in force, but this session commits with
+    /// `synchronous_commit = local`: the primary's own commit after idle.
+    Local,
     RemoteWrite,
     On,
     RemoteApply,
 }
 
 impl Ack {
-    pub const ALL: [Ack; 4] = [Ack::Async, Ack::RemoteWrite, Ack::On, Ack::RemoteApply];
+    /// The interleaved block, in order (a pause follows `Local`).
+    pub const BLOCK: [Ack; 4] = [Ack::Local, Ack::RemoteWrite, Ack::On, Ack::RemoteApply];
+
+    /// Whether the commit waits for the standby.
+    pub fn is_sync(self) -> bool {
+        !matches!(self, Ack::Async | Ack::Local)
+    }
 
     /// The `synchronous_commit` value the session sets.
     pub fn setting(self) -> &'static str {
         match self {
+            Ack::Local => "local",
             Ack::Async | Ack::On => "on",
             Ack::RemoteWrite => "remote_write",
             Ack::RemoteApply => "remote_apply",
@@ -117,6 +141,7 @@ impl Ack {
     pub fn label(self) -> &'static str {
         match self {
             Ack::Async => "async",
+            Ack::Local => "FIRST 1 (s1), local, interleaved",
             Ack::RemoteWrite => "FIRST 1 (s1), remote_write",
             Ack::On => "FIRST 1 (s1), on",
             Ack::RemoteApply => "FIRST 1 (s1), remote_apply",
@@ -128,11 +153,17 @@ impl Ack {
 #[derive(Clone, Debug)]
 pub struct Series {
     pub samples: Samples,
+    /// Median time between an answer and the client's next commit request
+    /// (the `SET` of an interleaved series included; the pause of an idle
+    /// series).
+    pub gap_us: u64,
     pub busy: Busy,
     /// 2 if the first attempt ran on a busy machine and was repeated.
     pub attempts: u32,
-    /// The discarded attempt's pressure, when there was one.
+    /// The discarded attempt's state, when there was one.
     pub discarded: Option<Busy>,
+    /// Busy, but not repeated: the time budget had no room.
+    pub busy_not_repeated: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -160,8 +191,9 @@ pub struct Block {
     pub blocked_us: u64,
     /// When `pg_ctl start` of the standby was issued, after the commit began.
     pub start_issued_us: u64,
-    /// How long `pg_ctl start` took.
-    pub start_took_us: u64,
+    /// When the standby's postmaster listened on its port, after the commit
+    /// began: the moment the standby is up again.
+    pub up_us: u64,
 }
 
 /// The failover variants (see `docs/calibration.md`).
@@ -208,15 +240,24 @@ pub struct Failover {
     pub rate_per_s: f64,
 }
 
+/// Round trips at one D: through the proxy, and straight to the primary
+/// after the same idle time the proxied probe leaves the server (2·D).
+#[derive(Clone, Debug)]
+pub struct RoundTrips {
+    pub delay_ms: u64,
+    pub proxy: Samples,
+    pub direct: Samples,
+}
+
 /// Everything measured on the real servers.
 #[derive(Clone, Debug)]
 pub struct Real {
     pub version: String,
-    /// Median time between a commit's answer and the next request.
-    pub client_gap_us: u64,
+    /// `SELECT 1` straight to the primary, back to back.
     pub rtt_direct: Samples,
-    pub rtt_proxy: Vec<(u64, Samples)>,
+    pub rtt: Vec<RoundTrips>,
     pub matrix: Vec<MatrixRow>,
+    /// Back-to-back local commits with the standby stopped.
     pub local: Series,
     /// (idle pause in ms, commits after it).
     pub idle: Vec<(u64, Series)>,
@@ -232,21 +273,18 @@ pub struct Real {
 struct Client {
     conn: Conn,
     next_id: u64,
-    /// Gaps between an answer and the next request, µs.
-    gaps_us: Vec<u64>,
 }
 
 const INSERT: &str = "INSERT INTO t (id) VALUES ($1)";
+
+/// Latencies and the gaps between an answer and the next request, µs.
+type Timed = (Vec<u64>, Vec<u64>);
 
 impl Client {
     fn connect(port: u16) -> Result<Client, String> {
         let mut conn = Conn::connect(port, "postgres", "postgres", Duration::from_secs(30))?;
         conn.prepare("ins", INSERT)?;
-        Ok(Client {
-            conn,
-            next_id: 1,
-            gaps_us: Vec::new(),
-        })
+        Ok(Client { conn, next_id: 1 })
     }
 
     /// One INSERT; its latency in µs.
@@ -260,23 +298,58 @@ impl Client {
 
     /// `warmup` untimed commits, then up to `n` timed ones with `pause`
     /// between them, within [`SERIES_LIMIT`].
-    fn series(&mut self, warmup: usize, n: usize, pause: Duration) -> Result<Vec<u64>, String> {
+    fn series(&mut self, warmup: usize, n: usize, pause: Duration) -> Result<Timed, String> {
         for _ in 0..warmup {
             self.commit()?;
         }
         let started = Instant::now();
-        let mut latencies = Vec::with_capacity(n);
-        let mut last_end: Option<Instant> = None;
+        let (mut latencies, mut gaps) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut last_end = Instant::now();
         while latencies.len() < n && started.elapsed() < SERIES_LIMIT {
-            if !pause.is_zero() {
-                thread::sleep(pause);
-            } else if let Some(end) = last_end {
-                self.gaps_us.push(end.elapsed().as_micros() as u64);
-            }
+            thread::sleep(pause);
+            gaps.push(last_end.elapsed().as_micros() as u64);
             latencies.push(self.commit()?);
-            last_end = Some(Instant::now());
+            last_end = Instant::now();
         }
-        Ok(latencies)
+        Ok((latencies, gaps))
+    }
+
+    /// Rounds of one commit per ack point in `acks`, each after a `SET
+    /// synchronous_commit`, with `pause` after each `local` commit;
+    /// `warmup` rounds are not recorded. The gaps returned are those before
+    /// synchronous commits (the `SET`'s round trip).
+    fn interleaved(
+        &mut self,
+        acks: &[Ack],
+        pause: Duration,
+        warmup: usize,
+        n: usize,
+    ) -> Result<(Vec<Vec<u64>>, Vec<u64>), String> {
+        let mut latencies = vec![Vec::with_capacity(n); acks.len()];
+        let mut gaps = Vec::with_capacity(n * acks.len());
+        let started = Instant::now();
+        let mut last_end = Instant::now();
+        for round in 0..warmup + n {
+            if round >= warmup && started.elapsed() > SERIES_LIMIT {
+                break;
+            }
+            for (i, ack) in acks.iter().enumerate() {
+                self.set("synchronous_commit", ack.setting())?;
+                let gap = last_end.elapsed().as_micros() as u64;
+                let latency = self.commit()?;
+                if *ack == Ack::Local {
+                    thread::sleep(pause);
+                }
+                last_end = Instant::now();
+                if round >= warmup {
+                    latencies[i].push(latency);
+                    if ack.is_sync() {
+                        gaps.push(gap);
+                    }
+                }
+            }
+        }
+        Ok((latencies, gaps))
     }
 
     fn set(&mut self, name: &str, value: &str) -> Result<(), String> {
@@ -286,56 +359,84 @@ impl Client {
     }
 }
 
-/// Runs `measure`; when the machine was busy meanwhile, runs it once more
-/// and keeps the quieter attempt.
-fn measured(
+/// A measurement kept from one or two attempts.
+struct Attempt<T> {
+    value: T,
+    busy: Busy,
+    attempts: u32,
+    discarded: Option<Busy>,
+    busy_not_repeated: bool,
+}
+
+/// Runs `measure`; when other jobs kept the machine busy meanwhile, runs it
+/// once more (if that fits before `repeat_until`) and keeps the quieter
+/// attempt.
+fn measured<T>(
+    pg: &Pg,
     what: &str,
-    mut measure: impl FnMut() -> Result<Vec<u64>, String>,
-) -> Result<Series, String> {
-    let before = Pressure::now();
-    let first = measure()?;
-    let first_busy = before.since();
-    if !first_busy.is_busy() {
-        return checked_series(what, series(first, first_busy, 1, None));
-    }
-    println!(
-        "calibrate: {what}: machine busy ({}), measuring once more",
-        first_busy.describe()
-    );
-    let before = Pressure::now();
-    let second = measure()?;
-    let second_busy = before.since();
-    let kept = if second_busy.worst_pct() <= first_busy.worst_pct() {
-        series(second, second_busy, 2, Some(first_busy))
-    } else {
-        series(first, first_busy, 2, Some(second_busy))
+    repeat_until: Instant,
+    mut measure: impl FnMut() -> Result<T, String>,
+) -> Result<Attempt<T>, String> {
+    let attempt = |measure: &mut dyn FnMut() -> Result<T, String>| {
+        let before = Snapshot::take(&pg.pids());
+        let started = Instant::now();
+        let value = measure()?;
+        let busy = before.busy_until(&Snapshot::take(&pg.pids()));
+        Ok::<_, String>((value, busy, started.elapsed()))
     };
-    checked_series(what, kept)
-}
-
-fn checked_series(what: &str, series: Series) -> Result<Series, String> {
-    if series.samples.is_empty() {
-        Err(format!("{what}: no commit completed within the time limit"))
-    } else {
-        Ok(series)
-    }
-}
-
-fn series(values: Vec<u64>, busy: Busy, attempts: u32, discarded: Option<Busy>) -> Series {
-    Series {
-        samples: Samples::new(values),
+    let (first, first_busy, took) = attempt(&mut measure)?;
+    let kept = |value, busy, attempts, discarded, busy_not_repeated| Attempt {
+        value,
         busy,
         attempts,
         discarded,
+        busy_not_repeated,
+    };
+    if !first_busy.is_busy() {
+        return Ok(kept(first, first_busy, 1, None, false));
     }
+    if Instant::now() + took > repeat_until {
+        say(&format!(
+            "{what}: machine busy ({}), no time left to repeat",
+            first_busy.describe()
+        ));
+        return Ok(kept(first, first_busy, 1, None, true));
+    }
+    say(&format!(
+        "{what}: machine busy ({}), measuring once more",
+        first_busy.describe()
+    ));
+    let (second, second_busy, _) = attempt(&mut measure)?;
+    Ok(if second_busy.badness() <= first_busy.badness() {
+        kept(second, second_busy, 2, Some(first_busy), false)
+    } else {
+        kept(first, first_busy, 2, Some(second_busy), false)
+    })
 }
 
-/// `SELECT 1` round trips on `conn`, µs.
-fn round_trips(conn: &mut Conn, n: usize) -> Result<Samples, String> {
+/// A [`Series`] from an attempt's latencies and gaps.
+fn series_of(what: &str, attempt: Attempt<Timed>) -> Result<Series, String> {
+    let (latencies, gaps) = attempt.value;
+    if latencies.is_empty() {
+        return Err(format!("{what}: no commit completed within the time limit"));
+    }
+    Ok(Series {
+        samples: Samples::new(latencies),
+        gap_us: Samples::new(gaps).p50_us().unwrap_or(0),
+        busy: attempt.busy,
+        attempts: attempt.attempts,
+        discarded: attempt.discarded,
+        busy_not_repeated: attempt.busy_not_repeated,
+    })
+}
+
+/// `SELECT 1` round trips on `conn` with `pause` before each, µs.
+fn round_trips(conn: &mut Conn, n: usize, pause: Duration) -> Result<Samples, String> {
     conn.execute("SELECT 1")?;
     let mut times = Vec::with_capacity(n);
     let started = Instant::now();
     while times.len() < n && started.elapsed() < SERIES_LIMIT {
+        thread::sleep(pause);
         let t = Instant::now();
         conn.execute("SELECT 1")?;
         times.push(t.elapsed().as_micros() as u64);
@@ -424,10 +525,30 @@ fn make_standby(
     pg.start(standby)
 }
 
+/// Progress on standard output, with the time since the first message.
+pub fn say(message: &str) {
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    let start = START.get_or_init(Instant::now);
+    println!(
+        "calibrate [{:5.1}s] {message}",
+        start.elapsed().as_secs_f64()
+    );
+}
+
+/// The servers of the main session and the connections to them.
+struct Pair {
+    primary: Server,
+    standby: Server,
+    proxy: Proxy,
+    admin: Conn,
+    client: Client,
+}
+
 /// Runs the whole real session. `raw_dir` receives every series as text.
 pub fn run(pg: &mut Pg, raw_dir: &Path) -> Result<Real, String> {
+    let repeat_until = Instant::now() + REPEAT_WINDOW;
     let version = pg.version();
-    println!("calibrate: {version}");
+    say(&version);
     let primary = pg.server("primary")?;
     pg.initdb(&primary)?;
     pg.configure(
@@ -443,156 +564,207 @@ pub fn run(pg: &mut Pg, raw_dir: &Path) -> Result<Real, String> {
     )?;
     admin.execute("CREATE TABLE t (id bigint PRIMARY KEY)")?;
     admin.execute("CREATE TABLE ids (id bigint PRIMARY KEY)")?;
-
     let proxy = Proxy::start(primary.port, Duration::ZERO)?;
     let standby = pg.server("standby")?;
     make_standby(pg, &primary, &standby, &proxy)?;
     wait_streaming(&mut admin, "async")
         .map_err(|err| format!("{err}\nstandby log:\n{}", pg.log_tail(&standby)))?;
-    println!(
-        "calibrate: primary on 127.0.0.1:{}, standby s1 on 127.0.0.1:{} via the proxy on 127.0.0.1:{}",
+    say(&format!(
+        "primary on 127.0.0.1:{}, standby s1 on 127.0.0.1:{} via the proxy on 127.0.0.1:{}",
         primary.port,
         standby.port,
         proxy.port()
-    );
+    ));
+    let client = Client::connect(primary.port)?;
+    let mut pair = Pair {
+        primary,
+        standby,
+        proxy,
+        admin,
+        client,
+    };
 
-    let mut client = Client::connect(primary.port)?;
     let mut direct = Conn::connect(
-        primary.port,
+        pair.primary.port,
         "postgres",
         "postgres",
         Duration::from_secs(30),
     )?;
-    let mut via_proxy = Conn::connect(
-        proxy.port(),
-        "postgres",
-        "postgres",
-        Duration::from_secs(30),
-    )?;
-    let rtt_direct = round_trips(&mut direct, probe_count(0))?;
+    let rtt_direct = round_trips(&mut direct, probe_count(0), Duration::ZERO)?;
     save(raw_dir, "rtt-direct", &rtt_direct);
 
-    // 1 and 2: per D, the proxy's round trip, then the four ack points.
-    let mut rtt_proxy = Vec::new();
-    let mut matrix = Vec::new();
-    for d_ms in DELAYS_MS {
-        proxy.set_delay(Duration::from_millis(d_ms));
-        // Bytes read under the previous D drain first.
-        thread::sleep(Duration::from_millis(200));
-        let rtt = round_trips(&mut via_proxy, probe_count(d_ms))?;
-        save(raw_dir, &format!("rtt-proxy-d{d_ms}"), &rtt);
-        println!(
-            "calibrate: D = {d_ms} ms: proxy round trip p50 {} µs",
-            rtt.p50_us().unwrap_or(0)
-        );
-        rtt_proxy.push((d_ms, rtt));
-        for ack in Ack::ALL {
-            if ack == Ack::Async || ack == Ack::RemoteWrite {
-                set_standby_names(&mut admin, &mut client, ack.standby_names())?;
-                let state = if ack == Ack::Async { "async" } else { "sync" };
-                wait_streaming(&mut admin, state)?;
-            }
-            client.set("synchronous_commit", ack.setting())?;
-            let n = matrix_commits(d_ms);
-            let what = format!("{} D = {d_ms} ms", ack.label());
-            let series = measured(&what, || client.series(WARMUP_COMMITS, n, Duration::ZERO))?;
-            save(
-                raw_dir,
-                &format!("{}-d{d_ms}", slug(ack.label())),
-                &series.samples,
-            );
-            println!(
-                "calibrate: {what}: p50 {} µs, p99 {} µs over {} commits",
-                series.samples.p50_us().unwrap_or(0),
-                series.samples.p99_us().unwrap_or(0),
-                series.samples.len()
-            );
-            matrix.push(MatrixRow {
-                ack,
-                delay_ms: d_ms,
-                series,
-            });
-        }
-    }
-    proxy.set_delay(Duration::ZERO);
-    drop(via_proxy);
-
-    // 3: the standby stopped: the calibration target, after-idle commits,
-    // a cancelled commit and a blocked one.
-    set_standby_names(&mut admin, &mut client, "")?;
-    client.set("synchronous_commit", "on")?;
-    pg.stop(&standby, "fast")?;
-    client.gaps_us.clear();
-    let local = measured("local commits, standby stopped", || {
-        client.series(WARMUP_COMMITS, LOCAL_COMMITS, Duration::ZERO)
+    let mut rtt = Vec::new();
+    // With the standby stopped: the calibration target, and the cost of a
+    // commit after an idle pause.
+    set_standby_names(&mut pair.admin, &mut pair.client, "")?;
+    pg.stop(&pair.standby, "fast")?;
+    let what = "local commits, standby stopped";
+    let attempt = measured(pg, what, repeat_until, || {
+        pair.client
+            .series(WARMUP_COMMITS, LOCAL_COMMITS, Duration::ZERO)
     })?;
+    let local = series_of(what, attempt)?;
     save(raw_dir, "local", &local.samples);
-    let client_gap_us = Samples::new(std::mem::take(&mut client.gaps_us))
-        .p50_us()
-        .unwrap_or(0);
+    say(&format!("{what}: {}", summary(&local.samples)));
     let mut idle = Vec::new();
     for d_ms in DELAYS_MS.into_iter().filter(|&d| d > 0) {
         let pause_ms = 2 * d_ms;
-        let what = format!("local commits after {pause_ms} ms idle");
-        let series = measured(&what, || {
-            client.series(1, IDLE_COMMITS, Duration::from_millis(pause_ms))
+        let what = format!("local commits after {pause_ms} ms idle, standby stopped");
+        let attempt = measured(pg, &what, repeat_until, || {
+            pair.client
+                .series(1, IDLE_COMMITS, Duration::from_millis(pause_ms))
         })?;
+        let series = series_of(&what, attempt)?;
         save(raw_dir, &format!("idle-{pause_ms}ms"), &series.samples);
-        println!(
-            "calibrate: {what}: p50 {} µs",
-            series.samples.p50_us().unwrap_or(0)
-        );
+        say(&format!("{what}: {}", summary(&series.samples)));
         idle.push((pause_ms, series));
     }
-    println!(
-        "calibrate: local commits (standby stopped): p50 {} µs, p99 {} µs",
-        local.samples.p50_us().unwrap_or(0),
-        local.samples.p99_us().unwrap_or(0)
-    );
+    pg.start(&pair.standby)?;
+    wait_streaming(&mut pair.admin, "async")?;
 
-    set_standby_names(&mut admin, &mut client, "FIRST 1 (s1)")?;
-    let cancel = cancelled_commit(&mut client)?;
-    println!(
-        "calibrate: cancelled commit: {} after {} µs: {}",
-        cancel.outcome, cancel.elapsed_us, cancel.message
-    );
-    let block = blocked_commit(pg, &mut client, &standby)?;
-    println!(
-        "calibrate: blocked commit: {} µs (standby started {} µs after it began)",
-        block.blocked_us, block.start_issued_us
-    );
-    wait_streaming(&mut admin, "sync")?;
+    let mut matrix = Vec::new();
+    for d_ms in DELAYS_MS {
+        // The link: through the proxy, and straight after the same idle.
+        pair.proxy.set_delay(Duration::from_millis(d_ms));
+        thread::sleep(Duration::from_millis(100 + 4 * d_ms));
+        let mut via_proxy = Conn::connect(
+            pair.proxy.port(),
+            "postgres",
+            "postgres",
+            Duration::from_secs(30),
+        )?;
+        let through = round_trips(&mut via_proxy, probe_count(d_ms), Duration::ZERO)?;
+        let straight = round_trips(
+            &mut direct,
+            probe_count(d_ms),
+            Duration::from_millis(2 * d_ms),
+        )?;
+        drop(via_proxy);
+        save(raw_dir, &format!("rtt-proxy-d{d_ms}"), &through);
+        save(
+            raw_dir,
+            &format!("rtt-direct-after-idle-d{d_ms}"),
+            &straight,
+        );
+        say(&format!(
+            "D = {d_ms} ms: round trip through the proxy p50 {} µs, straight after {} ms idle p50 {} µs",
+            through.p50_us().unwrap_or(0),
+            2 * d_ms,
+            straight.p50_us().unwrap_or(0)
+        ));
+        rtt.push(RoundTrips {
+            delay_ms: d_ms,
+            proxy: through,
+            direct: straight,
+        });
 
-    // 4: remote_apply with the standby's apply delay.
-    let apply_delay = apply_delay(pg, &mut client, &standby)?;
-    wait_streaming(&mut admin, "sync")?;
+        // Asynchronous commits.
+        set_standby_names(&mut pair.admin, &mut pair.client, "")?;
+        wait_streaming(&mut pair.admin, "async")?;
+        pair.client.set("synchronous_commit", "on")?;
+        let what = format!("async D = {d_ms} ms");
+        let attempt = measured(pg, &what, repeat_until, || {
+            pair.client
+                .series(WARMUP_COMMITS, ASYNC_COMMITS, Duration::ZERO)
+        })?;
+        let series = series_of(&what, attempt)?;
+        save(raw_dir, &format!("async-d{d_ms}"), &series.samples);
+        say(&format!("{what}: {}", summary(&series.samples)));
+        matrix.push(MatrixRow {
+            ack: Ack::Async,
+            delay_ms: d_ms,
+            series,
+        });
 
-    // 5: failover loss, each variant on a fresh pair copied from this one.
-    set_standby_names(&mut admin, &mut client, "")?;
-    drop(client);
+        // The ack points under FIRST 1 (s1), interleaved.
+        set_standby_names(&mut pair.admin, &mut pair.client, "FIRST 1 (s1)")?;
+        wait_streaming(&mut pair.admin, "sync")?;
+        let what = format!("FIRST 1 (s1) D = {d_ms} ms, ack points interleaved");
+        let pause = Duration::from_millis(2 * d_ms);
+        let attempt = measured(pg, &what, repeat_until, || {
+            pair.client
+                .interleaved(&Ack::BLOCK, pause, WARMUP_COMMITS, sync_commits(d_ms))
+        })?;
+        let (per_ack, gaps) = attempt.value;
+        let gap_us = Samples::new(gaps).p50_us().unwrap_or(0);
+        for (ack, latencies) in Ack::BLOCK.into_iter().zip(per_ack) {
+            let samples = Samples::new(latencies);
+            if samples.is_empty() {
+                return Err(format!("{what}: no commit completed within the time limit"));
+            }
+            let name = slug(ack.label());
+            save(raw_dir, &format!("{name}-d{d_ms}"), &samples);
+            say(&format!(
+                "{} D = {d_ms} ms: {}",
+                ack.label(),
+                summary(&samples)
+            ));
+            matrix.push(MatrixRow {
+                ack,
+                delay_ms: d_ms,
+                series: Series {
+                    samples,
+                    gap_us,
+                    busy: attempt.busy,
+                    attempts: attempt.attempts,
+                    discarded: attempt.discarded,
+                    busy_not_repeated: attempt.busy_not_repeated,
+                },
+            });
+        }
+    }
+    pair.proxy.set_delay(Duration::ZERO);
     drop(direct);
-    drop(admin);
+
+    // A stopped synchronous standby: a cancelled commit and a blocked one.
+    pair.client.set("synchronous_commit", "on")?;
+    pg.stop(&pair.standby, "fast")?;
+    let cancel = cancelled_commit(&mut pair.client)?;
+    say(&format!(
+        "cancelled commit: {} after {} µs: {}",
+        cancel.outcome, cancel.elapsed_us, cancel.message
+    ));
+    let block = blocked_commit(pg, &mut pair.client, &pair.standby)?;
+    say(&format!(
+        "blocked commit: {} µs (standby started {} µs, listening {} µs after it began)",
+        block.blocked_us, block.start_issued_us, block.up_us
+    ));
+    wait_streaming(&mut pair.admin, "sync")?;
+
+    // remote_apply with the standby's apply delay.
+    let apply_delay = apply_delay(pg, &mut pair.client, &pair.standby)?;
+    wait_streaming(&mut pair.admin, "sync")?;
+
+    // Failover loss, each variant on a fresh pair copied from this one.
+    set_standby_names(&mut pair.admin, &mut pair.client, "")?;
+    let Pair {
+        primary,
+        standby,
+        proxy,
+        admin,
+        client,
+    } = pair;
+    drop((admin, client));
     pg.stop(&standby, "fast")?;
     pg.stop(&primary, "fast")?;
     drop(proxy);
     let mut failover = Vec::new();
     for variant in Variant::ALL {
         let result = failover_run(pg, &primary, variant)?;
-        println!(
-            "calibrate: failover {}: {} acknowledged ({} before the first action), {} lost",
+        say(&format!(
+            "failover {}: {} acknowledged ({} before the first action), {} lost",
             variant.letter(),
             result.acked,
             result.acked_before_first_action,
             result.lost
-        );
+        ));
         failover.push(result);
     }
 
     Ok(Real {
         version,
-        client_gap_us,
         rtt_direct,
-        rtt_proxy,
+        rtt,
         matrix,
         local,
         idle,
@@ -603,10 +775,18 @@ pub fn run(pg: &mut Pg, raw_dir: &Path) -> Result<Real, String> {
     })
 }
 
+fn summary(samples: &Samples) -> String {
+    format!(
+        "p50 {} µs, p99 {} µs over {}",
+        samples.p50_us().unwrap_or(0),
+        samples.p99_us().unwrap_or(0),
+        samples.len()
+    )
+}
+
 /// A commit waiting for the stopped synchronous standby, cancelled by the
 /// client with a `CancelRequest` after [`CANCEL_AFTER`].
 fn cancelled_commit(client: &mut Client) -> Result<Cancel, String> {
-    client.set("synchronous_commit", "on")?;
     client.conn.set_timeout(Duration::from_secs(30))?;
     let key = client.conn.cancel_key();
     let id = client.next_id;
@@ -648,19 +828,19 @@ fn blocked_commit(pg: &mut Pg, client: &mut Client, standby: &Server) -> Result<
         let starter = scope.spawn(|| {
             thread::sleep(BLOCK_FOR);
             let issued = started.elapsed();
-            pg.start(standby)
-                .map(|()| (issued, started.elapsed() - issued))
+            pg.start_until_listening(standby)
+                .map(|listening| (issued, issued + listening))
         });
         let blocked = client.commit();
         (blocked, starter.join())
     });
-    let (issued, took) = starter.map_err(|_| "the starting thread panicked")??;
+    let (issued, up) = starter.map_err(|_| "the starting thread panicked")??;
     let blocked_us = blocked?;
     client.conn.set_timeout(Duration::from_secs(30))?;
     Ok(Block {
         blocked_us,
         start_issued_us: issued.as_micros() as u64,
-        start_took_us: took.as_micros() as u64,
+        up_us: up.as_micros() as u64,
     })
 }
 
@@ -691,14 +871,14 @@ fn apply_delay(
     let mut rows = Vec::new();
     for ack in [Ack::RemoteApply, Ack::On] {
         client.set("synchronous_commit", ack.setting())?;
-        let times = client.series(0, APPLY_DELAY_COMMITS, Duration::ZERO)?;
+        let (times, _) = client.series(0, APPLY_DELAY_COMMITS, Duration::ZERO)?;
         let samples = Samples::new(times);
-        println!(
-            "calibrate: {} with the apply delay: p50 {} µs, max {} µs",
+        say(&format!(
+            "{} with the apply delay: p50 {} µs, max {} µs",
             ack.label(),
             samples.p50_us().unwrap_or(0),
             samples.max_us().unwrap_or(0)
-        );
+        ));
         rows.push((ack, samples));
     }
     set_delay("0")?;
@@ -860,7 +1040,7 @@ mod tests {
             "first-1-s1-remote-apply"
         );
         assert_eq!(slug("async"), "async");
-        assert!(matrix_commits(50) < matrix_commits(10));
-        assert!(matrix_commits(10) < matrix_commits(0));
+        assert!(sync_commits(50) < sync_commits(10));
+        assert!(sync_commits(10) < sync_commits(0));
     }
 }

@@ -63,15 +63,15 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
     fs::create_dir_all(&raw).map_err(|err| format!("{}: {err}", raw.display()))?;
 
     let load_at_start = machine::load_average();
-    let pressure = machine::Pressure::now();
+    let before = machine::Snapshot::take(&[]);
     let fsync = machine::fsync_probe(&out, Duration::from_secs(2), 400);
-    let pressure_at_start = pressure.since().describe();
+    let busy_at_start = before.busy_until(&machine::Snapshot::take(&[])).describe();
     match &fsync {
-        Ok(probe) => println!(
-            "calibrate: fsync probe: p50 {} µs, p99 {} µs over {} writes; load {:?}; {pressure_at_start}",
+        Ok(probe) => measure::say(&format!(
+            "fsync probe: p50 {} µs, p99 {} µs over {} writes; load {:?}; {busy_at_start}",
             probe.p50_us, probe.p99_us, probe.ops, load_at_start
-        ),
-        Err(err) => println!("calibrate: fsync probe failed: {err}"),
+        )),
+        Err(err) => measure::say(&format!("fsync probe failed: {err}")),
     }
 
     // The measuring threads inherit the main thread's nice value; the
@@ -88,7 +88,7 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
 
     let fit = simulate::Fit::from_real(&real);
     let sim = simulate::Simulator::new(ctx, out.join("scenarios"))?;
-    println!("calibrate: running the equivalent scenarios");
+    measure::say("running the equivalent scenarios");
     let comparison = compare::compare(&real, &fit, &sim);
 
     let facts = doc::Facts {
@@ -101,7 +101,7 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
         cores: std::thread::available_parallelism().map_or(0, |n| n.get()),
         memory: memory(),
         load_at_start,
-        pressure_at_start,
+        busy_at_start,
         fsync: fsync.ok(),
         wall_time: started.elapsed(),
     };

@@ -206,6 +206,50 @@ impl Pg {
         .map_err(|err| format!("{err}\n{}", tail(&log, 15)))
     }
 
+    /// `pg_ctl start` without waiting, then polls until the postmaster
+    /// listens on its port; returns that time. The postmaster listens as
+    /// soon as it runs, before it has replayed its WAL.
+    pub fn start_until_listening(&mut self, server: &Server) -> Result<Duration, String> {
+        if !self.started.iter().any(|s| s.data == server.data) {
+            self.started.push(server.clone());
+        }
+        let log = self.scratch.join(format!("{}.log", server.name));
+        let started = Instant::now();
+        checked(
+            self.as_postgres("pg_ctl")
+                .args(["start", "-W", "-D"])
+                .arg(&server.data)
+                .arg("-l")
+                .arg(&log),
+            &format!("start {}", server.name),
+        )?;
+        let addr = std::net::SocketAddr::from((Ipv4Addr::LOCALHOST, server.port));
+        while std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(100)).is_err() {
+            if started.elapsed() > Duration::from_secs(60) {
+                return Err(format!(
+                    "{} did not listen within 60 s\n{}",
+                    server.name,
+                    tail(&log, 15)
+                ));
+            }
+            thread::sleep(Duration::from_millis(1));
+        }
+        Ok(started.elapsed())
+    }
+
+    /// The PIDs of every running server's processes (for telling the
+    /// calibration's own CPU use from other jobs').
+    pub fn pids(&self) -> Vec<u32> {
+        let mut pids = Vec::new();
+        for server in &self.started {
+            if let Some(postmaster) = live_postmaster(&server.data) {
+                pids.push(postmaster);
+                pids.extend(children(postmaster));
+            }
+        }
+        pids
+    }
+
     /// `pg_ctl stop -m MODE` (`fast` or `immediate`), waiting for the end.
     pub fn stop(&self, server: &Server, mode: &str) -> Result<(), String> {
         checked(
@@ -243,15 +287,21 @@ impl Pg {
             .ok_or_else(|| format!("{} is not running", server.name))?;
         let mut pids = vec![postmaster];
         pids.extend(children(postmaster));
-        let mut kill = Command::new("kill");
-        kill.arg("-KILL").args(pids.iter().map(u32::to_string));
-        checked(&mut kill, &format!("kill -9 {}", server.name))?;
+        // A child may exit between the listing and the signal (a walsender
+        // whose peer just closed), so `kill` can report "No such process"
+        // for it while every other process was killed: its status is not
+        // the test, the processes being gone is.
+        let _ = Command::new("kill")
+            .arg("-KILL")
+            .args(pids.iter().map(u32::to_string))
+            .stderr(Stdio::null())
+            .status();
         let deadline = Instant::now() + Duration::from_secs(10);
         while pids.iter().any(|&pid| alive(pid)) {
             if Instant::now() > deadline {
                 return Err(format!("{}: processes survived SIGKILL", server.name));
             }
-            thread::sleep(Duration::from_millis(10));
+            thread::sleep(Duration::from_millis(5));
         }
         Ok(())
     }

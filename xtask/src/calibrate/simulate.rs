@@ -8,16 +8,22 @@
 //! * `network.local_us` / `local_jitter_us` (client ↔ primary): half the
 //!   `SELECT 1` round trip straight to the primary. Base = p10, jitter =
 //!   2 × (p50 − p10), so the uniform draw has the measured median.
-//! * the standby link at each D: the same rule on the round trip through
-//!   the proxy at that D.
-//! * `fsync_us` / `fsync_jitter_us`: the primary's own commit with the
-//!   standby stopped, minus what the model adds around the fsync (two
-//!   client hops and `disk_write_us`). Back-to-back commits give the fit
-//!   for rows whose commits follow each other at once; commits after an
-//!   idle pause of 2·D give the fit for synchronous rows at D, because a
-//!   synchronous commit leaves the primary idle for a round trip.
+//! * the standby link at each D: one loopback hop plus half of what the
+//!   proxy adds to a round trip, i.e. half the difference between the
+//!   `SELECT 1` round trip through the proxy and straight to the primary
+//!   after the same idle time (2·D). Comparing after the same idle keeps
+//!   the server's wake-up cost, which the fsync fit already holds, out of
+//!   the link.
+//! * `fsync_us` / `fsync_jitter_us`: the primary's own commit, minus what
+//!   the model adds around the fsync (two client hops and `disk_write_us`).
+//!   Asynchronous rows, whose commits follow each other at once, use the
+//!   back-to-back commits with the standby stopped (the calibration
+//!   target). Synchronous rows at D use the `local` commits interleaved in
+//!   the same block: each follows about 2·D of idle, as a synchronous
+//!   commit at D does, and was taken in the same moments. Both nodes get
+//!   the same fit (they share the machine's disk).
 //! * `think_time_us`: the client's measured gap between an answer and its
-//!   next request.
+//!   next request in the series being simulated.
 //!
 //! Nothing else is tuned: every other key keeps its documented default,
 //! which for replication is PostgreSQL's (`status_interval_ms` 10 s,
@@ -32,7 +38,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::json::Json;
-use super::measure::{self, Ack, Real, Variant};
+use super::measure::{self, Ack, MatrixRow, Real, Series, Variant};
 use super::stats::Samples;
 use crate::proc::Ctx;
 
@@ -60,11 +66,10 @@ pub struct Fit {
     pub local: Link,
     /// (D in ms, link through the proxy).
     pub proxy: Vec<(u64, Link)>,
-    /// From back-to-back commits.
+    /// From back-to-back commits with the standby stopped.
     pub back_to_back: Disk,
-    /// (idle pause in ms, fit from commits after it).
-    pub idle: Vec<(u64, Disk)>,
-    pub think_us: u64,
+    /// (D in ms, fit from that block's interleaved `local` commits).
+    pub block: Vec<(u64, Disk)>,
 }
 
 /// Uniform draw with the samples' p50, from one-way times (half of each
@@ -72,6 +77,26 @@ pub struct Fit {
 pub fn link_from_round_trips(rtt: &Samples) -> Link {
     let p10 = rtt.percentile_us(10.0).unwrap_or(2) / 2;
     let p50 = rtt.p50_us().unwrap_or(2) / 2;
+    Link {
+        one_way_us: p10.max(1),
+        jitter_us: 2 * p50.saturating_sub(p10),
+    }
+}
+
+/// The standby link through the proxy: a loopback hop at `local`'s median
+/// plus half of each proxied round trip's excess over `direct`'s median.
+pub fn link_through_proxy(proxy: &Samples, direct: &Samples, local: Link) -> Link {
+    let hop_us = local.one_way_us + local.jitter_us / 2;
+    let direct_p50 = direct.p50_us().unwrap_or(0);
+    let one_way = Samples::new(
+        proxy
+            .values_us()
+            .iter()
+            .map(|rtt| hop_us + rtt.saturating_sub(direct_p50) / 2)
+            .collect(),
+    );
+    let p10 = one_way.percentile_us(10.0).unwrap_or(1);
+    let p50 = one_way.p50_us().unwrap_or(1);
     Link {
         one_way_us: p10.max(1),
         jitter_us: 2 * p50.saturating_sub(p10),
@@ -98,17 +123,17 @@ impl Fit {
         Fit {
             local,
             proxy: real
-                .rtt_proxy
+                .rtt
                 .iter()
-                .map(|(d, rtt)| (*d, link_from_round_trips(rtt)))
+                .map(|r| (r.delay_ms, link_through_proxy(&r.proxy, &r.direct, local)))
                 .collect(),
             back_to_back: disk_from_commits(&real.local.samples, local),
-            idle: real
-                .idle
+            block: real
+                .matrix
                 .iter()
-                .map(|(pause, series)| (*pause, disk_from_commits(&series.samples, local)))
+                .filter(|row| row.ack == Ack::Local)
+                .map(|row| (row.delay_ms, disk_from_commits(&row.series.samples, local)))
                 .collect(),
-            think_us: real.client_gap_us,
         }
     }
 
@@ -119,18 +144,16 @@ impl Fit {
             .map_or(self.local, |(_, link)| *link)
     }
 
-    /// The fsync fit for a matrix row: after-idle for synchronous rows at
-    /// D > 0, back to back otherwise.
+    /// The fsync fit for a matrix row: back to back for asynchronous rows,
+    /// the block's interleaved `local` commits otherwise.
     pub fn disk_for(&self, ack: Ack, d_ms: u64) -> (Disk, &'static str) {
-        if ack == Ack::Async || d_ms == 0 {
-            return (self.back_to_back, "back to back");
+        if ack == Ack::Async {
+            return (self.back_to_back, "back to back, standby stopped");
         }
-        self.idle
-            .iter()
-            .find(|(pause, _)| *pause == 2 * d_ms)
-            .map_or((self.back_to_back, "back to back"), |(_, disk)| {
-                (*disk, "after 2·D idle")
-            })
+        self.block.iter().find(|(d, _)| *d == d_ms).map_or(
+            (self.back_to_back, "back to back, standby stopped"),
+            |(_, disk)| (*disk, "interleaved local, same block"),
+        )
     }
 }
 
@@ -213,11 +236,10 @@ impl Toml {
     }
 
     /// One closed-loop session that only writes and never gives up.
-    fn one_writer(&mut self, fit: &Fit, start_ms: u64, stop_ms: Option<u64>) -> &mut Toml {
+    fn one_writer(&mut self, think_us: u64, start_ms: u64, stop_ms: Option<u64>) -> &mut Toml {
         let _ = write!(
             self.text,
-            "\n[workload]\nsessions = 1\nthink_time_us = {}\nthink_jitter_us = 0\nread_percent = 0\nrequest_timeout_ms = 0\nstart_ms = {start_ms}\n",
-            fit.think_us
+            "\n[workload]\nsessions = 1\nthink_time_us = {think_us}\nthink_jitter_us = 0\nread_percent = 0\nrequest_timeout_ms = 0\nstart_ms = {start_ms}\n"
         );
         if let Some(stop) = stop_ms {
             let _ = writeln!(self.text, "stop_ms = {stop}");
@@ -282,12 +304,7 @@ impl<'a> Simulator<'a> {
         };
         // Exit 1 only means "an expectation failed"; these files have none.
         if !matches!(output.status.code(), Some(0 | 1)) {
-            let stderr = String::from_utf8_lossy(&output.stderr);
-            let reason = stderr
-                .lines()
-                .find(|line| line.contains("error"))
-                .unwrap_or(stderr.trim());
-            run.error = Some(reason.trim().to_owned());
+            run.error = Some(refusal(&String::from_utf8_lossy(&output.stderr), &file));
             return run;
         }
         let report = match Json::parse(&String::from_utf8_lossy(&output.stdout)) {
@@ -321,10 +338,11 @@ impl<'a> Simulator<'a> {
     }
 
     /// One matrix row: one writer, commit rule `ack`, standby D away.
-    pub fn matrix_row(&self, fit: &Fit, ack: Ack, d_ms: u64) -> SimRun {
+    pub fn matrix_row(&self, fit: &Fit, row: &MatrixRow) -> SimRun {
+        let (ack, d_ms) = (row.ack, row.delay_ms);
         let (disk, _) = fit.disk_for(ack, d_ms);
         // About 1000 commits for synchronous rows, a few thousand otherwise.
-        let span_ms = if ack == Ack::Async {
+        let span_ms = if !ack.is_sync() {
             2000
         } else {
             1000 * (2 * d_ms + 1)
@@ -338,41 +356,28 @@ impl<'a> Simulator<'a> {
         );
         toml.pair(fit, fit.link(d_ms), disk)
             .policy(ack)
-            .one_writer(fit, start, None);
+            .one_writer(row.series.gap_us, start, None);
         self.run(&name, &toml, measure::WARMUP_COMMITS)
     }
 
-    /// Local commits with the standby down: the calibration target (and,
-    /// with `pause_ms`, the after-idle commits), with their own fits.
-    pub fn local(&self, fit: &Fit, pause_ms: Option<u64>) -> SimRun {
-        let (disk, think_us, name) = match pause_ms {
-            None => (fit.back_to_back, fit.think_us, String::from("local")),
-            Some(pause) => {
-                let disk = fit
-                    .idle
-                    .iter()
-                    .find(|(p, _)| *p == pause)
-                    .map_or(fit.back_to_back, |(_, d)| *d);
-                (disk, pause * 1000, format!("local-after-{pause}ms-idle"))
-            }
-        };
+    /// Back-to-back local commits with the standby down: the calibration
+    /// target, with its own fit.
+    pub fn local(&self, fit: &Fit, series: &Series) -> SimRun {
         let mut toml = Toml::new(
-            &format!("calibrate-{name}"),
+            "calibrate-local",
             "Local commits with the standby stopped",
-            1000 + 3000.max(think_us / 1000 * 200),
+            4000,
         );
-        let mut local_fit = fit.clone();
-        local_fit.think_us = think_us;
-        toml.pair(fit, fit.link(0), disk)
+        toml.pair(fit, fit.link(0), fit.back_to_back)
             .policy(Ack::Async)
-            .one_writer(&local_fit, 1000, None)
+            .one_writer(series.gap_us, 1000, None)
             .fault(1, "crash", "node = \"s1\"\n");
-        self.run(&name, &toml, measure::WARMUP_COMMITS)
+        self.run("local", &toml, measure::WARMUP_COMMITS)
     }
 
     /// The standby crashes; one commit under FIRST 1 / on begins 1 ms later
     /// and waits until the standby restarts `restart_after_us` after it.
-    pub fn blocked(&self, fit: &Fit, restart_after_us: u64) -> SimRun {
+    pub fn blocked(&self, fit: &Fit, think_us: u64, restart_after_us: u64) -> SimRun {
         let crash_ms = start_ms(0);
         let begin_ms = crash_ms + 1;
         let restart_ms = begin_ms + restart_after_us.div_ceil(1000);
@@ -383,7 +388,7 @@ impl<'a> Simulator<'a> {
         );
         toml.pair(fit, fit.link(0), fit.back_to_back)
             .policy(Ack::On)
-            .one_writer(fit, begin_ms, Some(begin_ms + 1))
+            .one_writer(think_us, begin_ms, Some(begin_ms + 1))
             .fault(crash_ms, "crash", "node = \"s1\"\n")
             .fault(restart_ms, "restart", "node = \"s1\"\n");
         self.run("blocked", &toml, 0)
@@ -391,7 +396,7 @@ impl<'a> Simulator<'a> {
 
     /// The standby is down; the client cancels its waiting commit after
     /// `cancel_after_ms` (contract key `cancel_after_ms`).
-    pub fn cancelled(&self, fit: &Fit, cancel_after_ms: u64) -> SimRun {
+    pub fn cancelled(&self, fit: &Fit, think_us: u64, cancel_after_ms: u64) -> SimRun {
         let crash_ms = start_ms(0);
         let begin_ms = crash_ms + 1;
         let mut toml = Toml::new(
@@ -401,25 +406,36 @@ impl<'a> Simulator<'a> {
         );
         toml.pair(fit, fit.link(0), fit.back_to_back)
             .policy(Ack::On)
-            .one_writer(fit, begin_ms, Some(begin_ms + 1))
+            .one_writer(think_us, begin_ms, Some(begin_ms + 1))
             .line(&format!("cancel_after_ms = {cancel_after_ms}"))
             .fault(crash_ms, "crash", "node = \"s1\"\n");
         self.run("cancelled", &toml, 0)
     }
 
     /// `ack` commits while s1 delays replay by `apply_delay_ms`.
-    pub fn apply_delay(&self, fit: &Fit, ack: Ack, apply_delay_ms: u64, commits: u64) -> SimRun {
+    pub fn apply_delay(
+        &self,
+        fit: &Fit,
+        think_us: u64,
+        ack: Ack,
+        apply_delay_ms: u64,
+        commits: u64,
+    ) -> SimRun {
         let start = start_ms(0);
         let name = format!("apply-delay-{}", short(ack));
         let mut toml = Toml::new(
             &format!("calibrate-{name}"),
             "The standby delays replay (recovery_min_apply_delay)",
-            start + commits * (apply_delay_ms + 100) + 1000,
+            if ack == Ack::RemoteApply {
+                start + commits * (apply_delay_ms + 100) + 1000
+            } else {
+                start + 1000
+            },
         );
         toml.pair(fit, fit.link(0), fit.back_to_back)
             .line(&format!("apply_delay_ms = {apply_delay_ms}"))
             .policy(ack)
-            .one_writer(fit, start, None);
+            .one_writer(think_us, start, None);
         self.run(&name, &toml, 0)
     }
 
@@ -444,7 +460,7 @@ impl<'a> Simulator<'a> {
             .line(&format!(
                 "\n[workload]\nstart_ms = {start}\nstop_ms = {promote_ms}\n\n\
              [[workload.classes]]\nname = \"writer\"\nsessions = 1\nread_percent = 0\n\
-             rate_per_s = {}\nrequest_timeout_ms = 1000",
+             rate_per_s = {}\nrequest_timeout_ms = 2000",
                 measure::FAILOVER_RATE_PER_S
             ));
         let cut = "between = [[\"primary\"], [\"s1\"]]\n";
@@ -476,9 +492,42 @@ impl<'a> Simulator<'a> {
 fn short(ack: Ack) -> &'static str {
     match ack {
         Ack::Async => "async",
+        Ack::Local => "local-interleaved",
         Ack::RemoteWrite => "remote-write",
         Ack::On => "on",
         Ack::RemoteApply => "remote-apply",
+    }
+}
+
+/// The gist of `replica run`'s error output: its first line without the
+/// file's folder, and the line that names the problem (an unknown key, say)
+/// without the list of accepted keys.
+fn refusal(stderr: &str, file: &Path) -> String {
+    let folder = file
+        .parent()
+        .map(|dir| format!("{}/", dir.display()))
+        .unwrap_or_default();
+    let mut lines = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty());
+    let first = lines
+        .next()
+        .unwrap_or("replica run failed")
+        .replace(&folder, "");
+    let problem = stderr
+        .lines()
+        .map(str::trim)
+        .find(|line| line.starts_with("unknown") || line.contains("Fix:"))
+        .map(|line| {
+            line.split(", expected")
+                .next()
+                .unwrap_or(line)
+                .replace(&folder, "")
+        });
+    match problem {
+        Some(problem) if !first.contains(&problem) => format!("{first}: {problem}"),
+        _ => first,
     }
 }
 
@@ -545,6 +594,22 @@ mod tests {
     }
 
     #[test]
+    fn proxy_link_is_a_hop_plus_half_the_excess() {
+        let local = Link {
+            one_way_us: 8,
+            jitter_us: 4,
+        };
+        // Straight after idle: 500 µs; through the proxy: 20 500..=20 700.
+        let direct = Samples::new(vec![500; 9]);
+        let proxy = Samples::new((20_500..=20_700).collect());
+        let link = link_through_proxy(&proxy, &direct, local);
+        // One-way medians: 10 + (20 600 - 500) / 2 = 10 060.
+        assert_eq!(link.one_way_us + link.jitter_us / 2, 10_060);
+        // p10: 10 + (20 520 - 500) / 2.
+        assert_eq!(link.one_way_us, 10_020);
+    }
+
+    #[test]
     fn disk_fit_reproduces_the_commit_median() {
         let local = Link {
             one_way_us: 10,
@@ -559,6 +624,20 @@ mod tests {
             + disk.fsync_jitter_us / 2;
         assert_eq!(median, 250);
         assert_eq!(disk.fsync_jitter_us, 160);
+    }
+
+    #[test]
+    fn refusals_keep_the_reason() {
+        let stderr = "error: /t/c/f.toml: TOML parse error at line 41, column 12\n   |\n41 | rate_per_s = 200\n   |            ^^^\nunknown field `rate_per_s`, expected one of `sessions`, `regions`\n";
+        assert_eq!(
+            refusal(stderr, Path::new("/t/c/f.toml")),
+            "error: f.toml: TOML parse error at line 41, column 12: unknown field `rate_per_s`"
+        );
+        let validation = "error: /t/c/f.toml: `faults[2].action`: unknown action `promote`. Fix: use one of: crash.\n";
+        assert_eq!(
+            refusal(validation, Path::new("/t/c/f.toml")),
+            "error: f.toml: `faults[2].action`: unknown action `promote`. Fix: use one of: crash."
+        );
     }
 
     #[test]
