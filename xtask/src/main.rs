@@ -10,8 +10,9 @@
 //!   and port from `Trunk.toml`) for development.
 //! * `cargo xtask test [--only LAYER] [--skip LAYER]` runs every test layer in
 //!   order (format, lints, native tests, `no_std` build, wasm tests in
-//!   headless Chromium, scenario checks, the recorded benchmarks, 30 s of
-//!   fuzzing per decoder, Trunk release build, end-to-end browser tests),
+//!   headless Chromium, scenario checks, the calibration against real
+//!   PostgreSQL, the recorded benchmarks, 30 s of fuzzing per decoder,
+//!   Trunk release build, end-to-end browser tests),
 //!   keeps going after a failure and ends with a summary table. CI runs
 //!   exactly this through `.ci/run`.
 //! * `cargo xtask fuzz [SECONDS]` fuzzes every decoder of outside input for
