@@ -56,15 +56,19 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
     )?;
 
     let out = ctx.root.join("target").join("calibrate");
-    let raw = out.join("real");
-    if raw.exists() {
-        fs::remove_dir_all(&raw).map_err(|err| format!("{}: {err}", raw.display()))?;
+    let (raw, logs) = (out.join("real"), out.join("logs"));
+    for dir in [&raw, &logs] {
+        if dir.exists() {
+            fs::remove_dir_all(dir).map_err(|err| format!("{}: {err}", dir.display()))?;
+        }
     }
     fs::create_dir_all(&raw).map_err(|err| format!("{}: {err}", raw.display()))?;
 
     let load_at_start = machine::load_average();
+    // The guard stops the servers however this block is left.
+    let mut pg = servers::Pg::new(bin, out.join("pg"), logs)?;
     let before = machine::Snapshot::take(&[]);
-    let fsync = machine::fsync_probe(&out, Duration::from_secs(2), 400);
+    let fsync = machine::fsync_probe(pg.scratch(), Duration::from_secs(2), 400);
     let busy_at_start = before.busy_until(&machine::Snapshot::take(&[])).describe();
     match &fsync {
         Ok(probe) => measure::say(&format!(
@@ -77,12 +81,8 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
     // The measuring threads inherit the main thread's nice value; the
     // simulator runs after it is restored.
     renice(servers::NICE);
-    let real = {
-        let mut pg = servers::Pg::new(bin, out.join("pg"))?;
-        let real = measure::run(&mut pg, &raw);
-        drop(pg);
-        real
-    };
+    let real = measure::run(&mut pg, &raw);
+    drop(pg);
     renice("0");
     let real = real?;
 

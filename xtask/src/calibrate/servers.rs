@@ -37,7 +37,11 @@ pub struct Server {
 /// The installation and the servers started from it; stops them on drop.
 pub struct Pg {
     bin: PathBuf,
+    /// The folder that holds the data (`place`, or what it links to).
     scratch: PathBuf,
+    /// `target/calibrate/pg`.
+    place: PathBuf,
+    logs: PathBuf,
     started: Vec<Server>,
     watchdog: Option<Child>,
 }
@@ -53,25 +57,28 @@ done"#;
 impl Pg {
     /// Takes over `scratch`: stops servers a previous run left there,
     /// empties it, gives it to the `postgres` user and arms the watchdog.
-    pub fn new(bin: PathBuf, scratch: PathBuf) -> Result<Pg, String> {
-        if scratch.exists() {
-            let _ = Command::new("sh")
-                .args(["-c", STOP_ALL])
-                .arg(&scratch)
-                .arg(&bin)
-                .status();
-            remove_stale_shmem_in(&scratch);
-            fs::remove_dir_all(&scratch)
-                .map_err(|err| format!("cannot empty {}: {err}", scratch.display()))?;
+    /// When `postgres` cannot reach `scratch` (a checkout inside a folder
+    /// only root may enter, as `mktemp -d` makes), the data lives in a
+    /// folder of its own under `/var/tmp` and `scratch` links to it.
+    /// Server logs are copied to `logs` when the guard is dropped, and the
+    /// data is removed.
+    pub fn new(bin: PathBuf, place: PathBuf, logs: PathBuf) -> Result<Pg, String> {
+        remove_scratch(&place, &bin)?;
+        make_owned_dir(&place)?;
+        let mut scratch = place.clone();
+        if !postgres_can_write(&place) {
+            fs::remove_dir(&place).map_err(|err| format!("{}: {err}", place.display()))?;
+            scratch = PathBuf::from(format!(
+                "/var/tmp/replica-calibrate-{:016x}",
+                fnv1a(place.to_string_lossy().as_bytes())
+            ));
+            remove_scratch(&scratch, &bin)?;
+            make_owned_dir(&scratch)?;
+            // Every path handed to the servers is the real one: postgres
+            // cannot follow the link through the folder it cannot enter.
+            std::os::unix::fs::symlink(&scratch, &place)
+                .map_err(|err| format!("cannot link {}: {err}", place.display()))?;
         }
-        fs::create_dir_all(&scratch)
-            .map_err(|err| format!("cannot create {}: {err}", scratch.display()))?;
-        checked(
-            Command::new("chown")
-                .arg(format!("{OS_USER}:{OS_USER}"))
-                .arg(&scratch),
-            "chown the scratch folder",
-        )?;
         let watchdog = Command::new("setsid")
             .args(["sh", "-c", &format!("cat >/dev/null\n{STOP_ALL}")])
             .arg(&scratch)
@@ -84,9 +91,16 @@ impl Pg {
         Ok(Pg {
             bin,
             scratch,
+            place,
+            logs,
             started: Vec::new(),
             watchdog: Some(watchdog),
         })
+    }
+
+    /// Where the data folders are (`target/calibrate/pg`, or what it links to).
+    pub fn scratch(&self) -> &Path {
+        &self.scratch
     }
 
     /// `postgres --version`, e.g. `postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)`.
@@ -337,7 +351,74 @@ impl Drop for Pg {
             drop(watchdog.stdin.take());
             let _ = watchdog.wait();
         }
+        // Keep the logs, drop the data (a run leaves some 300 MB).
+        if fs::create_dir_all(&self.logs).is_ok() {
+            for entry in fs::read_dir(&self.scratch).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.extension().is_some_and(|ext| ext == "log") {
+                    let _ = fs::copy(&path, self.logs.join(entry.file_name()));
+                }
+            }
+        }
+        if self.started.iter().all(|server| !self.running(server)) {
+            let _ = remove_scratch(&self.place, &self.bin);
+        }
     }
+}
+
+/// Stops any server left in `scratch` and removes it (and, if it is a
+/// link, the folder it links to).
+fn remove_scratch(scratch: &Path, bin: &Path) -> Result<(), String> {
+    if fs::symlink_metadata(scratch).is_err() {
+        return Ok(());
+    }
+    // pg_ctl runs as postgres, which may not follow the link.
+    let link = fs::read_link(scratch).ok();
+    let data = link.as_deref().unwrap_or(scratch);
+    let _ = Command::new("sh")
+        .args(["-c", STOP_ALL])
+        .arg(data)
+        .arg(bin)
+        .status();
+    remove_stale_shmem_in(data);
+    let removed = match &link {
+        Some(target) => fs::remove_dir_all(target)
+            .or_else(|err| match err.kind() {
+                std::io::ErrorKind::NotFound => Ok(()),
+                _ => Err(err),
+            })
+            .and_then(|()| fs::remove_file(scratch)),
+        None => fs::remove_dir_all(scratch),
+    };
+    removed.map_err(|err| format!("cannot empty {}: {err}", scratch.display()))
+}
+
+/// A new folder owned by the `postgres` user.
+fn make_owned_dir(dir: &Path) -> Result<(), String> {
+    fs::create_dir_all(dir).map_err(|err| format!("cannot create {}: {err}", dir.display()))?;
+    checked(
+        Command::new("chown")
+            .arg(format!("{OS_USER}:{OS_USER}"))
+            .arg(dir),
+        "chown the scratch folder",
+    )
+}
+
+/// Whether the `postgres` user can reach and write `dir`.
+fn postgres_can_write(dir: &Path) -> bool {
+    Command::new("runuser")
+        .args(["-u", OS_USER, "--", "test", "-w"])
+        .arg(dir)
+        .stdin(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// FNV-1a, to name a checkout's folder under `/var/tmp`.
+fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A loopback port that was free a moment ago.
