@@ -48,9 +48,15 @@ pub struct Pg {
 
 /// Shell run by the watchdog (and, without the `cat`, by the start-up
 /// clean-up): stop every server whose `postmaster.pid` is in the scratch
-/// folder. `$0` is the scratch folder, `$1` the binaries.
+/// folder and names a live postgres process. A killed server leaves its
+/// file behind: its PID may belong to someone else by now, or be a zombie
+/// not yet reaped, which `pg_ctl stop -w` would wait on until its time-out.
+/// `$0` is the scratch folder, `$1` the binaries.
 const STOP_ALL: &str = r#"for pidfile in "$0"/*/postmaster.pid; do
   [ -f "$pidfile" ] || continue
+  pid=$(head -n 1 "$pidfile")
+  case "$(cat "/proc/$pid/stat" 2>/dev/null)" in ""|*") Z "*) continue;; esac
+  [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = postgres ] || continue
   runuser -u postgres -- "$1/pg_ctl" stop -D "$(dirname "$pidfile")" -m immediate -w -t 20 >/dev/null 2>&1
 done"#;
 
