@@ -11,7 +11,7 @@ use super::compare::{
 };
 use super::machine::{FsyncProbe, BUSY_IO_PCT, BUSY_OTHERS_CPU_PCT};
 use super::measure::{self, Ack, Real};
-use super::simulate::{Fit, DISK_WRITE_US};
+use super::simulate::{disk_from_commits, Fit, DISK_WRITE_US};
 
 /// What is known about the run and the machine.
 pub struct Facts {
@@ -371,12 +371,26 @@ fn fit_section(d: &mut String, real: &Real, fit: &Fit) {
          | workload | 1 session, `read_percent = 0`, `request_timeout_ms = 0`; the first {} commits are warm-up on both sides | as measured |\n\
          | policy | `synchronous_standby_names` and `synchronous_commit` as measured, `on_quorum_unmet = \"block\"` | docs/scenarios.md recipes |\n\
          | apply delay | s1 `apply_delay_ms = {}` | `recovery_min_apply_delay = {}s` |\n\
-         | failover | two nodes, `mode = \"manual\"`, `promote` of s1 | `pg_ctl promote` |",
+         | failover | two nodes, `mode = \"manual\"`, `promote` of s1; a class writing at `rate_per_s = {}` | `pg_ctl promote`; the open-loop writer |",
         real.local.gap_us,
         measure::WARMUP_COMMITS,
         measure::APPLY_DELAY_MS,
-        measure::APPLY_DELAY_MS / 1000
+        measure::APPLY_DELAY_MS / 1000,
+        measure::FAILOVER_RATE_PER_S
     );
+    for result in &real.failover {
+        let disk = disk_from_commits(&result.commits, fit.local);
+        let _ = writeln!(
+            d,
+            "| `fsync_us` / `fsync_jitter_us`, failover {} | {} / {} µs | its writer's {} commits before the first action: p10 / p50 {} / {} µs |",
+            result.variant.letter(),
+            disk.fsync_us,
+            disk.fsync_jitter_us,
+            result.commits.len(),
+            result.commits.percentile_us(10.0).unwrap_or(0),
+            result.commits.p50_us().unwrap_or(0)
+        );
+    }
 }
 
 fn method_section(d: &mut String) {

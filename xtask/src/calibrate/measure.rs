@@ -230,6 +230,9 @@ impl Variant {
 #[derive(Clone, Debug)]
 pub struct Failover {
     pub variant: Variant,
+    /// Latencies of the commits acknowledged before the first action: the
+    /// primary's own asynchronous commits at this rate, on this pair.
+    pub commits: Samples,
     pub acked: usize,
     pub acked_before_first_action: usize,
     pub lost: usize,
@@ -916,8 +919,9 @@ fn failover_run(pg: &mut Pg, template: &Server, variant: Variant) -> Result<Fail
     let (acks, times) = thread::scope(|scope| -> Result<_, String> {
         let writing = scope.spawn(move || {
             // Open loop: commit i is due at i × interval, whatever the
-            // previous commits took; acknowledged ids with their times.
-            let mut acks: Vec<(u64, Duration)> = Vec::new();
+            // previous commits took; acknowledged ids with their times and
+            // latencies.
+            let mut acks: Vec<(u64, Duration, Duration)> = Vec::new();
             for i in 1u64.. {
                 let due = interval * i as u32;
                 if due > writer_limit {
@@ -926,8 +930,11 @@ fn failover_run(pg: &mut Pg, template: &Server, variant: Variant) -> Result<Fail
                 if let Some(wait) = due.checked_sub(started.elapsed()) {
                     thread::sleep(wait);
                 }
+                let sent = Instant::now();
                 match writer.run_prepared("ins", &[&i.to_string()]) {
-                    Ok(answer) if answer.error.is_none() => acks.push((i, started.elapsed())),
+                    Ok(answer) if answer.error.is_none() => {
+                        acks.push((i, started.elapsed(), sent.elapsed()));
+                    }
                     _ => break,
                 }
             }
@@ -986,16 +993,30 @@ fn failover_run(pg: &mut Pg, template: &Server, variant: Variant) -> Result<Fail
     drop(proxy);
 
     let first_action = cut_at.unwrap_or(kill_at);
-    let before: Vec<&(u64, Duration)> = acks.iter().filter(|(_, at)| *at < first_action).collect();
+    let before: Vec<&(u64, Duration, Duration)> = acks
+        .iter()
+        .filter(|(_, at, _)| *at < first_action)
+        .collect();
     let rate_per_s = match before.last() {
-        Some((_, at)) if !at.is_zero() => before.len() as f64 / at.as_secs_f64(),
+        Some((_, at, _)) if !at.is_zero() => before.len() as f64 / at.as_secs_f64(),
         _ => 0.0,
     };
+    let commits = Samples::new(
+        before
+            .iter()
+            .skip(WARMUP_COMMITS)
+            .map(|(_, _, latency)| latency.as_micros() as u64)
+            .collect(),
+    );
     Ok(Failover {
         variant,
+        commits,
         acked: acks.len(),
         acked_before_first_action: before.len(),
-        lost: acks.iter().filter(|(id, _)| !present.contains(id)).count(),
+        lost: acks
+            .iter()
+            .filter(|(id, _, _)| !present.contains(id))
+            .count(),
         cut_at_us: cut_at.map(|at| at.as_micros() as u64),
         kill_at_us: kill_at.as_micros() as u64,
         promote_at_us: promote_at.as_micros() as u64,

@@ -21,7 +21,8 @@
 //!   target). Synchronous rows at D use the `local` commits interleaved in
 //!   the same block: each follows about 2·D of idle, as a synchronous
 //!   commit at D does, and was taken in the same moments. Both nodes get
-//!   the same fit (they share the machine's disk).
+//!   the same fit (they share the machine's disk). Each failover variant
+//!   uses its own writer's commits before the first action.
 //! * `think_time_us`: the client's measured gap between an answer and its
 //!   next request in the series being simulated.
 //!
@@ -454,7 +455,10 @@ impl<'a> Simulator<'a> {
             real.variant.describe(),
             promote_ms + 2000,
         );
-        toml.pair(fit, fit.link(measure::FAILOVER_DELAY_MS), fit.back_to_back)
+        // The primary's own commits at this rate, on this pair, before the
+        // first action.
+        let disk = disk_from_commits(&real.commits, fit.local);
+        toml.pair(fit, fit.link(measure::FAILOVER_DELAY_MS), disk)
             .policy(Ack::Async)
             .line("\n[failover]\nmode = \"manual\"")
             .line(&format!(
