@@ -9,6 +9,7 @@ use super::compare::{
     Comparison, EventLine, LatencyLine, LOSS_SMALL_REAL, LOSS_SMALL_SLACK, LOSS_TOLERANCE,
     P50_TOLERANCE, P99_TOLERANCE, TIMING_TOLERANCE,
 };
+use super::failover;
 use super::machine::{FsyncProbe, BUSY_IO_PCT, BUSY_OTHERS_CPU_PCT};
 use super::measure::{self, Ack, Real};
 use super::simulate::{disk_from_commits, Fit, DISK_WRITE_US};
@@ -250,10 +251,10 @@ fn event_section(d: &mut String, cmp: &Comparison) {
          connections and discards the bytes it holds. The scenarios put the faults at \
          the offsets measured on the real run. Bar: {} of the real count, or within {} \
          writes when the real count is under {}.",
-        measure::FAILOVER_DELAY_MS,
-        measure::FAILOVER_RATE_PER_S,
-        measure::FAILOVER_KILL_AT.as_secs_f64(),
-        measure::FAILOVER_PROMOTE_AFTER.as_secs_f64(),
+        failover::DELAY_MS,
+        failover::RATE_PER_S,
+        failover::KILL_AT.as_secs_f64(),
+        failover::PROMOTE_AFTER.as_secs_f64(),
         pct(LOSS_TOLERANCE),
         LOSS_SMALL_SLACK,
         LOSS_SMALL_REAL
@@ -376,7 +377,7 @@ fn fit_section(d: &mut String, real: &Real, fit: &Fit) {
         measure::WARMUP_COMMITS,
         measure::APPLY_DELAY_MS,
         measure::APPLY_DELAY_MS / 1000,
-        measure::FAILOVER_RATE_PER_S
+        failover::RATE_PER_S
     );
     for result in &real.failover {
         let disk = disk_from_commits(&result.commits, fit.local);

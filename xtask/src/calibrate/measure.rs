@@ -20,8 +20,7 @@
 //! Then, at D = 0: a commit cancelled with `CancelRequest` and a commit
 //! that blocks until the stopped standby is started again; `remote_apply`
 //! (and `on`) under `recovery_min_apply_delay`; and asynchronous failover
-//! loss at a fixed 200 commits/s in three variants, each on a fresh pair
-//! copied from a template. Every step is bounded by a count and a time
+//! loss (`failover.rs`), each variant on a fresh pair copied from this one. Every step is bounded by a count and a time
 //! limit.
 //!
 //! A measurement during which other jobs were visibly busy (see
@@ -29,12 +28,12 @@
 //! quieter attempt is kept; the choice depends only on the machine's state,
 //! never on the figures.
 
-use std::collections::HashSet;
 use std::fs;
 use std::path::Path;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::failover::{self, Failover, Variant};
 use super::machine::{Busy, Snapshot};
 use super::pgwire::Conn;
 use super::proxy::Proxy;
@@ -67,16 +66,6 @@ pub const BLOCK_FOR: Duration = Duration::from_secs(5);
 pub const APPLY_DELAY_MS: u64 = 2000;
 /// Commits per ack point under the apply delay.
 pub const APPLY_DELAY_COMMITS: usize = 5;
-/// The failover writer's fixed rate.
-pub const FAILOVER_RATE_PER_S: u64 = 200;
-/// The failover runs' proxy delay.
-pub const FAILOVER_DELAY_MS: u64 = 50;
-/// When the first failover action happens, after the writer starts.
-pub const FAILOVER_KILL_AT: Duration = Duration::from_millis(2500);
-/// Variant C: the primary is killed this long after the cut.
-pub const FAILOVER_CUT_TO_KILL: Duration = Duration::from_millis(1000);
-/// The standby is promoted this long after the primary is killed.
-pub const FAILOVER_PROMOTE_AFTER: Duration = Duration::from_millis(1000);
 
 /// Timed commits per synchronous ack point at delay `d_ms`: enough for a
 /// stable median, bounded so the whole layer fits in its time budget.
@@ -194,53 +183,6 @@ pub struct Block {
     /// When the standby's postmaster listened on its port, after the commit
     /// began: the moment the standby is up again.
     pub up_us: u64,
-}
-
-/// The failover variants (see `docs/calibration.md`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Variant {
-    /// kill -9 of the primary; the proxy still delivers what it holds.
-    A,
-    /// kill -9 of the primary and kill of the proxy at the same moment.
-    B,
-    /// Kill of the proxy (a cut), kill -9 of the primary a second later.
-    C,
-}
-
-impl Variant {
-    pub const ALL: [Variant; 3] = [Variant::A, Variant::B, Variant::C];
-
-    pub fn letter(self) -> &'static str {
-        match self {
-            Variant::A => "A",
-            Variant::B => "B",
-            Variant::C => "C",
-        }
-    }
-
-    pub fn describe(self) -> &'static str {
-        match self {
-            Variant::A => "kill -9 of the primary; the proxy still delivers the bytes it holds",
-            Variant::B => "kill -9 of the primary and kill of the proxy at the same moment",
-            Variant::C => "kill of the proxy (a cut), then kill -9 of the primary 1 s later",
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub struct Failover {
-    pub variant: Variant,
-    /// Latencies of the commits acknowledged before the first action: the
-    /// primary's own asynchronous commits at this rate, on this pair.
-    pub commits: Samples,
-    pub acked: usize,
-    pub acked_before_first_action: usize,
-    pub lost: usize,
-    /// Offsets from the writer's start, µs.
-    pub cut_at_us: Option<u64>,
-    pub kill_at_us: u64,
-    pub promote_at_us: u64,
-    pub rate_per_s: f64,
 }
 
 /// Round trips at one D: through the proxy, and straight to the primary
@@ -466,7 +408,7 @@ fn wait_until(
 }
 
 /// Waits until the primary sees `s1` streaming with `sync_state`.
-fn wait_streaming(admin: &mut Conn, sync_state: &str) -> Result<(), String> {
+pub(super) fn wait_streaming(admin: &mut Conn, sync_state: &str) -> Result<(), String> {
     wait_until(
         &format!("the standby to stream as {sync_state}"),
         Duration::from_secs(60),
@@ -511,7 +453,7 @@ fn append_auto_conf(server: &Server, line: &str) -> Result<(), String> {
 
 /// A standby of `primary` in `standby`'s folder whose WAL stream goes
 /// through `proxy` under the name `s1`.
-fn make_standby(
+pub(super) fn make_standby(
     pg: &mut Pg,
     primary: &Server,
     standby: &Server,
@@ -753,7 +695,7 @@ pub fn run(pg: &mut Pg, raw_dir: &Path) -> Result<Real, String> {
     drop(proxy);
     let mut failover = Vec::new();
     for variant in Variant::ALL {
-        let result = failover_run(pg, &primary, variant)?;
+        let result = failover::run(pg, &primary, variant)?;
         say(&format!(
             "failover {}: {} acknowledged ({} before the first action), {} lost",
             variant.letter(),
@@ -889,139 +831,6 @@ fn apply_delay(
     client.set("synchronous_commit", "remote_apply")?;
     client.commit()?;
     Ok(rows)
-}
-
-/// One failover variant on a fresh pair: a writer at a fixed rate, the
-/// variant's kills, promotion of the standby, and the acknowledged ids it
-/// lacks.
-fn failover_run(pg: &mut Pg, template: &Server, variant: Variant) -> Result<Failover, String> {
-    let name = variant.letter().to_lowercase();
-    let primary = pg.server(&format!("failover-{name}-primary"))?;
-    pg.copy_cluster(template, &primary)?;
-    pg.start(&primary)?;
-    let mut proxy = Proxy::start(primary.port, Duration::from_millis(FAILOVER_DELAY_MS))?;
-    let standby = pg.server(&format!("failover-{name}-standby"))?;
-    make_standby(pg, &primary, &standby, &proxy)?;
-    let mut admin = Conn::connect(
-        primary.port,
-        "postgres",
-        "postgres",
-        Duration::from_secs(30),
-    )?;
-    wait_streaming(&mut admin, "async")?;
-    drop(admin);
-
-    let mut writer = Conn::connect(primary.port, "postgres", "postgres", Duration::from_secs(2))?;
-    writer.prepare("ins", "INSERT INTO ids (id) VALUES ($1)")?;
-    let interval = Duration::from_micros(1_000_000 / FAILOVER_RATE_PER_S);
-    let writer_limit = FAILOVER_KILL_AT + FAILOVER_CUT_TO_KILL + Duration::from_secs(2);
-    let started = Instant::now();
-    let (acks, times) = thread::scope(|scope| -> Result<_, String> {
-        let writing = scope.spawn(move || {
-            // Open loop: commit i is due at i × interval, whatever the
-            // previous commits took; acknowledged ids with their times and
-            // latencies.
-            let mut acks: Vec<(u64, Duration, Duration)> = Vec::new();
-            for i in 1u64.. {
-                let due = interval * i as u32;
-                if due > writer_limit {
-                    break;
-                }
-                if let Some(wait) = due.checked_sub(started.elapsed()) {
-                    thread::sleep(wait);
-                }
-                let sent = Instant::now();
-                match writer.run_prepared("ins", &[&i.to_string()]) {
-                    Ok(answer) if answer.error.is_none() => {
-                        acks.push((i, started.elapsed(), sent.elapsed()));
-                    }
-                    _ => break,
-                }
-            }
-            acks
-        });
-        let sleep_until = |offset: Duration| {
-            if let Some(wait) = offset.checked_sub(started.elapsed()) {
-                thread::sleep(wait);
-            }
-        };
-        sleep_until(FAILOVER_KILL_AT);
-        let mut cut_at = None;
-        let kill_at = match variant {
-            Variant::A => {
-                let at = started.elapsed();
-                pg.kill9(&primary)?;
-                at
-            }
-            Variant::B => {
-                let at = started.elapsed();
-                proxy.kill();
-                pg.kill9(&primary)?;
-                at
-            }
-            Variant::C => {
-                cut_at = Some(started.elapsed());
-                proxy.kill();
-                sleep_until(FAILOVER_KILL_AT + FAILOVER_CUT_TO_KILL);
-                let at = started.elapsed();
-                pg.kill9(&primary)?;
-                at
-            }
-        };
-        sleep_until(kill_at + FAILOVER_PROMOTE_AFTER);
-        let promote_at = started.elapsed();
-        pg.promote(&standby)?;
-        let acks = writing.join().map_err(|_| "the writer thread panicked")?;
-        Ok((acks, (cut_at, kill_at, promote_at)))
-    })?;
-    let (cut_at, kill_at, promote_at) = times;
-
-    let mut on_standby = Conn::connect(
-        standby.port,
-        "postgres",
-        "postgres",
-        Duration::from_secs(30),
-    )?;
-    let present: HashSet<u64> = on_standby
-        .execute("SELECT id FROM ids")?
-        .rows
-        .iter()
-        .filter_map(|row| row.first()?.as_deref()?.parse().ok())
-        .collect();
-    drop(on_standby);
-    pg.stop(&standby, "immediate")?;
-    drop(proxy);
-
-    let first_action = cut_at.unwrap_or(kill_at);
-    let before: Vec<&(u64, Duration, Duration)> = acks
-        .iter()
-        .filter(|(_, at, _)| *at < first_action)
-        .collect();
-    let rate_per_s = match before.last() {
-        Some((_, at, _)) if !at.is_zero() => before.len() as f64 / at.as_secs_f64(),
-        _ => 0.0,
-    };
-    let commits = Samples::new(
-        before
-            .iter()
-            .skip(WARMUP_COMMITS)
-            .map(|(_, _, latency)| latency.as_micros() as u64)
-            .collect(),
-    );
-    Ok(Failover {
-        variant,
-        commits,
-        acked: acks.len(),
-        acked_before_first_action: before.len(),
-        lost: acks
-            .iter()
-            .filter(|(id, _, _)| !present.contains(id))
-            .count(),
-        cut_at_us: cut_at.map(|at| at.as_micros() as u64),
-        kill_at_us: kill_at.as_micros() as u64,
-        promote_at_us: promote_at.as_micros() as u64,
-        rate_per_s,
-    })
 }
 
 /// `FIRST 1 (s1), on` → `first-1-s1-on`.

@@ -13,7 +13,7 @@
 //! * `proxy` — the delay proxy that puts the standby D away;
 //! * `pgwire` — the client that times commits and cancels them;
 //! * `machine` — load, pressure and an fsync probe;
-//! * `measure` — the real session;
+//! * `measure` — the real session; `failover` — its failover-loss runs;
 //! * `simulate` — fits, generated scenarios, `replica run`;
 //! * `compare` — the side-by-side rows and the bars;
 //! * `doc` — `docs/calibration.md`;
@@ -21,6 +21,7 @@
 
 mod compare;
 mod doc;
+mod failover;
 mod json;
 mod machine;
 mod measure;

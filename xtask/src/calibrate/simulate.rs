@@ -38,8 +38,9 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use super::failover::{self, Variant};
 use super::json::Json;
-use super::measure::{self, Ack, MatrixRow, Real, Series, Variant};
+use super::measure::{self, Ack, MatrixRow, Real, Series};
 use super::stats::Samples;
 use crate::proc::Ctx;
 
@@ -444,8 +445,8 @@ impl<'a> Simulator<'a> {
     /// at a fixed rate (contract keys `[[workload.classes]]`, `rate_per_s`),
     /// the variant's faults at the offsets measured on the real run, and a
     /// manual `promote` of s1 (contract action).
-    pub fn failover(&self, fit: &Fit, real: &measure::Failover) -> SimRun {
-        let start = start_ms(measure::FAILOVER_DELAY_MS);
+    pub fn failover(&self, fit: &Fit, real: &failover::Failover) -> SimRun {
+        let start = start_ms(failover::DELAY_MS);
         let at = |offset_us: u64| start + offset_us / 1000;
         let kill_ms = at(real.kill_at_us);
         let promote_ms = at(real.promote_at_us);
@@ -458,14 +459,14 @@ impl<'a> Simulator<'a> {
         // The primary's own commits at this rate, on this pair, before the
         // first action.
         let disk = disk_from_commits(&real.commits, fit.local);
-        toml.pair(fit, fit.link(measure::FAILOVER_DELAY_MS), disk)
+        toml.pair(fit, fit.link(failover::DELAY_MS), disk)
             .policy(Ack::Async)
             .line("\n[failover]\nmode = \"manual\"")
             .line(&format!(
                 "\n[workload]\nstart_ms = {start}\nstop_ms = {promote_ms}\n\n\
              [[workload.classes]]\nname = \"writer\"\nsessions = 1\nread_percent = 0\n\
              rate_per_s = {}\nrequest_timeout_ms = 2000",
-                measure::FAILOVER_RATE_PER_S
+                failover::RATE_PER_S
             ));
         let cut = "between = [[\"primary\"], [\"s1\"]]\n";
         match real.variant {
