@@ -357,12 +357,12 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
 /// The machine's state during a series, and whether it was repeated.
 fn busy_note(series: &measure::Series) -> String {
     let state = series.busy.describe();
-    match (series.discarded, series.busy_not_repeated) {
+    match (series.discarded, series.not_repeated) {
         (Some(discarded), _) => {
             format!("{state}; repeated, other attempt {}", discarded.describe())
         }
-        (None, true) => format!("{state}; busy, no time left to repeat"),
-        (None, false) => state,
+        (None, Some(why)) => format!("{state}; busy, not repeated: {why}"),
+        (None, None) => state,
     }
 }
 

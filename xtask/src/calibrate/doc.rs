@@ -101,7 +101,7 @@ fn run_section(d: &mut String, real: &Real, facts: &Facts) {
     let (mut repeated, mut not_repeated) = (0, 0);
     for s in series {
         repeated += usize::from(s.attempts > 1);
-        not_repeated += usize::from(s.busy_not_repeated);
+        not_repeated += usize::from(s.not_repeated.is_some());
     }
     let busy_rows =
         format!("{repeated} repeated, {not_repeated} busy but not repeated (no time left)");
@@ -426,9 +426,11 @@ fn method_section(d: &mut String) {
            CPU other jobs used (the machine's busy time from `/proc/stat` minus the servers', \
            the proxy's and the client's own) and the I/O pressure (Linux PSI). A series during \
            which others used more than {BUSY_OTHERS_CPU_PCT:.0} % of all cores, or I/O \
-           pressure exceeded {BUSY_IO_PCT:.0} % of wall time, is measured once more, if that fits \
-           the layer's time budget, and the quieter attempt is kept: the choice depends on the \
-           machine, never on the figures, and nothing is retried until it passes. The fit's \
+           pressure exceeded {BUSY_IO_PCT:.0} % of wall time, counts as busy. A busy block that \
+           bars depend on (the synchronous rows at D ≥ 10 ms, measured from the largest D \
+           down) is measured once more, if that fits the layer's time budget, and the quieter \
+           attempt is kept: the choice depends on the machine, never on the figures, and \
+           nothing is retried until it passes. The fit's \
            own commits are measured in the same block as the rows they feed, and the three \
            synchronous ack points of a D are interleaved commit by commit (a `SET \
            synchronous_commit` before each), so drift in the machine's state affects fit and \

@@ -4,7 +4,8 @@
 //!
 //! First, with the standby stopped: local commits back to back (the
 //! calibration target, and the fit for asynchronous rows) and after idle
-//! pauses of 2·D (the after-idle cost, reported). Then one block per D:
+//! pauses of 2·D (the after-idle cost, reported). Then one block per D,
+//! from the largest down:
 //!
 //! 1. `SELECT 1` round trips through the proxy at D, and straight to the
 //!    primary after the same idle time, for the link latency;
@@ -23,10 +24,11 @@
 //! loss (`failover.rs`), each variant on a fresh pair copied from this one. Every step is bounded by a count and a time
 //! limit.
 //!
-//! A measurement during which other jobs were visibly busy (see
-//! `machine.rs`) is repeated once, while the time budget allows, and the
-//! quieter attempt is kept; the choice depends only on the machine's state,
-//! never on the figures.
+//! A barred block (the synchronous rows at D ≥ 10 ms) during which other
+//! jobs were visibly busy (see `machine.rs`) is repeated once, while the
+//! time budget allows, and the quieter attempt is kept; the choice depends
+//! only on the machine's state, never on the figures. Other series record
+//! the machine's state only.
 
 use std::fs;
 use std::path::Path;
@@ -50,8 +52,8 @@ const SERIES_LIMIT: Duration = Duration::from_secs(60);
 /// A busy series is repeated only if the repeat can end within this time
 /// from the start of the measurements. Without repeats the layer takes
 /// about three minutes; this keeps it within its five even when PostgreSQL
-/// must be installed first.
-const REPEAT_WINDOW: Duration = Duration::from_secs(150);
+/// must be installed first (about a minute).
+const REPEAT_WINDOW: Duration = Duration::from_secs(165);
 /// Back-to-back local commits with the standby stopped.
 pub const LOCAL_COMMITS: usize = 600;
 /// Commits after each idle pause.
@@ -151,8 +153,8 @@ pub struct Series {
     pub attempts: u32,
     /// The discarded attempt's state, when there was one.
     pub discarded: Option<Busy>,
-    /// Busy, but not repeated: the time budget had no room.
-    pub busy_not_repeated: bool,
+    /// Why a series taken on a busy machine was not repeated.
+    pub not_repeated: Option<&'static str>,
 }
 
 #[derive(Clone, Debug)]
@@ -310,16 +312,20 @@ struct Attempt<T> {
     busy: Busy,
     attempts: u32,
     discarded: Option<Busy>,
-    busy_not_repeated: bool,
+    not_repeated: Option<&'static str>,
 }
 
-/// Runs `measure`; when other jobs kept the machine busy meanwhile, runs it
-/// once more (if that fits before `repeat_until`) and keeps the quieter
-/// attempt.
+/// Why a busy series was not repeated.
+const NO_BAR: &str = "no bar depends on it";
+const NO_TIME: &str = "no time left";
+
+/// Runs `measure`; when other jobs kept the machine busy meanwhile and a
+/// bar depends on the figures (`repeat_until` is set), runs it once more if
+/// that fits before `repeat_until`, and keeps the quieter attempt.
 fn measured<T>(
     pg: &Pg,
     what: &str,
-    repeat_until: Instant,
+    repeat_until: Option<Instant>,
     mut measure: impl FnMut() -> Result<T, String>,
 ) -> Result<Attempt<T>, String> {
     let attempt = |measure: &mut dyn FnMut() -> Result<T, String>| {
@@ -330,22 +336,27 @@ fn measured<T>(
         Ok::<_, String>((value, busy, started.elapsed()))
     };
     let (first, first_busy, took) = attempt(&mut measure)?;
-    let kept = |value, busy, attempts, discarded, busy_not_repeated| Attempt {
+    let kept = |value, busy, attempts, discarded, not_repeated| Attempt {
         value,
         busy,
         attempts,
         discarded,
-        busy_not_repeated,
+        not_repeated,
     };
     if !first_busy.is_busy() {
-        return Ok(kept(first, first_busy, 1, None, false));
+        return Ok(kept(first, first_busy, 1, None, None));
     }
-    if Instant::now() + took > repeat_until {
+    let why_not = match repeat_until {
+        None => Some(NO_BAR),
+        Some(until) if Instant::now() + took > until => Some(NO_TIME),
+        Some(_) => None,
+    };
+    if let Some(why_not) = why_not {
         say(&format!(
-            "{what}: machine busy ({}), no time left to repeat",
+            "{what}: machine busy ({}), not repeated: {why_not}",
             first_busy.describe()
         ));
-        return Ok(kept(first, first_busy, 1, None, true));
+        return Ok(kept(first, first_busy, 1, None, Some(why_not)));
     }
     say(&format!(
         "{what}: machine busy ({}), measuring once more",
@@ -353,9 +364,9 @@ fn measured<T>(
     ));
     let (second, second_busy, _) = attempt(&mut measure)?;
     Ok(if second_busy.badness() <= first_busy.badness() {
-        kept(second, second_busy, 2, Some(first_busy), false)
+        kept(second, second_busy, 2, Some(first_busy), None)
     } else {
-        kept(first, first_busy, 2, Some(second_busy), false)
+        kept(first, first_busy, 2, Some(second_busy), None)
     })
 }
 
@@ -371,7 +382,7 @@ fn series_of(what: &str, attempt: Attempt<Timed>) -> Result<Series, String> {
         busy: attempt.busy,
         attempts: attempt.attempts,
         discarded: attempt.discarded,
-        busy_not_repeated: attempt.busy_not_repeated,
+        not_repeated: attempt.not_repeated,
     })
 }
 
@@ -544,7 +555,7 @@ pub fn run(pg: &mut Pg, raw_dir: &Path) -> Result<Real, String> {
     set_standby_names(&mut pair.admin, &mut pair.client, "")?;
     pg.stop(&pair.standby, "fast")?;
     let what = "local commits, standby stopped";
-    let attempt = measured(pg, what, repeat_until, || {
+    let attempt = measured(pg, what, None, || {
         pair.client
             .series(WARMUP_COMMITS, LOCAL_COMMITS, Duration::ZERO)
     })?;
@@ -555,7 +566,7 @@ pub fn run(pg: &mut Pg, raw_dir: &Path) -> Result<Real, String> {
     for d_ms in DELAYS_MS.into_iter().filter(|&d| d > 0) {
         let pause_ms = 2 * d_ms;
         let what = format!("local commits after {pause_ms} ms idle, standby stopped");
-        let attempt = measured(pg, &what, repeat_until, || {
+        let attempt = measured(pg, &what, None, || {
             pair.client
                 .series(1, IDLE_COMMITS, Duration::from_millis(pause_ms))
         })?;
@@ -568,7 +579,9 @@ pub fn run(pg: &mut Pg, raw_dir: &Path) -> Result<Real, String> {
     wait_streaming(&mut pair.admin, "async")?;
 
     let mut matrix = Vec::new();
-    for d_ms in DELAYS_MS {
+    // Largest D first: the barred blocks then come while the time budget
+    // still has room to repeat them.
+    for d_ms in DELAYS_MS.into_iter().rev() {
         // The link: through the proxy, and straight after the same idle.
         pair.proxy.set_delay(Duration::from_millis(d_ms));
         thread::sleep(Duration::from_millis(100 + 4 * d_ms));
@@ -608,7 +621,7 @@ pub fn run(pg: &mut Pg, raw_dir: &Path) -> Result<Real, String> {
         wait_streaming(&mut pair.admin, "async")?;
         pair.client.set("synchronous_commit", "on")?;
         let what = format!("async D = {d_ms} ms");
-        let attempt = measured(pg, &what, repeat_until, || {
+        let attempt = measured(pg, &what, None, || {
             pair.client
                 .series(WARMUP_COMMITS, ASYNC_COMMITS, Duration::ZERO)
         })?;
@@ -626,7 +639,9 @@ pub fn run(pg: &mut Pg, raw_dir: &Path) -> Result<Real, String> {
         wait_streaming(&mut pair.admin, "sync")?;
         let what = format!("FIRST 1 (s1) D = {d_ms} ms, ack points interleaved");
         let pause = Duration::from_millis(2 * d_ms);
-        let attempt = measured(pg, &what, repeat_until, || {
+        // Only the blocks at D >= 10 ms are behind bars.
+        let repeat = (d_ms >= 10).then_some(repeat_until);
+        let attempt = measured(pg, &what, repeat, || {
             pair.client
                 .interleaved(&Ack::BLOCK, pause, WARMUP_COMMITS, sync_commits(d_ms))
         })?;
@@ -653,13 +668,16 @@ pub fn run(pg: &mut Pg, raw_dir: &Path) -> Result<Real, String> {
                     busy: attempt.busy,
                     attempts: attempt.attempts,
                     discarded: attempt.discarded,
-                    busy_not_repeated: attempt.busy_not_repeated,
+                    not_repeated: attempt.not_repeated,
                 },
             });
         }
     }
     pair.proxy.set_delay(Duration::ZERO);
     drop(direct);
+    // Reported in increasing D.
+    matrix.sort_by_key(|row| row.delay_ms);
+    rtt.sort_by_key(|r| r.delay_ms);
 
     // A stopped synchronous standby: a cancelled commit and a blocked one.
     pair.client.set("synchronous_commit", "on")?;
