@@ -84,7 +84,7 @@ pub fn run(ctx: &Ctx) -> Result<(), String> {
     renice(servers::NICE);
     let real = measure::run(&mut pg, &raw);
     drop(pg);
-    measure::say("servers stopped, their logs kept in target/calibrate/logs, their data removed");
+    measure::say("servers stopped; their logs are in target/calibrate/logs");
     renice("0");
     let real = real?;
 

@@ -66,8 +66,8 @@ impl Pg {
     /// When `postgres` cannot reach `scratch` (a checkout inside a folder
     /// only root may enter, as `mktemp -d` makes), the data lives in a
     /// folder of its own under `/var/tmp` and `scratch` links to it.
-    /// Server logs are copied to `logs` when the guard is dropped, and the
-    /// data is removed.
+    /// Server logs are copied to `logs` when the guard is dropped, and data
+    /// under `/var/tmp` is removed then.
     pub fn new(bin: PathBuf, place: PathBuf, logs: PathBuf) -> Result<Pg, String> {
         remove_scratch(&place, &bin)?;
         make_owned_dir(&place)?;
@@ -357,7 +357,9 @@ impl Drop for Pg {
             drop(watchdog.stdin.take());
             let _ = watchdog.wait();
         }
-        // Keep the logs, drop the data (a run leaves some 300 MB).
+        // Keep the logs. Data inside the checkout stays until the next run
+        // (as build outputs do); data under /var/tmp (some 300 MB a run)
+        // is removed now, since nothing else would.
         if fs::create_dir_all(&self.logs).is_ok() {
             for entry in fs::read_dir(&self.scratch).into_iter().flatten().flatten() {
                 let path = entry.path();
@@ -366,7 +368,8 @@ impl Drop for Pg {
                 }
             }
         }
-        if self.started.iter().all(|server| !self.running(server)) {
+        let outside = self.scratch != self.place;
+        if outside && self.started.iter().all(|server| !self.running(server)) {
             let _ = remove_scratch(&self.place, &self.bin);
         }
     }
