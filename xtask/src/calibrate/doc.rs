@@ -487,6 +487,10 @@ fn outside_section(d: &mut String) {
            synchronous commits, which follow the same idle at the same moments.\n\
          - **Tails.** `fsync_jitter_us` and link `jitter_us` are uniform and bounded, so the \
            simulated p99 cannot exceed base + jitter while the real tail is long.\n\
+         - **Stalls of the whole machine.** On a shared virtual machine any process can wait \
+           tens or hundreds of milliseconds for a CPU or for the disk queue, whatever the \
+           database does. No per-node or per-link knob represents that, and when the machine \
+           is busy it sets the real p99.\n\
          - **Starting a server.** A restarted node is up at once. A real `pg_ctl start` takes \
            tens of milliseconds or more before the postmaster listens; the scenario restarts \
            the standby at the moment the real one listened (§3), so process start-up is shown \
@@ -494,9 +498,6 @@ fn outside_section(d: &mut String) {
          - **`recovery_min_apply_delay`.** PostgreSQL delays commit records against their \
            commit time on the standby's clock; the model delays every entry from the \
            leader's append time. For single-row autocommit INSERTs on one machine the two \
-           are the same.\n\
-         - **Bytes in flight, manual promotion, fixed-rate writers, cancelled waits.** The \
-           failover and cancel rows need these engine features (see §5 while any is \
-           missing)."
+           are the same."
     );
 }
