@@ -445,22 +445,23 @@ fn tolerance_section(d: &mut String) {
         d,
         "\n## Tolerances, and why\n\n\
          - **p50 {p50} at D ≥ 10 ms.** Once the standby is milliseconds away the round trip \
-           dominates, and a median over hundreds of commits moves by well under that between \
-           runs on a quiet machine. What is left is the primary's and standby's local cost, \
+           dominates, and a median over a hundred or more commits moves by well under that \
+           between runs on a quiet machine. What is left is the primary's and standby's local cost, \
            which depends on how long the machine was idle before (fitted per D, see §6).\n\
-         - **p99 {p99}.** A p99 over a few hundred commits is the second or third slowest \
+         - **p99 {p99}.** A p99 over 100 to 200 commits is the second or third slowest \
            commit; on a shared virtual machine it is set by fsync and scheduling spikes, and \
-           the model's jitter is uniform and bounded.\n\
+           the model's jitter is uniform and bounded, so this bar holds only while no stall of \
+           the machine reaches the slowest few commits.\n\
          - **Blocking and apply delay {timing}.** They last seconds; the real extras (the \
            standby's recovery and reconnection once its process is up, one round trip, the \
            apply delay's clock) are tens of milliseconds.\n\
          - **Failover loss {loss}, or {slack} writes under {small}.** The loss is about rate × \
            the standby's lag, and the writer's phase at the kill, the proxy's chunking and \
            the walsender's batching move it by a few writes either way.\n\
-         - **D = 0 and the asynchronous rows are not barred.** Their latency is about a \
-           millisecond or less and set by co-location: with the standby running, its WAL \
-           writes and fsyncs share the primary's disk and the two cores, and every hop is a \
-           process wake-up. The model's nodes share nothing and cost nothing per message. The \
+         - **D = 0 and the asynchronous rows are not barred.** Their latency is the local \
+           commit with no round trip around it, and with the standby running it is set by \
+           co-location: the standby's WAL writes and fsyncs share the primary's disk and the \
+           two cores, and every hop is a process wake-up. The model's nodes share nothing and cost nothing per message. The \
            asynchronous rows show the effect against the calibration target, measured with \
            the standby stopped.",
         p50 = pct(P50_TOLERANCE),
