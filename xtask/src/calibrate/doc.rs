@@ -427,8 +427,8 @@ fn method_section(d: &mut String) {
            the proxy's and the client's own) and the I/O pressure (Linux PSI). A series during \
            which others used more than {BUSY_OTHERS_CPU_PCT:.0} % of all cores, or I/O \
            pressure exceeded {BUSY_IO_PCT:.0} % of wall time, counts as busy. A busy block that \
-           bars depend on (the synchronous rows at D ≥ 10 ms, measured from the largest D \
-           down) is measured once more, if that fits the layer's time budget, and the quieter \
+           bars depend on (the synchronous rows at D ≥ 10 ms, measured after D = 0 and from \
+           the largest D down) is measured once more, if that fits the layer's time budget, and the quieter \
            attempt is kept: the choice depends on the machine, never on the figures, and \
            nothing is retried until it passes. The fit's \
            own commits are measured in the same block as the rows they feed, and the three \
