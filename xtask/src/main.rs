@@ -101,11 +101,12 @@ fn fuzz_for(ctx: &Ctx, seconds: u64) -> ExitCode {
 
 /// `cargo xtask calibrate`: PostgreSQL if missing, then the calibration.
 fn calibrate(ctx: &Ctx) -> ExitCode {
+    let started = std::time::Instant::now();
     if !setup::ensure(ctx, &[Tool::Postgres]).is_empty() {
         eprintln!("xtask calibrate: setup failed");
         return ExitCode::FAILURE;
     }
-    match calibrate::run(ctx) {
+    match calibrate::run(ctx, started) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("xtask calibrate: {err}");

@@ -266,7 +266,7 @@ fn run_layer(ctx: &Ctx, layer: Layer, trunk_failed: bool) -> Outcome {
             }
             run_all(vec![ctx.replica(&["check", "scenarios"])])
         }
-        Layer::Calibrate => match crate::calibrate::run(ctx) {
+        Layer::Calibrate => match crate::calibrate::run(ctx, Instant::now()) {
             Ok(()) => Outcome::Passed,
             Err(err) => Outcome::Failed(err),
         },

@@ -49,11 +49,6 @@ pub const DELAYS_MS: [u64; 3] = [0, 10, 50];
 pub const WARMUP_COMMITS: usize = 5;
 /// Time limit of any one timed series.
 const SERIES_LIMIT: Duration = Duration::from_secs(60);
-/// A busy series is repeated only if the repeat can end within this time
-/// from the start of the measurements. What follows the matrix takes about
-/// 45 s, so the layer ends within about 230 s, and within its five minutes
-/// even when PostgreSQL must be installed first (about a minute).
-const REPEAT_WINDOW: Duration = Duration::from_secs(180);
 /// Back-to-back local commits with the standby stopped.
 pub const LOCAL_COMMITS: usize = 600;
 /// Commits after each idle pause.
@@ -500,9 +495,9 @@ struct Pair {
     client: Client,
 }
 
-/// Runs the whole real session. `raw_dir` receives every series as text.
-pub fn run(pg: &mut Pg, raw_dir: &Path) -> Result<Real, String> {
-    let repeat_until = Instant::now() + REPEAT_WINDOW;
+/// Runs the whole real session. `raw_dir` receives every series as text; a
+/// busy barred block is repeated only if the repeat ends by `repeat_until`.
+pub fn run(pg: &mut Pg, raw_dir: &Path, repeat_until: Instant) -> Result<Real, String> {
     let version = pg.version();
     say(&version);
     let primary = pg.server("primary")?;
