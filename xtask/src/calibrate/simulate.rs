@@ -37,6 +37,7 @@
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use super::failover::{self, Variant};
 use super::json::Json;
@@ -268,15 +269,34 @@ fn start_ms(d_ms: u64) -> u64 {
 pub struct Simulator<'a> {
     ctx: &'a Ctx,
     dir: PathBuf,
+    /// The release `replica` binary, when cargo says where it is.
+    binary: Option<PathBuf>,
 }
 
 impl<'a> Simulator<'a> {
+    /// Scenarios go to `dir`. The release `replica` must have been built:
+    /// its binary is then run directly, because `cargo run` costs a
+    /// freshness check per run, about a second each on a loaded machine;
+    /// without it, each run goes through [`Ctx::replica`].
     pub fn new(ctx: &'a Ctx, dir: PathBuf) -> Result<Simulator<'a>, String> {
         if dir.exists() {
             fs::remove_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
         }
         fs::create_dir_all(&dir).map_err(|err| format!("{}: {err}", dir.display()))?;
-        Ok(Simulator { ctx, dir })
+        let binary = release_binary(ctx).filter(|path| path.exists());
+        Ok(Simulator { ctx, dir, binary })
+    }
+
+    /// `replica ARGS…`, the built binary or through cargo.
+    fn replica(&self, args: &[&str]) -> Command {
+        match &self.binary {
+            Some(binary) => {
+                let mut command = Command::new(binary);
+                command.current_dir(&self.ctx.root).args(args);
+                command
+            }
+            None => self.ctx.replica(args),
+        }
     }
 
     /// Writes `toml` as `name.toml`, runs it, and reads report and history.
@@ -294,7 +314,6 @@ impl<'a> Simulator<'a> {
         }
         let (file_arg, history_arg) = (file.to_string_lossy(), history.to_string_lossy());
         let output = self
-            .ctx
             .replica(&["run", &file_arg, "--json", "--history", &history_arg])
             .output();
         let output = match output {
@@ -502,6 +521,26 @@ fn short(ack: Ack) -> &'static str {
         Ack::On => "on",
         Ack::RemoteApply => "remote-apply",
     }
+}
+
+/// `TARGET/release/replica`, with the target folder as `cargo metadata`
+/// reports it (it honours `CARGO_TARGET_DIR` and the config).
+fn release_binary(ctx: &Ctx) -> Option<PathBuf> {
+    let output = ctx
+        .cargo()
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let metadata = Json::parse(&String::from_utf8_lossy(&output.stdout)).ok()?;
+    let target = metadata.get("target_directory")?.as_str()?;
+    Some(Path::new(target).join("release").join("replica"))
 }
 
 /// The gist of `replica run`'s error output: its first line without the
