@@ -111,6 +111,24 @@ impl Comparison {
     pub fn failed(&self) -> usize {
         self.bars.iter().filter(|bar| !bar.passed).count()
     }
+
+    /// Simulator runs behind the rows.
+    pub fn runs(&self) -> usize {
+        let latency = self.matrix.iter().chain(&self.fitted);
+        let with_sim = latency.filter(|line| !line.sim.file.as_os_str().is_empty());
+        with_sim.count() + 2 + self.apply_delay.len() + self.failover.len()
+    }
+
+    /// Runs the simulator refused.
+    pub fn refused(&self) -> usize {
+        let latency = self.matrix.iter().chain(&self.fitted);
+        let events = [&self.block, &self.cancel]
+            .into_iter()
+            .chain(&self.apply_delay)
+            .chain(&self.failover);
+        latency.filter(|line| line.sim.error.is_some()).count()
+            + events.filter(|line| line.sim_error.is_some()).count()
+    }
 }
 
 fn ms(us: u64) -> String {

@@ -101,6 +101,11 @@ pub fn run(ctx: &Ctx, started: Instant) -> Result<(), String> {
     let sim = simulate::Simulator::new(ctx, out.join("scenarios"))?;
     measure::say("running the equivalent scenarios");
     let comparison = compare::compare(&real, &fit, &sim);
+    measure::say(&format!(
+        "{} scenarios run ({} refused)",
+        comparison.runs(),
+        comparison.refused()
+    ));
 
     let facts = doc::Facts {
         date: output_of("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
