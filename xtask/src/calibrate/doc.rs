@@ -243,8 +243,9 @@ fn event_section(d: &mut String, cmp: &Comparison) {
         d,
         "\n## 4. Asynchronous failover loss\n\n\
          Each variant runs on a fresh pair with the proxy at D = {} ms and a writer that \
-         commits on a fixed schedule of {} per second (open loop), one connection, \
-         recording every acknowledged id. {:.1} s after the writer starts, the variant's \
+         commits on a fixed schedule of {} per second (open loop: each commit is handed, \
+         when due, to one of a pool of connections, so a stalled commit does not delay the \
+         next), recording every acknowledged id. {:.1} s after the writer starts, the variant's \
          action; {:.1} s after the primary is killed, `pg_ctl promote` of the standby, \
          then the acknowledged ids it lacks are counted. Every kill is SIGKILL to the \
          postmaster and all its children at once; killing the proxy closes its \

@@ -5,14 +5,16 @@
 //!
 //! Each variant runs on a fresh pair: the primary is a copy of the
 //! cleanly stopped main primary, the standby a new base backup behind its
-//! own proxy at D = 50 ms. One connection commits on a fixed schedule of 200
-//! per second (open loop: commit i is due at i × 5 ms whatever the earlier
-//! ones took) and records every acknowledged id. At 2.5 s the variant's
+//! own proxy at D = 50 ms. A writer commits on a fixed schedule of 200 per
+//! second (open loop: commit i is due at i × 5 ms whatever the earlier ones
+//! took, handed to a pool of connections so that one stalled commit does
+//! not stop the schedule) and records every acknowledged id. At 2.5 s the variant's
 //! action; 1 s after the primary is killed, `pg_ctl promote`; then the
 //! acknowledged ids the standby lacks are counted. Every kill is SIGKILL to
 //! the postmaster and all its children at once.
 
 use std::collections::HashSet;
+use std::sync::{mpsc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -32,6 +34,9 @@ pub const KILL_AT: Duration = Duration::from_millis(2500);
 pub const CUT_TO_KILL: Duration = Duration::from_millis(1000);
 /// The standby is promoted this long after the primary is killed.
 pub const PROMOTE_AFTER: Duration = Duration::from_millis(1000);
+/// Connections the writer hands its scheduled commits to: a commit held up
+/// by a stall of up to this many intervals does not delay the schedule.
+const WRITERS: usize = 8;
 
 /// The failover variants (see `docs/calibration.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -100,17 +105,47 @@ pub fn run(pg: &mut Pg, template: &Server, variant: Variant) -> Result<Failover,
     wait_streaming(&mut admin, "async")?;
     drop(admin);
 
-    let mut writer = Conn::connect(primary.port, "postgres", "postgres", Duration::from_secs(2))?;
-    writer.prepare("ins", "INSERT INTO ids (id) VALUES ($1)")?;
+    // Open loop: commit i is due at i × interval whatever earlier commits
+    // took, so a commit held up by a stall must not hold up the schedule:
+    // commits are handed, on schedule, to a pool of connections.
+    let mut writers = Vec::with_capacity(WRITERS);
+    for _ in 0..WRITERS {
+        let mut conn = Conn::connect(
+            primary.port,
+            "postgres",
+            "postgres",
+            Duration::from_secs(10),
+        )?;
+        conn.prepare("ins", "INSERT INTO ids (id) VALUES ($1)")?;
+        writers.push(conn);
+    }
     let interval = Duration::from_micros(1_000_000 / RATE_PER_S);
     let writer_limit = KILL_AT + CUT_TO_KILL + Duration::from_secs(2);
     let started = Instant::now();
+    // (id, acknowledged at, latency) of every acknowledged commit.
+    let acks: Mutex<Vec<(u64, Duration, Duration)>> = Mutex::new(Vec::new());
+    let (due_ids, queue) = mpsc::channel::<(u64, Instant)>();
+    let queue = Mutex::new(queue);
     let (acks, times) = thread::scope(|scope| -> Result<_, String> {
-        let writing = scope.spawn(move || {
-            // Open loop: commit i is due at i × interval, whatever the
-            // previous commits took; acknowledged ids with their times and
-            // latencies.
-            let mut acks: Vec<(u64, Duration, Duration)> = Vec::new();
+        for mut conn in writers {
+            let (queue, acks) = (&queue, &acks);
+            scope.spawn(move || loop {
+                let next = queue.lock().unwrap().recv();
+                let Ok((id, due)) = next else { return };
+                let answer = conn.run_prepared("ins", &[&id.to_string()]);
+                match answer {
+                    // The latency counts from when the commit was due.
+                    Ok(answer) if answer.error.is_none() => {
+                        acks.lock()
+                            .unwrap()
+                            .push((id, started.elapsed(), due.elapsed()));
+                    }
+                    // The primary is gone: this connection is done.
+                    _ => return,
+                }
+            });
+        }
+        scope.spawn(move || {
             for i in 1u64.. {
                 let due = interval * i as u32;
                 if due > writer_limit {
@@ -119,15 +154,10 @@ pub fn run(pg: &mut Pg, template: &Server, variant: Variant) -> Result<Failover,
                 if let Some(wait) = due.checked_sub(started.elapsed()) {
                     thread::sleep(wait);
                 }
-                let sent = Instant::now();
-                match writer.run_prepared("ins", &[&i.to_string()]) {
-                    Ok(answer) if answer.error.is_none() => {
-                        acks.push((i, started.elapsed(), sent.elapsed()));
-                    }
-                    _ => break,
+                if due_ids.send((i, started + due)).is_err() {
+                    break;
                 }
             }
-            acks
         });
         let sleep_until = |offset: Duration| {
             if let Some(wait) = offset.checked_sub(started.elapsed()) {
@@ -160,9 +190,9 @@ pub fn run(pg: &mut Pg, template: &Server, variant: Variant) -> Result<Failover,
         sleep_until(kill_at + PROMOTE_AFTER);
         let promote_at = started.elapsed();
         pg.promote(&standby)?;
-        let acks = writing.join().map_err(|_| "the writer thread panicked")?;
-        Ok((acks, (cut_at, kill_at, promote_at)))
-    })?;
+        Ok((cut_at, kill_at, promote_at))
+    })
+    .map(|times| (acks.into_inner().unwrap_or_default(), times))?;
     let (cut_at, kill_at, promote_at) = times;
 
     let mut on_standby = Conn::connect(
