@@ -90,21 +90,39 @@ fn run_section(d: &mut String, real: &Real, facts: &Facts) {
             probe.p50_us, probe.p99_us, probe.ops
         )
     });
-    // The three synchronous rows of a D share one interleaved series.
+    // The four rows of a D's interleaved block share one series; count it
+    // once (by its remote_write row).
     let series = real
         .matrix
         .iter()
-        .filter(|row| !matches!(row.ack, Ack::On | Ack::RemoteApply))
+        .filter(|row| !matches!(row.ack, Ack::Local | Ack::On | Ack::RemoteApply))
         .map(|row| &row.series)
         .chain(std::iter::once(&real.local))
         .chain(real.idle.iter().map(|(_, s)| s));
-    let (mut repeated, mut not_repeated) = (0, 0);
-    for s in series {
-        repeated += usize::from(s.attempts > 1);
-        not_repeated += usize::from(s.not_repeated.is_some());
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for s in series.filter(|s| s.attempts > 1 || s.busy.is_busy()) {
+        let what = match (s.attempts, s.not_repeated) {
+            (2, _) => "repeated",
+            (_, Some(why)) => why,
+            _ => "kept",
+        };
+        match counts.iter_mut().find(|(w, _)| *w == what) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((what, 1)),
+        }
     }
-    let busy_rows =
-        format!("{repeated} repeated, {not_repeated} busy but not repeated (no time left)");
+    let busy_rows = if counts.is_empty() {
+        "none".to_owned()
+    } else {
+        let parts: Vec<String> = counts
+            .iter()
+            .map(|(what, n)| match *what {
+                "repeated" => format!("{n} repeated"),
+                why => format!("{n} not repeated ({why})"),
+            })
+            .collect();
+        parts.join(", ")
+    };
     let _ = writeln!(
         d,
         "\n## The run\n\n\
