@@ -206,10 +206,10 @@ fn latency_section(d: &mut String, cmp: &Comparison) {
     let _ = writeln!(
         d,
         "\n## 2. What the fsync is fitted to\n\n\
-         The simulator's fsync is fitted to the p50 of the first rows (the asynchronous \
-         rows use the calibration target, the synchronous rows of each D that block's \
-         interleaved `local` commits), so their p50 agrees by construction; their p99 \
-         shows the tail the uniform model cannot reach. The last rows are the after-idle \
+         The simulator's fsync table is fitted to the first rows (the asynchronous rows use \
+         the calibration target, the synchronous rows of each D that block's interleaved \
+         `local` commits), so they agree by construction up to the draw; they check the fit. \
+         The last rows are the after-idle \
          cost measured on its own, with the standby stopped and the client sleeping 2·D \
          before each commit, at another moment than the blocks: they are not fitted, and \
          show how much a commit after idle costs and how it drifts."
@@ -325,46 +325,42 @@ fn fit_section(d: &mut String, real: &Real, fit: &Fit) {
     let _ = writeln!(
         d,
         "\n## 6. Fitted parameters\n\n\
-         A uniform draw `base + uniform(0..=jitter)` is fitted with base = p10 and jitter = \
-         2 × (p50 − p10) of the measured one-way times, so its median is the measured \
-         median. Client hops are half the `SELECT 1` round trip straight to the primary. The \
-         standby link is one such hop plus half of what the proxy adds to a round trip: the \
-         round trip through the proxy minus the median one straight to the primary after the \
-         same idle time (2·D), so the server's wake-up after idle, which the after-idle fsync \
-         holds, is not counted twice. The fsync is what is left \
-         of the primary's local commit p50 after two client hops and `disk_write_us` \
-         ({DISK_WRITE_US} µs, the default), with jitter from the commits' p10 the same way. \
-         Every other key keeps its documented default.\n\n\
-         | simulator key | value | from |\n|---|---|---|"
+         Every delay is a table `[min, p50, p90, p99, p99.9, max]` in µs (the scenario keys \
+         `…percentiles_us`), taken straight from the measured samples, so the simulated \
+         distribution, its tail included, is the measured one. Client hops are half the \
+         `SELECT 1` round trip straight to the primary. The standby link is one such hop (its \
+         median) plus half of what the proxy adds to each round trip: the round trip through \
+         the proxy minus the median one straight to the primary after the same idle time \
+         (2·D), so the server's wake-up after idle, which the fsync fit holds, is not counted \
+         twice. The fsync is the primary's local commit less two client hops (their median) \
+         and `disk_write_us` ({DISK_WRITE_US} µs, the default). Every other key keeps its \
+         documented default.\n\n\
+         | simulator key | table (µs) | from |\n|---|---|---|"
     );
     let _ = writeln!(
         d,
-        "| `network.local_us` / `local_jitter_us` | {} / {} µs | `SELECT 1` straight to the primary: p50 round trip {} µs over {} |",
-        fit.local.one_way_us,
-        fit.local.jitter_us,
+        "| `network.local_percentiles_us` | {} | `SELECT 1` straight to the primary, {} round trips (p50 {} µs) |",
+        fit.local.toml(),
+        real.rtt_direct.len(),
         real.rtt_direct.p50_us().unwrap_or(0),
-        real.rtt_direct.len()
     );
     for ((d_ms, link), rtt) in fit.proxy.iter().zip(&real.rtt) {
         let _ = writeln!(
             d,
-            "| standby link `one_way_us` / `jitter_us`, D = {d_ms} ms | {} / {} µs | `SELECT 1` p50 round trip through the proxy {} µs over {}, straight after {} ms idle {} µs over {} |",
-            link.one_way_us,
-            link.jitter_us,
-            rtt.proxy.p50_us().unwrap_or(0),
+            "| standby link `percentiles_us`, D = {d_ms} ms | {} | `SELECT 1` through the proxy, {} round trips (p50 {} µs), against {} straight after {} ms idle (p50 {} µs) |",
+            link.toml(),
             rtt.proxy.len(),
+            rtt.proxy.p50_us().unwrap_or(0),
+            rtt.direct.len(),
             2 * d_ms,
             rtt.direct.p50_us().unwrap_or(0),
-            rtt.direct.len()
         );
     }
     let _ = writeln!(
         d,
-        "| `fsync_us` / `fsync_jitter_us`, back to back | {} / {} µs | {} local commits, standby stopped: p10 / p50 {} / {} µs |",
-        fit.back_to_back.fsync_us,
-        fit.back_to_back.fsync_jitter_us,
+        "| `fsync_percentiles_us`, asynchronous rows | {} | {} back-to-back local commits, standby stopped (p50 {} µs) |",
+        fit.back_to_back.toml(),
         real.local.samples.len(),
-        real.local.samples.percentile_us(10.0).unwrap_or(0),
         real.local.samples.p50_us().unwrap_or(0)
     );
     for (d_ms, disk) in &fit.block {
@@ -376,18 +372,28 @@ fn fit_section(d: &mut String, real: &Real, fit: &Fit) {
         let samples = &row.series.samples;
         let _ = writeln!(
             d,
-            "| `fsync_us` / `fsync_jitter_us`, synchronous rows at D = {d_ms} ms | {} / {} µs | {} `local` commits interleaved in that block, each after about {} ms idle: p10 / p50 {} / {} µs |",
-            disk.fsync_us,
-            disk.fsync_jitter_us,
+            "| `fsync_percentiles_us`, synchronous rows at D = {d_ms} ms | {} | {} `local` commits interleaved in that block, each after about {} ms idle (p50 {} µs) |",
+            disk.toml(),
             samples.len(),
             2 * d_ms,
-            samples.percentile_us(10.0).unwrap_or(0),
             samples.p50_us().unwrap_or(0)
+        );
+    }
+    for result in &real.failover {
+        let disk = disk_from_commits(&result.commits, fit.local);
+        let _ = writeln!(
+            d,
+            "| `fsync_percentiles_us`, failover {} | {} | its writer's {} commits before the first action (p50 {} µs) |",
+            result.variant.letter(),
+            disk.toml(),
+            result.commits.len(),
+            result.commits.p50_us().unwrap_or(0)
         );
     }
     let _ = writeln!(
         d,
-        "| `think_time_us` (jitter 0) | per row | the client's median gap between an answer and its next request in that series (back to back: {} µs) |\n\
+        "\n| other key | value | from |\n|---|---|---|\n\
+         | `think_time_us` (jitter 0) | per row | the client's median gap between an answer and its next request in that series (back to back: {} µs) |\n\
          | workload | 1 session, `read_percent = 0`, `request_timeout_ms = 0`; the first {} commits are warm-up on both sides | as measured |\n\
          | policy | `synchronous_standby_names` and `synchronous_commit` as measured, `on_quorum_unmet = \"block\"` | docs/scenarios.md recipes |\n\
          | apply delay | s1 `apply_delay_ms = {}` | `recovery_min_apply_delay = {}s` |\n\
@@ -398,19 +404,6 @@ fn fit_section(d: &mut String, real: &Real, fit: &Fit) {
         measure::APPLY_DELAY_MS / 1000,
         failover::RATE_PER_S
     );
-    for result in &real.failover {
-        let disk = disk_from_commits(&result.commits, fit.local);
-        let _ = writeln!(
-            d,
-            "| `fsync_us` / `fsync_jitter_us`, failover {} | {} / {} µs | its writer's {} commits before the first action: p10 / p50 {} / {} µs |",
-            result.variant.letter(),
-            disk.fsync_us,
-            disk.fsync_jitter_us,
-            result.commits.len(),
-            result.commits.percentile_us(10.0).unwrap_or(0),
-            result.commits.p50_us().unwrap_or(0)
-        );
-    }
 }
 
 fn method_section(d: &mut String) {
@@ -468,9 +461,10 @@ fn tolerance_section(d: &mut String) {
            between runs on a quiet machine. What is left is the primary's and standby's local cost, \
            which depends on how long the machine was idle before (fitted per D, see §6).\n\
          - **p99 {p99}.** A p99 over 100 to 200 commits is the second or third slowest \
-           commit; on a shared virtual machine it is set by fsync and scheduling spikes, and \
-           the model's jitter is uniform and bounded, so this bar holds only while no stall of \
-           the machine reaches the slowest few commits.\n\
+           commit; on a shared virtual machine it is set by fsync and scheduling spikes. The \
+           fitted tables carry the measured tails of each delay, but a stall of the whole \
+           machine during the synchronous rows that the fit's own commits did not see is in no \
+           table.\n\
          - **Blocking and apply delay {timing}.** They last seconds; the real extras (the \
            standby's recovery and reconnection once its process is up, one round trip, the \
            apply delay's clock) are tens of milliseconds.\n\
@@ -505,8 +499,9 @@ fn outside_section(d: &mut String) {
            the machine. The model's fsync does not depend on idleness or load; the layer fits \
            one fsync per D instead, from `local` commits interleaved with that D's \
            synchronous commits, which follow the same idle at the same moments.\n\
-         - **Tails.** `fsync_jitter_us` and link `jitter_us` are uniform and bounded, so the \
-           simulated p99 cannot exceed base + jitter while the real tail is long.\n\
+         - **Correlated delays.** Each simulated delay is drawn on its own from its table. A \
+           real stall delays the primary's fsync, the proxy, the standby's write and its \
+           fsync together, so a real tail is longer than the sum of independent draws.\n\
          - **Stalls of the whole machine.** On a shared virtual machine any process can wait \
            tens or hundreds of milliseconds for a CPU or for the disk queue, whatever the \
            database does. No per-node or per-link knob represents that, and when the machine \

@@ -3,26 +3,26 @@
 //! `target/calibrate/scenarios/`, run each with the project's own command
 //! (`replica run FILE --json --history FILE`) and read the results back.
 //!
-//! What is fitted, and to what:
+//! What is fitted, and to what. Every delay is a table of six points of
+//! its distribution, `[min, p50, p90, p99, p99.9, max]`, taken straight
+//! from the measured samples, so the simulated tail is the measured one:
 //!
-//! * `network.local_us` / `local_jitter_us` (client ↔ primary): half the
-//!   `SELECT 1` round trip straight to the primary. Base = p10, jitter =
-//!   2 × (p50 − p10), so the uniform draw has the measured median.
-//! * the standby link at each D: one loopback hop plus half of what the
-//!   proxy adds to a round trip, i.e. half the difference between the
-//!   `SELECT 1` round trip through the proxy and straight to the primary
-//!   after the same idle time (2·D). Comparing after the same idle keeps
-//!   the server's wake-up cost, which the fsync fit already holds, out of
-//!   the link.
-//! * `fsync_us` / `fsync_jitter_us`: the primary's own commit, minus what
-//!   the model adds around the fsync (two client hops and `disk_write_us`).
-//!   Asynchronous rows, whose commits follow each other at once, use the
-//!   back-to-back commits with the standby stopped (the calibration
-//!   target). Synchronous rows at D use the `local` commits interleaved in
-//!   the same block: each follows about 2·D of idle, as a synchronous
-//!   commit at D does, and was taken in the same moments. Both nodes get
-//!   the same fit (they share the machine's disk). Each failover variant
-//!   uses its own writer's commits before the first action.
+//! * `network.local_percentiles_us` (client ↔ primary): half the `SELECT 1`
+//!   round trip straight to the primary.
+//! * the standby link at each D: one loopback hop (the local median) plus
+//!   half of what the proxy adds to each round trip, i.e. half its excess
+//!   over the median `SELECT 1` straight to the primary after the same idle
+//!   time (2·D). Comparing after the same idle keeps the server's wake-up
+//!   cost, which the fsync fit already holds, out of the link.
+//! * `fsync_percentiles_us`: the primary's own commits, less what the model
+//!   adds around the fsync (two client hops at their median and
+//!   `disk_write_us`). Asynchronous rows, whose commits follow each other at
+//!   once, use the back-to-back commits with the standby stopped (the
+//!   calibration target). Synchronous rows at D use the `local` commits
+//!   interleaved in the same block: each follows about 2·D of idle, as a
+//!   synchronous commit at D does, and was taken in the same moments. Both
+//!   nodes get the same fit (they share the machine's disk). Each failover
+//!   variant uses its own writer's commits before the first action.
 //! * `think_time_us`: the client's measured gap between an answer and its
 //!   next request in the series being simulated.
 //!
@@ -49,75 +49,80 @@ use crate::proc::Ctx;
 /// subtracts (it is part of every simulated commit).
 pub const DISK_WRITE_US: u64 = 20;
 
-/// A fitted one-way latency.
+/// A fitted delay: `[min, p50, p90, p99, p99.9, max]` in µs, the table
+/// form the scenario keys `…percentiles_us` take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Link {
-    pub one_way_us: u64,
-    pub jitter_us: u64,
+pub struct Delay {
+    pub table_us: [u64; 6],
 }
 
-/// A fitted fsync time.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Disk {
-    pub fsync_us: u64,
-    pub fsync_jitter_us: u64,
+/// The points of a delay table, as percentiles.
+const TABLE_POINTS: [f64; 6] = [0.0, 50.0, 90.0, 99.0, 99.9, 100.0];
+
+impl Delay {
+    /// The table of `samples`, each point less `minus_us` (at least 1 µs).
+    fn of(samples: &Samples, minus_us: u64) -> Delay {
+        let values = samples.values_us();
+        let mut table_us = [1; 6];
+        for (slot, percent) in table_us.iter_mut().zip(TABLE_POINTS) {
+            let value = if percent == 0.0 {
+                values.first().copied()
+            } else {
+                samples.percentile_us(percent)
+            };
+            *slot = value.unwrap_or(1).saturating_sub(minus_us).max(1);
+        }
+        Delay { table_us }
+    }
+
+    pub fn median_us(&self) -> u64 {
+        self.table_us[1]
+    }
+
+    /// `[a, b, c, d, e, f]` for a scenario file.
+    pub fn toml(&self) -> String {
+        let points: Vec<String> = self.table_us.iter().map(u64::to_string).collect();
+        format!("[{}]", points.join(", "))
+    }
 }
 
 /// Every fitted parameter.
 #[derive(Clone, Debug)]
 pub struct Fit {
-    pub local: Link,
-    /// (D in ms, link through the proxy).
-    pub proxy: Vec<(u64, Link)>,
-    /// From back-to-back commits with the standby stopped.
-    pub back_to_back: Disk,
-    /// (D in ms, fit from that block's interleaved `local` commits).
-    pub block: Vec<(u64, Disk)>,
+    /// One-way client ↔ primary.
+    pub local: Delay,
+    /// (D in ms, one-way standby ↔ primary through the proxy).
+    pub proxy: Vec<(u64, Delay)>,
+    /// fsync from back-to-back commits with the standby stopped.
+    pub back_to_back: Delay,
+    /// (D in ms, fsync from that block's interleaved `local` commits).
+    pub block: Vec<(u64, Delay)>,
 }
 
-/// Uniform draw with the samples' p50, from one-way times (half of each
-/// round trip).
-pub fn link_from_round_trips(rtt: &Samples) -> Link {
-    let p10 = rtt.percentile_us(10.0).unwrap_or(2) / 2;
-    let p50 = rtt.p50_us().unwrap_or(2) / 2;
-    Link {
-        one_way_us: p10.max(1),
-        jitter_us: 2 * p50.saturating_sub(p10),
-    }
+/// One-way times: half of each round trip.
+pub fn link_from_round_trips(rtt: &Samples) -> Delay {
+    Delay::of(
+        &Samples::new(rtt.values_us().iter().map(|v| v / 2).collect()),
+        0,
+    )
 }
 
 /// The standby link through the proxy: a loopback hop at `local`'s median
 /// plus half of each proxied round trip's excess over `direct`'s median.
-pub fn link_through_proxy(proxy: &Samples, direct: &Samples, local: Link) -> Link {
-    let hop_us = local.one_way_us + local.jitter_us / 2;
+pub fn link_through_proxy(proxy: &Samples, direct: &Samples, local: Delay) -> Delay {
     let direct_p50 = direct.p50_us().unwrap_or(0);
-    let one_way = Samples::new(
-        proxy
-            .values_us()
-            .iter()
-            .map(|rtt| hop_us + rtt.saturating_sub(direct_p50) / 2)
-            .collect(),
-    );
-    let p10 = one_way.percentile_us(10.0).unwrap_or(1);
-    let p50 = one_way.p50_us().unwrap_or(1);
-    Link {
-        one_way_us: p10.max(1),
-        jitter_us: 2 * p50.saturating_sub(p10),
-    }
+    let one_way = proxy
+        .values_us()
+        .iter()
+        .map(|rtt| local.median_us() + rtt.saturating_sub(direct_p50) / 2)
+        .collect();
+    Delay::of(&Samples::new(one_way), 0)
 }
 
 /// The fsync that makes a simulated local commit (two client hops at their
-/// median, `disk_write_us`, fsync) have the commits' p50; jitter from their
-/// p10 as for links.
-pub fn disk_from_commits(commits: &Samples, local: Link) -> Disk {
-    let p10 = commits.percentile_us(10.0).unwrap_or(0);
-    let p50 = commits.p50_us().unwrap_or(0);
-    let around_us = 2 * (local.one_way_us + local.jitter_us / 2) + DISK_WRITE_US;
-    let jitter = 2 * p50.saturating_sub(p10);
-    Disk {
-        fsync_us: p50.saturating_sub(around_us + jitter / 2).max(1),
-        fsync_jitter_us: jitter,
-    }
+/// median, `disk_write_us`, fsync) have the commits' distribution.
+pub fn disk_from_commits(commits: &Samples, local: Delay) -> Delay {
+    Delay::of(commits, 2 * local.median_us() + DISK_WRITE_US)
 }
 
 impl Fit {
@@ -140,7 +145,7 @@ impl Fit {
         }
     }
 
-    pub fn link(&self, d_ms: u64) -> Link {
+    pub fn link(&self, d_ms: u64) -> Delay {
         self.proxy
             .iter()
             .find(|(d, _)| *d == d_ms)
@@ -149,7 +154,7 @@ impl Fit {
 
     /// The fsync fit for a matrix row: back to back for asynchronous rows,
     /// the block's interleaved `local` commits otherwise.
-    pub fn disk_for(&self, ack: Ack, d_ms: u64) -> (Disk, &'static str) {
+    pub fn disk_for(&self, ack: Ack, d_ms: u64) -> (Delay, &'static str) {
         if ack == Ack::Async {
             return (self.back_to_back, "back to back, standby stopped");
         }
@@ -207,20 +212,17 @@ impl Toml {
 
     /// Client and primary in `local`, the standby `s1` behind the proxy,
     /// both nodes with the same fitted disk.
-    fn pair(&mut self, fit: &Fit, link: Link, disk: Disk) -> &mut Toml {
+    fn pair(&mut self, fit: &Fit, link: Delay, disk: Delay) -> &mut Toml {
         let _ = write!(
             self.text,
-            "\n[network]\nlocal_us = {}\nlocal_jitter_us = {}\n\n\
-             [[network.links]]\nbetween = [\"local\", \"behind-proxy\"]\none_way_us = {}\njitter_us = {}\n\n\
-             [defaults]\nfsync_us = {}\nfsync_jitter_us = {}\n\n\
+            "\n[network]\nlocal_percentiles_us = {}\n\n\
+             [[network.links]]\nbetween = [\"local\", \"behind-proxy\"]\npercentiles_us = {}\n\n\
+             [defaults]\nfsync_percentiles_us = {}\n\n\
              [[nodes]]\nname = \"primary\"\nleader = true\n\n\
              [[nodes]]\nname = \"s1\"\nregion = \"behind-proxy\"\n",
-            fit.local.one_way_us,
-            fit.local.jitter_us,
-            link.one_way_us.max(1),
-            link.jitter_us,
-            disk.fsync_us,
-            disk.fsync_jitter_us,
+            fit.local.toml(),
+            link.toml(),
+            disk.toml(),
         );
         self
     }
@@ -623,51 +625,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn link_fit_keeps_the_median() {
-        // Round trips 100..=300 µs: one-way p10 = 60, p50 = 100.
+    fn tables_are_the_measured_points() {
+        // Round trips 100..=300 µs: one-way 50..=150.
         let rtt = Samples::new((100..=300).collect());
         let link = link_from_round_trips(&rtt);
-        assert_eq!(
-            link,
-            Link {
-                one_way_us: 60,
-                jitter_us: 80
-            }
-        );
-        assert_eq!(link.one_way_us + link.jitter_us / 2, 100);
+        // min, p50 (rank 101: 200/2), p90 (rank 181: 280/2), p99 (rank 199:
+        // 298/2), p99.9 and max (300/2).
+        assert_eq!(link.table_us, [50, 100, 140, 149, 150, 150]);
+        assert_eq!(link.toml(), "[50, 100, 140, 149, 150, 150]");
     }
 
     #[test]
     fn proxy_link_is_a_hop_plus_half_the_excess() {
-        let local = Link {
-            one_way_us: 8,
-            jitter_us: 4,
+        let local = Delay {
+            table_us: [5, 10, 12, 15, 20, 30],
         };
         // Straight after idle: 500 µs; through the proxy: 20 500..=20 700.
         let direct = Samples::new(vec![500; 9]);
         let proxy = Samples::new((20_500..=20_700).collect());
         let link = link_through_proxy(&proxy, &direct, local);
-        // One-way medians: 10 + (20 600 - 500) / 2 = 10 060.
-        assert_eq!(link.one_way_us + link.jitter_us / 2, 10_060);
-        // p10: 10 + (20 520 - 500) / 2.
-        assert_eq!(link.one_way_us, 10_020);
+        // Each one-way time: 10 + (rtt - 500) / 2; the median rtt is 20 600.
+        assert_eq!(link.median_us(), 10_060);
+        assert_eq!(link.table_us[0], 10_010);
+        assert_eq!(link.table_us[5], 10_110);
     }
 
     #[test]
-    fn disk_fit_reproduces_the_commit_median() {
-        let local = Link {
-            one_way_us: 10,
-            jitter_us: 4,
+    fn disk_fit_subtracts_what_surrounds_the_fsync() {
+        let local = Delay {
+            table_us: [5, 10, 12, 15, 20, 30],
         };
-        // Commits 150..=350 µs: p10 = 170, p50 = 250.
+        // Commits 150..=350 µs; around the fsync: 2 × 10 + 20 = 40 µs.
         let commits = Samples::new((150..=350).collect());
         let disk = disk_from_commits(&commits, local);
-        let median = 2 * (local.one_way_us + local.jitter_us / 2)
-            + DISK_WRITE_US
-            + disk.fsync_us
-            + disk.fsync_jitter_us / 2;
-        assert_eq!(median, 250);
-        assert_eq!(disk.fsync_jitter_us, 160);
+        assert_eq!(
+            disk.median_us() + 2 * local.median_us() + DISK_WRITE_US,
+            250
+        );
+        assert_eq!(disk.table_us, [110, 210, 290, 308, 310, 310]);
+        // A commit faster than what surrounds its fsync still gives 1 µs.
+        let tiny = disk_from_commits(&Samples::new(vec![10, 20]), local);
+        assert_eq!(tiny.table_us[0], 1);
     }
 
     #[test]
