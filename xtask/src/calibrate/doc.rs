@@ -327,9 +327,10 @@ fn fit_section(d: &mut String, real: &Real, fit: &Fit) {
         "\n## 6. Fitted parameters\n\n\
          Every delay is a table `[min, p50, p90, p99, p99.9, max]` in µs (the scenario keys \
          `…percentiles_us`), taken straight from the measured samples, so the simulated \
-         distribution, its tail included, is the measured one. Client hops are half the \
-         `SELECT 1` round trip straight to the primary. The standby link is one such hop (its \
-         median) plus half of what the proxy adds to each round trip: the round trip through \
+         distribution, its tail included, is the measured one. A client hop is half the median \
+         `SELECT 1` round trip straight to the primary, at every point: the fsync table is \
+         fitted to whole commits, which already hold the hops' spread. The standby link is \
+         one such hop plus half of what the proxy adds to each round trip: the round trip through \
          the proxy minus the median one straight to the primary after the same idle time \
          (2·D), so the server's wake-up after idle, which the fsync fit holds, is not counted \
          twice. The fsync is the primary's local commit less two client hops (their median) \
@@ -339,7 +340,7 @@ fn fit_section(d: &mut String, real: &Real, fit: &Fit) {
     );
     let _ = writeln!(
         d,
-        "| `network.local_percentiles_us` | {} | `SELECT 1` straight to the primary, {} round trips (p50 {} µs) |",
+        "| `network.local_percentiles_us` | {} | half the median of {} `SELECT 1` round trips straight to the primary (p50 {} µs) |",
         fit.local.toml(),
         real.rtt_direct.len(),
         real.rtt_direct.p50_us().unwrap_or(0),

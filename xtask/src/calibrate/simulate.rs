@@ -7,8 +7,11 @@
 //! its distribution, `[min, p50, p90, p99, p99.9, max]`, taken straight
 //! from the measured samples, so the simulated tail is the measured one:
 //!
-//! * `network.local_percentiles_us` (client ↔ primary): half the `SELECT 1`
-//!   round trip straight to the primary.
+//! * `network.local_percentiles_us` (client ↔ primary): the median of half
+//!   the `SELECT 1` round trip straight to the primary, at every point. The
+//!   fsync table below is fitted to whole commits, which already hold the
+//!   hops' spread; a spread in the hops as well would count it twice (and
+//!   lift the simulated median of the very commits it was fitted to).
 //! * the standby link at each D: one loopback hop (the local median) plus
 //!   half of what the proxy adds to each round trip, i.e. half its excess
 //!   over the median `SELECT 1` straight to the primary after the same idle
@@ -99,12 +102,13 @@ pub struct Fit {
     pub block: Vec<(u64, Delay)>,
 }
 
-/// One-way times: half of each round trip.
-pub fn link_from_round_trips(rtt: &Samples) -> Delay {
-    Delay::of(
-        &Samples::new(rtt.values_us().iter().map(|v| v / 2).collect()),
-        0,
-    )
+/// A client hop: half the median round trip, at every point of the table
+/// (see the module documentation for why it carries no spread).
+pub fn hop_from_round_trips(rtt: &Samples) -> Delay {
+    let median = (rtt.p50_us().unwrap_or(2) / 2).max(1);
+    Delay {
+        table_us: [median; 6],
+    }
 }
 
 /// The standby link through the proxy: a loopback hop at `local`'s median
@@ -127,7 +131,7 @@ pub fn disk_from_commits(commits: &Samples, local: Delay) -> Delay {
 
 impl Fit {
     pub fn from_real(real: &Real) -> Fit {
-        let local = link_from_round_trips(&real.rtt_direct);
+        let local = hop_from_round_trips(&real.rtt_direct);
         Fit {
             local,
             proxy: real
@@ -626,13 +630,14 @@ mod tests {
 
     #[test]
     fn tables_are_the_measured_points() {
-        // Round trips 100..=300 µs: one-way 50..=150.
+        // Round trips 100..=300 µs: min, p50 (rank 101), p90 (rank 181),
+        // p99 (rank 199), p99.9 and max.
         let rtt = Samples::new((100..=300).collect());
-        let link = link_from_round_trips(&rtt);
-        // min, p50 (rank 101: 200/2), p90 (rank 181: 280/2), p99 (rank 199:
-        // 298/2), p99.9 and max (300/2).
-        assert_eq!(link.table_us, [50, 100, 140, 149, 150, 150]);
-        assert_eq!(link.toml(), "[50, 100, 140, 149, 150, 150]");
+        let table = Delay::of(&rtt, 0);
+        assert_eq!(table.table_us, [100, 200, 280, 298, 300, 300]);
+        assert_eq!(table.toml(), "[100, 200, 280, 298, 300, 300]");
+        // A client hop is half the median round trip, without spread.
+        assert_eq!(hop_from_round_trips(&rtt).table_us, [100; 6]);
     }
 
     #[test]
