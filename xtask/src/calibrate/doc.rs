@@ -248,10 +248,11 @@ fn event_section(d: &mut String, cmp: &Comparison) {
          All at D = 0 under `FIRST 1 (s1)`. The standby is stopped with `pg_ctl stop -m \
          fast`. For the blocked commit it is started again with `pg_ctl start` a fixed time \
          after the commit began; the scenario restarts it at the moment the real postmaster \
-         listened on its port. The blocked commit and the `remote_apply` commits are barred at {}; the \
-         cancel is reported (its point is the outcome: PostgreSQL answers success with a \
-         warning, the row committed on the primary only), as are the `on` commits under \
-         the apply delay (their point is that they are not delayed).",
+         listened on its port. The blocked commit and the `remote_apply` commits are \
+         barred at {}; the cancel is reported (its point is the outcome: PostgreSQL answers \
+         success with a warning, the row committed on the primary only), as are the `on` \
+         commits under the apply delay, which the model does not delay at all (compare them \
+         with the `on` row at D = 0 in §1).",
         pct(TIMING_TOLERANCE)
     );
     let mut lines = vec![cmp.block.clone(), cmp.cancel.clone()];

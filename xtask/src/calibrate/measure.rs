@@ -311,7 +311,7 @@ struct Attempt<T> {
 }
 
 /// Why a busy series was not repeated.
-const NO_BAR: &str = "no bar depends on it";
+const NO_BAR: &str = "not behind a bar";
 const NO_TIME: &str = "no time left";
 
 /// Runs `measure`; when other jobs kept the machine busy meanwhile and a
