@@ -49,8 +49,8 @@ pub struct Busy {
 }
 
 /// Other jobs using more than this share of all cores make a measurement
-/// "taken on a busy machine": a compile on one core of two is 50 %, a quiet
-/// machine's background stays within a few percent.
+/// "taken on a busy machine": a single compile job on one core of two is
+/// already 50 %.
 pub const BUSY_OTHERS_CPU_PCT: f64 = 25.0;
 /// I/O pressure above this share of wall time also counts as busy. The
 /// calibration's own back-to-back commits wait on fsync much of the time, so
