@@ -46,6 +46,30 @@ pub fn render(r: &Report) -> String {
         "rate     {} writes/s, {} reads/s",
         r.write_throughput_per_s, r.read_throughput_per_s
     );
+    // One class closed-loop is the whole run: nothing more to say.
+    if r.classes.len() > 1 || r.classes.iter().any(|c| c.arrivals > 0) {
+        for c in &r.classes {
+            let _ = write!(
+                s,
+                "class    {:<10} {} writes/s (commit p50 {}), {} reads/s (p50 {})",
+                c.name,
+                c.write_throughput_per_s,
+                ms(c.commit_latency.p50_us),
+                c.read_throughput_per_s,
+                ms(c.read_latency.p50_us)
+            );
+            if c.arrivals > 0 {
+                let _ = write!(
+                    s,
+                    "; {} arrivals, {} shed, schedule lag max {}",
+                    c.arrivals,
+                    c.arrivals_shed,
+                    ms(c.schedule_lag.max_us)
+                );
+            }
+            let _ = writeln!(s);
+        }
+    }
     for f in &r.followers {
         let _ = writeln!(
             s,
@@ -85,7 +109,7 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             s,
             "expect   {} {} {}: {}",
-            e.metric,
+            e.label(),
             bound,
             e.value,
             if e.passed { "ok" } else { "FAILED" }

@@ -19,6 +19,7 @@ use crate::metrics::{Histogram, LagStats};
 use crate::network::NodeId;
 use crate::node::{Note, Role};
 use crate::report::{PolicyChange, Promotion, RolledBack};
+use crate::scenario::Workload;
 use crate::store::Version;
 use crate::wal::{Entry, Epoch, Lsn, Op};
 use alloc::collections::{BTreeMap, VecDeque};
@@ -32,6 +33,33 @@ struct AckedWrite {
     epoch: Epoch,
     ack_us: u64,
     value: u64,
+}
+
+/// Running totals of one workload class.
+#[derive(Clone, Debug, Default)]
+pub struct ClassMetrics {
+    /// Writes issued.
+    pub writes_attempted: u64,
+    /// Writes acknowledged.
+    pub writes_acknowledged: u64,
+    /// Writes that failed (any reason).
+    pub writes_failed: u64,
+    /// Writes whose client gave up.
+    pub writes_client_timeout: u64,
+    /// Latency of acknowledged writes.
+    pub commit_latency: Histogram,
+    /// Reads answered.
+    pub reads_ok: u64,
+    /// Reads that failed.
+    pub reads_failed: u64,
+    /// Latency of answered reads.
+    pub read_latency: Histogram,
+    /// Open loop: arrivals that came due.
+    pub arrivals: u64,
+    /// Open loop: arrivals shed after waiting a second for a session.
+    pub arrivals_shed: u64,
+    /// Open loop: how long started arrivals waited for a session.
+    pub schedule_lag: Histogram,
 }
 
 /// Running totals of a run.
@@ -92,6 +120,10 @@ pub struct Metrics {
     /// The first violations the checker found (at most
     /// [`MAX_KEPT_VIOLATIONS`]; the checker's counts cover all of them).
     pub violations: Vec<Violation>,
+    /// Open-loop arrivals shed, over all classes.
+    pub arrivals_shed: u64,
+    /// Per workload class, in the workload's order.
+    pub classes: Vec<ClassMetrics>,
 }
 
 /// Acknowledged writes tracked for loss accounting, at most.
@@ -119,11 +151,13 @@ pub struct Accounting {
 }
 
 impl Accounting {
-    /// Accounts for a cluster of `nodes` that starts led by `leader`.
-    pub fn new(nodes: usize, leader: NodeId) -> Self {
+    /// Accounts for a cluster of `nodes` that starts led by `leader`, and
+    /// for the classes of `workload`.
+    pub fn new(nodes: usize, leader: NodeId, workload: &Workload) -> Self {
         Accounting {
             metrics: Metrics {
                 lag: vec![LagStats::default(); nodes],
+                classes: vec![ClassMetrics::default(); workload.classes.len()],
                 ..Metrics::default()
             },
             acked: VecDeque::new(),
@@ -246,9 +280,30 @@ impl Accounting {
         }
     }
 
-    /// A client issued a write.
-    pub(crate) fn on_write_issued(&mut self) {
+    /// A client of workload class `class` issued a write.
+    pub(crate) fn on_write_issued(&mut self, class: u8) {
         self.metrics.writes_attempted += 1;
+        self.metrics.classes[class as usize].writes_attempted += 1;
+    }
+
+    /// An open-loop arrival of `class` came due.
+    pub(crate) fn on_arrival(&mut self, class: u8) {
+        self.metrics.classes[class as usize].arrivals += 1;
+    }
+
+    /// `n` open-loop arrivals of `class` were shed: they waited a second
+    /// for a session.
+    pub(crate) fn on_arrivals_shed(&mut self, class: u8, n: u64) {
+        self.metrics.arrivals_shed += n;
+        self.metrics.classes[class as usize].arrivals_shed += n;
+    }
+
+    /// An open-loop arrival of `class` started on a session `lag_us` after
+    /// it was due.
+    pub(crate) fn on_arrival_started(&mut self, class: u8, lag_us: u64) {
+        self.metrics.classes[class as usize]
+            .schedule_lag
+            .record(lag_us);
     }
 
     /// A message was sent; `dropped` if the network lost it at once.
@@ -281,11 +336,14 @@ impl Accounting {
         }
     }
 
-    /// A client operation completed.
-    pub(crate) fn on_op(&mut self, op: &OpRecord, cluster: &Cluster) {
+    /// A client operation of workload class `class` completed.
+    pub(crate) fn on_op(&mut self, op: &OpRecord, class: u8, cluster: &Cluster) {
         let m = &mut self.metrics;
+        let c = &mut m.classes[class as usize];
         match (op.kind, op.outcome) {
             (OpKind::Write, Outcome::Ok) => {
+                c.writes_acknowledged += 1;
+                c.commit_latency.record(op.latency_us());
                 m.writes_acknowledged += 1;
                 m.commit_latency.record(op.latency_us());
                 for p in m.promotions.iter_mut().rev() {
@@ -304,21 +362,30 @@ impl Accounting {
                 });
             }
             (OpKind::Write, Outcome::WriteFailed { error }) => {
+                c.writes_failed += 1;
                 m.writes_failed += 1;
                 match error {
                     WriteError::QuorumTimeout => m.writes_quorum_timeout += 1,
-                    WriteError::ClientTimeout => m.writes_client_timeout += 1,
+                    WriteError::ClientTimeout => {
+                        c.writes_client_timeout += 1;
+                        m.writes_client_timeout += 1;
+                    }
                     _ => {}
                 }
             }
             (OpKind::Read, Outcome::Ok) => {
+                c.reads_ok += 1;
+                c.read_latency.record(op.latency_us());
                 m.reads_ok += 1;
                 if cluster.node(op.node).role() != Role::Leader {
                     m.follower_reads += 1;
                 }
                 m.read_latency.record(op.latency_us());
             }
-            _ => m.reads_failed += 1,
+            _ => {
+                c.reads_failed += 1;
+                m.reads_failed += 1;
+            }
         }
     }
 

@@ -1,7 +1,8 @@
 //! Swarm testing: random clusters under random faults, from a seed.
 //!
 //! [`generate`] draws a whole scenario from one seed — node count, regions
-//! and latencies, disks, commit policy, routing, workload, failover manager,
+//! and latencies, disks, commit policy, routing, workload (with classes,
+//! closed or open loop), failover manager,
 //! fencing, and a schedule of crashes, restarts, one-way and two-way
 //! partitions, latency spikes, slow disks and (with leases) clock drift.
 //! [`check`] runs it with the safety invariants checked after every event,
@@ -18,9 +19,9 @@
 use crate::invariant;
 use crate::rng::Rng;
 use crate::scenario::{
-    ExpectFile, FailoverFile, FailoverMode, FaultFile, FaultKind, Fencing, LinkFile, NetworkFile,
-    NodeFile, OnQuorumUnmet, PickFollower, PolicyFile, Reads, ReplicationFile, RoutingFile,
-    ScenarioFile, SynchronousCommit, WaitPoint, WorkloadFile,
+    ClassFile, ExpectFile, FailoverFile, FailoverMode, FaultFile, FaultKind, Fencing, LinkFile,
+    NetworkFile, NodeFile, OnQuorumUnmet, PickFollower, PolicyFile, Reads, ReplicationFile,
+    RoutingFile, ScenarioFile, SynchronousCommit, WaitPoint, WorkloadFile,
 };
 use crate::sim::Simulation;
 use alloc::format;
@@ -39,8 +40,32 @@ fn pick<T: Copy>(rng: &mut Rng, items: &[T]) -> T {
     items[rng.below(items.len() as u64) as usize]
 }
 
+/// The workload classes of a swarm scenario, from their own stream of
+/// draws (so adding a class knob leaves every other knob of a seed as it
+/// was): none (the `[workload]` table alone) or up to three, each with
+/// its own sessions and optionally its own read share, time-out and a
+/// fixed open-loop rate.
+fn classes(rng: &mut Rng) -> Vec<ClassFile> {
+    if !rng.chance_ppm(400_000) {
+        return Vec::new();
+    }
+    (0..1 + rng.below(3))
+        .map(|i| ClassFile {
+            name: format!("c{i}"),
+            sessions: Some(1 + rng.below(3) as u16),
+            read_percent: rng.chance_ppm(500_000).then(|| rng.below(101) as u8),
+            rate_per_s: rng
+                .chance_ppm(500_000)
+                .then(|| 10 + rng.below(1_000) as u32),
+            request_timeout_ms: rng.chance_ppm(300_000).then(|| 200 + rng.below(800)),
+            ..ClassFile::default()
+        })
+        .collect()
+}
+
 /// The scenario of swarm seed `seed`.
 pub fn generate(seed: u64) -> ScenarioFile {
+    let mut class_rng = Rng::new(seed ^ 0x434c_4153_5345_5300);
     let mut rng = Rng::new(seed ^ 0x5157_4152_4d00_0000);
     let n = 2 + rng.below(5) as usize; // 2..=6 nodes
     let region_count = 1 + rng.below(3) as usize;
@@ -297,6 +322,7 @@ pub fn generate(seed: u64) -> ScenarioFile {
             keys: Some(1 + rng.below(50) as u32),
             request_timeout_ms: Some(200 + rng.below(800)),
             stop_ms: Some(WORKLOAD_END_MS),
+            classes: classes(&mut class_rng),
             ..WorkloadFile::default()
         },
         replication: ReplicationFile {

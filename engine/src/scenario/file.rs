@@ -117,7 +117,9 @@ pub struct RoutingFile {
     pub max_staleness_ms: Option<u64>,
 }
 
-/// `[workload]`.
+/// `[workload]`. Its keys from `read_percent` on are also a class's
+/// settings: alone, `[workload]` is one class; with `[[workload.classes]]`,
+/// each class inherits the keys it does not set.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadFile {
@@ -134,6 +136,24 @@ pub struct WorkloadFile {
     pub request_timeout_ms: Option<u64>,
     pub start_ms: Option<u64>,
     pub stop_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_s: Option<u32>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<ClassFile>,
+}
+
+/// `[[workload.classes]]`: one class of sessions. Unset keys inherit from
+/// `[workload]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassFile {
+    pub name: String,
+    pub sessions: Option<u16>,
+    pub read_percent: Option<u8>,
+    pub rate_per_s: Option<u32>,
+    pub think_time_us: Option<u64>,
+    pub think_jitter_us: Option<u64>,
+    pub request_timeout_ms: Option<u64>,
 }
 
 /// `[replication]`.
@@ -204,6 +224,9 @@ impl FaultFile {
 #[serde(deny_unknown_fields)]
 pub struct ExpectFile {
     pub metric: String,
+    /// A workload class: bound that class's figure instead of the run's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
     pub min: Option<i64>,
     pub max: Option<i64>,
     pub equals: Option<i64>,

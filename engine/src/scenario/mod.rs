@@ -33,21 +33,23 @@ use defaults::{DEFAULT_DURATION_MS, DEFAULT_NAME, DEFAULT_SAMPLE_INTERVAL_MS, DE
 use error::invalid;
 pub use error::ScenarioError;
 pub use file::{
-    ExpectFile, FailoverFile, FaultFile, LinkFile, NetworkFile, NodeFile, PolicyFile,
+    ClassFile, ExpectFile, FailoverFile, FaultFile, LinkFile, NetworkFile, NodeFile, PolicyFile,
     ReplicationFile, RoutingFile, ScenarioFile, WorkloadFile,
 };
 pub use model::{
     DiskSpec, Expectation, FailoverSpec, FaultAction, Group, NodeSpec, ReplicationSpec, Scenario,
-    ScheduledFault,
+    ScheduledFault, Workload, WorkloadClass,
 };
 pub use values::{
     FailoverMode, FaultKind, Fencing, OnQuorumUnmet, PickFollower, Reads, SynchronousCommit,
     WaitPoint,
 };
+pub use workload::{MAX_CLASSES, MAX_RATE_PER_S, MAX_SESSIONS};
 
 #[cfg(feature = "std")]
 use alloc::string::String;
 use alloc::string::ToString;
+use alloc::vec::Vec;
 use units::ms_to_us;
 
 /// The longest run: a day of simulated time.
@@ -94,7 +96,13 @@ impl ScenarioFile {
         let replication = replication::replication(&self.replication)?;
         let failover = failover::failover(&self.failover)?;
         let faults = faults::schedule(&self.faults, &cluster.nodes)?;
-        let expect = expect::expectations(&self.expect)?;
+        let class_names: Vec<&str> = sessions
+            .workload
+            .classes
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        let expect = expect::expectations(&self.expect, &class_names)?;
         let sample_interval_us = match self
             .sample_interval_ms
             .unwrap_or(DEFAULT_SAMPLE_INTERVAL_MS)

@@ -4,7 +4,9 @@
 
 use super::Simulation;
 use crate::checker::ViolationKind;
-use crate::report::{ExpectationResult, ExplainedViolation, FollowerLag, Report, ViolationCounts};
+use crate::report::{
+    ClassReport, ExpectationResult, ExplainedViolation, FollowerLag, Report, ViolationCounts,
+};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -27,6 +29,32 @@ impl Simulation {
                 mean_lag_entries: m.lag[i].mean_entries(),
                 max_lag_us: m.lag[i].max_us,
                 mean_lag_us: m.lag[i].mean_us(),
+            })
+            .collect();
+        let classes = self
+            .scenario
+            .workload
+            .classes
+            .iter()
+            .zip(&m.classes)
+            .enumerate()
+            .map(|(i, (spec, c))| ClassReport {
+                name: spec.name.clone(),
+                sessions: spec.sessions,
+                writes_attempted: c.writes_attempted,
+                writes_acknowledged: c.writes_acknowledged,
+                writes_failed: c.writes_failed,
+                writes_client_timeout: c.writes_client_timeout,
+                commit_latency: c.commit_latency.summary(),
+                reads_ok: c.reads_ok,
+                reads_failed: c.reads_failed,
+                read_latency: c.read_latency.summary(),
+                write_throughput_per_s: per_s(c.writes_acknowledged),
+                read_throughput_per_s: per_s(c.reads_ok),
+                arrivals: c.arrivals,
+                arrivals_shed: c.arrivals_shed,
+                arrivals_waiting: self.arrivals(i as u8).map_or(0, |a| a.waiting()),
+                schedule_lag: c.schedule_lag.summary(),
             })
             .collect();
         let mut r = Report {
@@ -89,6 +117,8 @@ impl Simulation {
                     })
                     .collect()
             },
+            arrivals_shed: m.arrivals_shed,
+            classes,
             trace_hash: self.trace_hash(),
             expectations: Vec::new(),
         };
@@ -97,9 +127,18 @@ impl Simulation {
             .expect
             .iter()
             .map(|e| {
-                let value = r.metric(&e.metric).unwrap_or(i64::MIN);
+                let value = match &e.class {
+                    None => r.metric(&e.metric),
+                    Some(name) => r
+                        .classes
+                        .iter()
+                        .find(|c| c.name == *name)
+                        .and_then(|c| c.metric(&e.metric)),
+                }
+                .unwrap_or(i64::MIN);
                 ExpectationResult {
                     metric: e.metric.clone(),
+                    class: e.class.clone(),
                     value,
                     min: e.min,
                     max: e.max,
