@@ -149,7 +149,7 @@ fn an_unknown_word_names_the_line_the_key_and_every_accepted_word() {
         ("[routing]\npick = \"sometimes\"\n", 2, "routing.pick", "random, round_robin"),
         ("[failover]\nmode = \"sometimes\"\n", 2, "failover.mode", "manual, election, manager"),
         ("[failover]\nfencing = \"sometimes\"\n", 2, "failover.fencing", "none, epoch, stonith, lease"),
-        ("[[faults]]\nat_ms = 1\naction = \"sometimes\"\n", 3, "faults[].action", "crash, restart, kill_leader, partition, heal, heal_all, isolate, partition_leader, slow_disk, latency_spike"),
+        ("[[faults]]\nat_ms = 1\naction = \"sometimes\"\n", 3, "faults[].action", "crash, restart, promote, kill_leader, partition, heal, heal_all, isolate, partition_leader, slow_disk, latency_spike"),
     ];
     for (text, line, key, words) in cases {
         let e = error_of(text);

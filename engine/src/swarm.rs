@@ -226,6 +226,7 @@ pub fn generate(seed: u64) -> ScenarioFile {
                 FaultKind::Crash,
                 FaultKind::KillLeader,
                 FaultKind::Restart,
+                FaultKind::Promote,
                 FaultKind::Partition,
                 FaultKind::Partition,
                 FaultKind::Isolate,
@@ -244,7 +245,7 @@ pub fn generate(seed: u64) -> ScenarioFile {
                 power_loss: Some(rng.chance_ppm(500_000)),
                 ..FaultFile::new(at_ms, kind)
             },
-            kind @ (FaultKind::Restart | FaultKind::Isolate) => FaultFile {
+            kind @ (FaultKind::Restart | FaultKind::Isolate | FaultKind::Promote) => FaultFile {
                 node: Some(node),
                 ..FaultFile::new(at_ms, kind)
             },
@@ -359,7 +360,7 @@ fn fault_kind(a: &crate::scenario::FaultAction) -> usize {
     use crate::scenario::FaultAction as F;
     match a {
         F::Crash { .. } => 0,
-        F::Restart { .. } => 1,
+        F::Restart { .. } | F::Promote { .. } => 1,
         F::KillLeader { .. } => 2,
         F::Partition { one_way: false, .. } => 3,
         F::Partition { one_way: true, .. } => 4,

@@ -329,6 +329,7 @@ pub fn check_log(log: &[Intervention], nodes: usize) -> Result<(), LinkError> {
             let node = match *f {
                 FaultAction::Crash { node, .. }
                 | FaultAction::Restart { node }
+                | FaultAction::Promote { node }
                 | FaultAction::Isolate { node }
                 | FaultAction::SlowDisk { node, .. }
                 | FaultAction::LatencySpike { node, .. } => Some(node),

@@ -46,7 +46,7 @@ pub(super) fn schedule(
 fn takes(kind: FaultKind) -> &'static [&'static str] {
     match kind {
         FaultKind::Crash => &["node", "power_loss"],
-        FaultKind::Restart | FaultKind::Isolate => &["node"],
+        FaultKind::Restart | FaultKind::Isolate | FaultKind::Promote => &["node"],
         FaultKind::KillLeader => &["power_loss"],
         FaultKind::Partition => &["between", "one_way"],
         FaultKind::Heal => &["between"],
@@ -110,6 +110,7 @@ fn action(path: &str, f: &FaultFile, nodes: &[NodeSpec]) -> Result<FaultAction, 
             power_loss,
         },
         FaultKind::Restart => FaultAction::Restart { node: node()? },
+        FaultKind::Promote => FaultAction::Promote { node: node()? },
         FaultKind::KillLeader => FaultAction::KillLeader { power_loss },
         FaultKind::Partition => {
             let (a, b) = groups()?;

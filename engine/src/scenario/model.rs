@@ -122,6 +122,11 @@ pub enum FaultAction {
     Crash { node: NodeId, power_loss: bool },
     /// The node starts again.
     Restart { node: NodeId },
+    /// An operator promotes the node to leader of a new epoch (PostgreSQL's
+    /// `pg_ctl promote`, MySQL's `STOP REPLICA; RESET REPLICA ALL`),
+    /// whatever the failover mode and whether or not the old leader is
+    /// still up.
+    Promote { node: NodeId },
     /// Whichever node leads at that moment crashes.
     KillLeader { power_loss: bool },
     /// Cut messages from `a` to `b` (and back unless `one_way`).
