@@ -18,6 +18,7 @@ use crate::message::WriteError;
 use crate::metrics::{Histogram, LagStats};
 use crate::network::NodeId;
 use crate::node::{Note, Role};
+use crate::policy::WaitFor;
 use crate::report::{PolicyChange, Promotion, RolledBack};
 use crate::scenario::Workload;
 use crate::store::Version;
@@ -32,7 +33,24 @@ struct AckedWrite {
     lsn: Lsn,
     epoch: Epoch,
     ack_us: u64,
+    /// How the client was told: committed unreplicated after a cancel, or
+    /// committed under a `local` class override, or committed as the
+    /// cluster's synchronous policy promises.
+    promise: Promise,
     value: u64,
+}
+
+/// What an acknowledged write's acknowledgement promised about
+/// replication.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Promise {
+    /// Committed under the cluster's policy: if that policy is synchronous,
+    /// the standbys it names hold the write.
+    Policy,
+    /// Its class waits for the leader's own fsync only (`local`).
+    Local,
+    /// Its session cancelled the wait: committed on the leader only.
+    Unreplicated,
 }
 
 /// Running totals of one workload class.
@@ -46,6 +64,8 @@ pub struct ClassMetrics {
     pub writes_failed: u64,
     /// Writes whose client gave up.
     pub writes_client_timeout: u64,
+    /// Writes committed unreplicated after their session's cancel.
+    pub writes_committed_unreplicated: u64,
     /// Latency of acknowledged writes.
     pub commit_latency: Histogram,
     /// Reads answered.
@@ -77,6 +97,9 @@ pub struct Metrics {
     pub writes_quorum_timeout: u64,
     /// Writes whose client gave up.
     pub writes_client_timeout: u64,
+    /// Writes committed unreplicated after their session's cancel (also
+    /// counted as acknowledged).
+    pub writes_committed_unreplicated: u64,
     /// Latency of acknowledged writes.
     pub commit_latency: Histogram,
     /// Reads answered.
@@ -148,6 +171,8 @@ pub struct Accounting {
     epoch_leaders: BTreeMap<Epoch, NodeId>,
     /// The leader the run started with.
     initial_leader: NodeId,
+    /// Per workload class: its writes wait for the leader's fsync only.
+    local_classes: Vec<bool>,
 }
 
 impl Accounting {
@@ -166,6 +191,11 @@ impl Accounting {
             accept_spans: Vec::new(),
             epoch_leaders: BTreeMap::from([(1, leader)]),
             initial_leader: leader,
+            local_classes: workload
+                .classes
+                .iter()
+                .map(|c| c.wait() == Some(WaitFor::Local))
+                .collect(),
         }
     }
 
@@ -341,7 +371,16 @@ impl Accounting {
         let m = &mut self.metrics;
         let c = &mut m.classes[class as usize];
         match (op.kind, op.outcome) {
-            (OpKind::Write, Outcome::Ok) => {
+            (OpKind::Write, Outcome::Ok | Outcome::CommittedUnreplicated) => {
+                let promise = if op.outcome == Outcome::CommittedUnreplicated {
+                    c.writes_committed_unreplicated += 1;
+                    m.writes_committed_unreplicated += 1;
+                    Promise::Unreplicated
+                } else if self.local_classes[class as usize] {
+                    Promise::Local
+                } else {
+                    Promise::Policy
+                };
                 c.writes_acknowledged += 1;
                 c.commit_latency.record(op.latency_us());
                 m.writes_acknowledged += 1;
@@ -358,6 +397,7 @@ impl Accounting {
                     lsn: op.lsn,
                     epoch: op.epoch,
                     ack_us: op.complete_us,
+                    promise,
                     value: op.value.unwrap_or(0),
                 });
             }
@@ -451,18 +491,38 @@ impl Accounting {
     /// their acknowledgement times. Only writes of the authoritative node's
     /// epoch or older are judged: a deposed leader that has not yet heard
     /// of a newer epoch cannot speak for that epoch's writes.
-    fn lost_ack_times<'a>(&'a self, cluster: &'a Cluster) -> impl Iterator<Item = u64> + 'a {
+    fn lost_acks<'a>(&'a self, cluster: &'a Cluster) -> impl Iterator<Item = &'a AckedWrite> + 'a {
         let node = cluster.node(cluster.authoritative_node());
         let (wal, epoch) = (node.wal(), node.epoch().max(node.wal().last_epoch()));
         self.acked
             .iter()
             .filter(move |a| a.epoch <= epoch && wal.epoch_at(a.lsn) != Some(a.epoch))
-            .map(|a| a.ack_us)
+    }
+
+    fn lost_ack_times<'a>(&'a self, cluster: &'a Cluster) -> impl Iterator<Item = u64> + 'a {
+        self.lost_acks(cluster).map(|a| a.ack_us)
     }
 
     /// Acknowledged writes the authoritative log lacks right now.
     pub fn lost_acknowledged_writes(&self, cluster: &Cluster) -> u64 {
-        self.lost_ack_times(cluster).count() as u64
+        self.lost_acks(cluster).count() as u64
+    }
+
+    /// Of those, the writes committed unreplicated after a cancel.
+    pub fn lost_committed_unreplicated(&self, cluster: &Cluster) -> u64 {
+        self.lost_acks(cluster)
+            .filter(|a| a.promise == Promise::Unreplicated)
+            .count() as u64
+    }
+
+    /// Of those, the writes acknowledged as committed under the cluster's
+    /// policy: neither committed unreplicated after a cancel nor written by
+    /// a class whose own `synchronous_commit` is `local`. These are the
+    /// writes a synchronous policy with fencing must never lose.
+    pub fn lost_policy_committed_writes(&self, cluster: &Cluster) -> u64 {
+        self.lost_acks(cluster)
+            .filter(|a| a.promise == Promise::Policy)
+            .count() as u64
     }
 
     /// The leader changes so far, each with the acknowledged writes it has

@@ -115,6 +115,14 @@ pub struct ViolationCounts {
     pub split_brain: u64,
     /// Acknowledged writes missing at the end.
     pub lost_acknowledged_writes: u64,
+    /// Writes committed on the leader only, because their session
+    /// cancelled the wait for the synchronous standbys: acknowledged, but
+    /// not covered by synchronous replication.
+    #[serde(default)]
+    pub committed_unreplicated: u64,
+    /// Of the lost acknowledged writes, those committed unreplicated.
+    #[serde(default)]
+    pub lost_committed_unreplicated: u64,
 }
 
 /// The figures of one workload class.
@@ -126,12 +134,16 @@ pub struct ClassReport {
     pub sessions: u16,
     /// Writes its sessions issued.
     pub writes_attempted: u64,
-    /// Writes its sessions were told succeeded.
+    /// Writes its sessions were told succeeded (those committed
+    /// unreplicated included).
     pub writes_acknowledged: u64,
     /// Writes that failed or were given up on.
     pub writes_failed: u64,
     /// Writes whose session gave up waiting.
     pub writes_client_timeout: u64,
+    /// Writes answered, after the session's cancel, as committed on the
+    /// leader but not replicated (also in `writes_acknowledged`).
+    pub writes_committed_unreplicated: u64,
     /// Commit latency of its acknowledged writes.
     pub commit_latency: LatencySummary,
     /// Reads answered.
@@ -168,6 +180,9 @@ pub const CLASS_METRICS: &[ClassMetric] = &[
     ("writes_acknowledged", |c| c.writes_acknowledged),
     ("writes_failed", |c| c.writes_failed),
     ("writes_client_timeout", |c| c.writes_client_timeout),
+    ("writes_committed_unreplicated", |c| {
+        c.writes_committed_unreplicated
+    }),
     ("commit_p50_ms", |c| c.commit_latency.p50_us / 1_000),
     ("commit_p99_ms", |c| c.commit_latency.p99_us / 1_000),
     ("commit_max_ms", |c| c.commit_latency.max_us / 1_000),
@@ -239,6 +254,10 @@ pub struct Report {
     pub writes_quorum_timeout: u64,
     /// Writes whose client gave up waiting.
     pub writes_client_timeout: u64,
+    /// Writes answered, after their session's cancel, as committed on the
+    /// leader but not replicated (counted in `writes_acknowledged` too).
+    #[serde(default)]
+    pub writes_committed_unreplicated: u64,
     /// Commit latency of acknowledged writes.
     pub commit_latency: LatencySummary,
     /// Reads answered.
@@ -279,6 +298,10 @@ pub struct Report {
     pub rolled_back_acknowledged: u64,
     /// Acknowledged writes missing from the surviving leader's log.
     pub lost_acknowledged_writes: u64,
+    /// Of those, writes that were committed unreplicated: the cancelled
+    /// synchronous waits that a failover turned into losses.
+    #[serde(default)]
+    pub lost_committed_unreplicated: u64,
     /// Promotions while the old leader was still up.
     pub false_failovers: u64,
     /// Time during which two nodes in different epochs accepted writes.
@@ -318,6 +341,9 @@ pub const METRICS: &[Metric] = &[
     ("writes_refused", |r| r.writes_refused),
     ("writes_quorum_timeout", |r| r.writes_quorum_timeout),
     ("writes_client_timeout", |r| r.writes_client_timeout),
+    ("writes_committed_unreplicated", |r| {
+        r.writes_committed_unreplicated
+    }),
     ("commit_p50_ms", |r| r.commit_latency.p50_us / 1_000),
     ("commit_p99_ms", |r| r.commit_latency.p99_us / 1_000),
     ("commit_max_ms", |r| r.commit_latency.max_us / 1_000),
@@ -348,6 +374,9 @@ pub const METRICS: &[Metric] = &[
         r.violations.lost_acknowledged_writes
     }),
     ("lost_acknowledged_writes", |r| r.lost_acknowledged_writes),
+    ("lost_committed_unreplicated", |r| {
+        r.lost_committed_unreplicated
+    }),
     ("rolled_back_acknowledged", |r| r.rolled_back_acknowledged),
     ("false_failovers", |r| r.false_failovers),
     ("split_brain_ms", |r| r.split_brain_us / 1_000),

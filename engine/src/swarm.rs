@@ -40,32 +40,56 @@ fn pick<T: Copy>(rng: &mut Rng, items: &[T]) -> T {
     items[rng.below(items.len() as u64) as usize]
 }
 
-/// The workload classes of a swarm scenario, from their own stream of
-/// draws (so adding a class knob leaves every other knob of a seed as it
-/// was): none (the `[workload]` table alone) or up to three, each with
-/// its own sessions and optionally its own read share, time-out and a
-/// fixed open-loop rate.
-fn classes(rng: &mut Rng) -> Vec<ClassFile> {
-    if !rng.chance_ppm(400_000) {
-        return Vec::new();
+/// A session's own `synchronous_commit`, sometimes.
+fn draw_session_commit(rng: &mut Rng) -> Option<SynchronousCommit> {
+    rng.chance_ppm(300_000)
+        .then(|| pick(rng, SynchronousCommit::ALL))
+}
+
+/// A cancel, sometimes: always sooner than the shortest request time-out
+/// the generator draws (200 ms), as the validator requires.
+fn draw_cancel_after_ms(rng: &mut Rng) -> Option<u64> {
+    rng.chance_ppm(250_000).then(|| 20 + rng.below(180))
+}
+
+/// The workload's session keys of a swarm scenario, from their own stream
+/// of draws (so adding one leaves every other knob of a seed as it was):
+/// `[workload]`'s own commit override and cancel, and no class (the
+/// `[workload]` table alone) or up to three, each with its own sessions
+/// and optionally its own read share, time-out, fixed open-loop rate,
+/// commit override and cancel.
+fn session_keys(rng: &mut Rng, w: WorkloadFile) -> WorkloadFile {
+    let synchronous_commit = draw_session_commit(rng);
+    let cancel_after_ms = draw_cancel_after_ms(rng);
+    let classes = if rng.chance_ppm(400_000) {
+        (0..1 + rng.below(3))
+            .map(|i| ClassFile {
+                name: format!("c{i}"),
+                sessions: Some(1 + rng.below(3) as u16),
+                read_percent: rng.chance_ppm(500_000).then(|| rng.below(101) as u8),
+                rate_per_s: rng
+                    .chance_ppm(500_000)
+                    .then(|| 10 + rng.below(1_000) as u32),
+                request_timeout_ms: rng.chance_ppm(300_000).then(|| 200 + rng.below(800)),
+                synchronous_commit: draw_session_commit(rng),
+                cancel_after_ms: draw_cancel_after_ms(rng),
+                ..ClassFile::default()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    WorkloadFile {
+        synchronous_commit,
+        cancel_after_ms,
+        classes,
+        ..w
     }
-    (0..1 + rng.below(3))
-        .map(|i| ClassFile {
-            name: format!("c{i}"),
-            sessions: Some(1 + rng.below(3) as u16),
-            read_percent: rng.chance_ppm(500_000).then(|| rng.below(101) as u8),
-            rate_per_s: rng
-                .chance_ppm(500_000)
-                .then(|| 10 + rng.below(1_000) as u32),
-            request_timeout_ms: rng.chance_ppm(300_000).then(|| 200 + rng.below(800)),
-            ..ClassFile::default()
-        })
-        .collect()
 }
 
 /// The scenario of swarm seed `seed`.
 pub fn generate(seed: u64) -> ScenarioFile {
-    let mut class_rng = Rng::new(seed ^ 0x434c_4153_5345_5300);
+    let mut session_rng = Rng::new(seed ^ 0x434c_4153_5345_5300);
     let mut rng = Rng::new(seed ^ 0x5157_4152_4d00_0000);
     let n = 2 + rng.below(5) as usize; // 2..=6 nodes
     let region_count = 1 + rng.below(3) as usize;
@@ -316,16 +340,18 @@ pub fn generate(seed: u64) -> ScenarioFile {
         nodes,
         policy,
         routing,
-        workload: WorkloadFile {
-            sessions: Some(1 + rng.below(6) as u16),
-            think_time_us: Some(rng.below(20_000)),
-            read_percent: Some(rng.below(101) as u8),
-            keys: Some(1 + rng.below(50) as u32),
-            request_timeout_ms: Some(200 + rng.below(800)),
-            stop_ms: Some(WORKLOAD_END_MS),
-            classes: classes(&mut class_rng),
-            ..WorkloadFile::default()
-        },
+        workload: session_keys(
+            &mut session_rng,
+            WorkloadFile {
+                sessions: Some(1 + rng.below(6) as u16),
+                think_time_us: Some(rng.below(20_000)),
+                read_percent: Some(rng.below(101) as u8),
+                keys: Some(1 + rng.below(50) as u32),
+                request_timeout_ms: Some(200 + rng.below(800)),
+                stop_ms: Some(WORKLOAD_END_MS),
+                ..WorkloadFile::default()
+            },
+        ),
         replication: ReplicationFile {
             status_interval_ms: Some(50 + rng.below(200)),
             sender_timeout_ms: Some(300 + rng.below(1_000)),

@@ -144,6 +144,8 @@ mod tests {
             think_jitter_us: 0,
             rate_per_s: Some(rate),
             request_timeout_us: 0,
+            cancel_after_us: 0,
+            synchronous_commit: None,
         }
     }
 

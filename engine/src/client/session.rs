@@ -3,7 +3,8 @@
 //!
 //! A session issues an operation when it is woken (closed loop: after its
 //! think time; open loop: when the simulation hands it an arrival), waits
-//! for the answer, and gives up on it after its class's request time-out. Each operation is a read with probability
+//! for the answer, and may cancel a write or give up on it after the
+//! times its class sets. Each operation is a read with probability
 //! `read_percent`, else a write of a fresh, unique value, so every value
 //! read can be traced to the write that produced it. Keys are uniform or
 //! skewed (a hot set takes most traffic).
@@ -48,6 +49,8 @@ struct InFlight {
     /// A position-token read that a follower could not serve in time is
     /// retried once at the leader.
     retried: bool,
+    /// The session has sent a cancel for this write.
+    cancelled: bool,
 }
 
 /// How an operation ended, as the session records it.
@@ -140,9 +143,16 @@ impl Session {
     }
 
     /// When the operation in flight next needs the session's attention:
-    /// its request time-out (`None`: it has none).
+    /// its cancel, if one is due and not yet sent, else its request
+    /// time-out (`None`: neither applies).
     fn next_deadline_us(f: &InFlight, c: &WorkloadClass) -> Option<u64> {
-        (c.request_timeout_us > 0).then(|| f.invoke_us + c.request_timeout_us)
+        let cancel = (f.kind == OpKind::Write && !f.cancelled && c.cancel_after_us > 0)
+            .then(|| f.invoke_us + c.cancel_after_us);
+        let timeout = (c.request_timeout_us > 0).then(|| f.invoke_us + c.request_timeout_us);
+        match (cancel, timeout) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Issue the next operation (closed loop: think time is over; open
@@ -185,7 +195,7 @@ impl Session {
                 req,
                 op: Op::Put { key, value },
                 epoch: self.epoch,
-                wait: None,
+                wait: self.class(w).wait(),
             };
             (req, msg, self.leader, OpKind::Write, Some(value))
         };
@@ -197,6 +207,7 @@ impl Session {
             node,
             invoke_us: now_us,
             retried: false,
+            cancelled: false,
         });
         out.push(ClientEffect::Send {
             to: Addr::Node(node),
@@ -267,6 +278,20 @@ impl Session {
                 };
                 self.finish(now_us, w, rng, c, out);
             }
+            Msg::WriteUnreplicated { req, lsn, epoch } if req == f.req => {
+                // Success with a warning: the client believes it wrote.
+                self.epoch = self.epoch.max(epoch);
+                self.route.seen_lsn = self.route.seen_lsn.max(lsn);
+                self.route.last_write_us = Some(now_us);
+                let c = Completion {
+                    outcome: Outcome::CommittedUnreplicated,
+                    value: f.value,
+                    lsn,
+                    epoch,
+                    applied_lsn: 0,
+                };
+                self.finish(now_us, w, rng, c, out);
+            }
             Msg::WriteErr { req, error, lsn } if req == f.req => {
                 let c = Completion::failed(Outcome::WriteFailed { error }, f.value, lsn);
                 self.finish(now_us, w, rng, c, out);
@@ -315,8 +340,9 @@ impl Session {
         }
     }
 
-    /// The session's timer fired: give up on the operation if its time is
-    /// up, or ask for the timer again at the next deadline.
+    /// The session's timer fired: cancel the write in flight if its
+    /// cancel is due, give up on the operation if its time is up, and ask
+    /// for the timer again at the next deadline.
     pub fn on_timeout(
         &mut self,
         now_us: u64,
@@ -324,8 +350,22 @@ impl Session {
         rng: &mut Rng,
         out: &mut Vec<ClientEffect>,
     ) {
-        let Some(f) = self.in_flight else { return };
+        let Some(mut f) = self.in_flight else { return };
         let c = self.class(w);
+        if f.kind == OpKind::Write
+            && !f.cancelled
+            && c.cancel_after_us > 0
+            && f.invoke_us + c.cancel_after_us <= now_us
+        {
+            // PostgreSQL's client cancels the statement; the session keeps
+            // waiting for the answer, which the cancel changes.
+            f.cancelled = true;
+            self.in_flight = Some(f);
+            out.push(ClientEffect::Send {
+                to: Addr::Node(f.node),
+                msg: Msg::Cancel { req: f.req },
+            });
+        }
         if c.request_timeout_us == 0 || f.invoke_us + c.request_timeout_us > now_us {
             if let Some(at) = Self::next_deadline_us(&f, c) {
                 out.push(ClientEffect::Timeout {

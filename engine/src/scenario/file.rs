@@ -136,8 +136,16 @@ pub struct WorkloadFile {
     pub request_timeout_ms: Option<u64>,
     pub start_ms: Option<u64>,
     pub stop_ms: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "workload_commit"
+    )]
+    pub synchronous_commit: Option<SynchronousCommit>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rate_per_s: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_after_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub classes: Vec<ClassFile>,
 }
@@ -150,10 +158,50 @@ pub struct ClassFile {
     pub name: String,
     pub sessions: Option<u16>,
     pub read_percent: Option<u8>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "class_commit"
+    )]
+    pub synchronous_commit: Option<SynchronousCommit>,
     pub rate_per_s: Option<u32>,
     pub think_time_us: Option<u64>,
     pub think_jitter_us: Option<u64>,
     pub request_timeout_ms: Option<u64>,
+    pub cancel_after_ms: Option<u64>,
+}
+
+/// `synchronous_commit` read where the workload sets it: the same words as
+/// `[policy]`, but an error names the key where it was written.
+fn commit_at<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    key: &'static str,
+) -> Result<Option<SynchronousCommit>, D::Error> {
+    let word = String::deserialize(d)?;
+    SynchronousCommit::parse(&word)
+        .map(Some)
+        .map_err(|e| match e {
+            super::ScenarioError::Invalid { problem, fix, .. } => {
+                serde::de::Error::custom(super::ScenarioError::Invalid {
+                    path: String::from(key),
+                    problem,
+                    fix,
+                })
+            }
+            other => serde::de::Error::custom(other),
+        })
+}
+
+fn workload_commit<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<SynchronousCommit>, D::Error> {
+    commit_at(d, "workload.synchronous_commit")
+}
+
+fn class_commit<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<SynchronousCommit>, D::Error> {
+    commit_at(d, "workload.classes[].synchronous_commit")
 }
 
 /// `[replication]`.

@@ -92,7 +92,19 @@ impl ScenarioFile {
             ));
         }
         let leader_region = cluster.nodes[cluster.leader as usize].region;
-        let sessions = workload::sessions(&self.workload, &regions, leader_region, duration_us)?;
+        let standbys_dropped = self.policy.synchronous_commit == Some(SynchronousCommit::Local)
+            && self
+                .policy
+                .synchronous_standby_names
+                .as_deref()
+                .is_some_and(|n| !n.trim().is_empty());
+        let sessions = workload::sessions(
+            &self.workload,
+            &regions,
+            leader_region,
+            duration_us,
+            standbys_dropped,
+        )?;
         let replication = replication::replication(&self.replication)?;
         let failover = failover::failover(&self.failover)?;
         let faults = faults::schedule(&self.faults, &cluster.nodes)?;

@@ -8,9 +8,9 @@
 //! faults, by the page's buttons), which is why they carry no checks of
 //! their own.
 
-use super::values::{FailoverMode, Fencing};
+use super::values::{FailoverMode, Fencing, SynchronousCommit};
 use crate::network::{LinkSpec, NodeId, SessionId};
-use crate::policy::CommitPolicy;
+use crate::policy::{CommitPolicy, WaitFor};
 use crate::routing::ReadRouting;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -198,6 +198,14 @@ pub struct WorkloadClass {
     pub rate_per_s: Option<u32>,
     /// A session gives up on an answer after this long (0: never).
     pub request_timeout_us: u64,
+    /// A session cancels a write still unanswered after this long (0:
+    /// never), as a client's query cancel; the write's answer then comes
+    /// at once.
+    pub cancel_after_us: u64,
+    /// What the class's writes wait for, overriding the cluster's
+    /// `synchronous_commit` (PostgreSQL's `SET synchronous_commit`);
+    /// `None`: the cluster's policy.
+    pub synchronous_commit: Option<SynchronousCommit>,
 }
 
 impl WorkloadClass {
@@ -209,6 +217,15 @@ impl WorkloadClass {
     /// Whether operations arrive on a schedule rather than after answers.
     pub fn open_loop(&self) -> bool {
         self.rate_per_s.is_some()
+    }
+
+    /// What each write of the class asks the leader to wait for (`None`:
+    /// the cluster's `synchronous_commit`).
+    pub fn wait(&self) -> Option<WaitFor> {
+        self.synchronous_commit.map(|sc| match sc.standby_ack() {
+            None => WaitFor::Local,
+            Some(ack) => WaitFor::Standbys(ack),
+        })
     }
 }
 

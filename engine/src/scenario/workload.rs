@@ -9,9 +9,9 @@
 //! with the initial leader.
 
 use super::defaults::{
-    default_hot_keys, default_think_jitter_us, DEFAULT_CLASS_NAME, DEFAULT_HOT_PERCENT,
-    DEFAULT_KEYS, DEFAULT_READ_PERCENT, DEFAULT_REQUEST_TIMEOUT_MS, DEFAULT_SESSIONS,
-    DEFAULT_START_MS, DEFAULT_THINK_TIME_US,
+    default_hot_keys, default_think_jitter_us, DEFAULT_CANCEL_AFTER_MS, DEFAULT_CLASS_NAME,
+    DEFAULT_HOT_PERCENT, DEFAULT_KEYS, DEFAULT_READ_PERCENT, DEFAULT_REQUEST_TIMEOUT_MS,
+    DEFAULT_SESSIONS, DEFAULT_START_MS, DEFAULT_THINK_TIME_US,
 };
 use super::error::{invalid, ScenarioError};
 use super::file::{ClassFile, WorkloadFile};
@@ -42,12 +42,15 @@ pub(super) struct Sessions {
 }
 
 /// Decodes the workload of a run of `duration_us` whose initial leader
-/// sits in `leader_region`.
+/// sits in `leader_region`. `standbys_dropped`: `[policy]` names standbys
+/// but sets `synchronous_commit = "local"`, so the cluster keeps no list of
+/// standbys a session could choose to wait for.
 pub(super) fn sessions(
     w: &WorkloadFile,
     regions: &[String],
     leader_region: u8,
     duration_us: u64,
+    standbys_dropped: bool,
 ) -> Result<Sessions, ScenarioError> {
     let hot_percent = w.hot_percent.unwrap_or(DEFAULT_HOT_PERCENT);
     if hot_percent > 100 {
@@ -68,7 +71,7 @@ pub(super) fn sessions(
     if keys == 0 {
         return Err(invalid("workload.keys", "zero keys", "use at least 1"));
     }
-    let classes = classes(w)?;
+    let classes = classes(w, standbys_dropped)?;
     let count = classes.iter().map(|c| c.sessions).sum::<u16>();
     let session_region_names = w.regions.clone().unwrap_or_default();
     let mut session_regions = Vec::new();
@@ -104,7 +107,7 @@ pub(super) fn sessions(
 
 /// The classes: `[workload]` alone, or each `[[workload.classes]]` entry
 /// over it.
-fn classes(w: &WorkloadFile) -> Result<Vec<WorkloadClass>, ScenarioError> {
+fn classes(w: &WorkloadFile, standbys_dropped: bool) -> Result<Vec<WorkloadClass>, ScenarioError> {
     if w.classes.len() > MAX_CLASSES {
         return Err(invalid(
             "workload.classes",
@@ -128,7 +131,7 @@ fn classes(w: &WorkloadFile) -> Result<Vec<WorkloadClass>, ScenarioError> {
     let mut out: Vec<WorkloadClass> = Vec::new();
     let mut first_session: u32 = 0;
     for (path, c) in entries {
-        let class = class(w, c, &path, first_session)?;
+        let class = class(w, c, &path, first_session, standbys_dropped)?;
         if out.iter().any(|o| o.name == class.name) {
             return Err(invalid(
                 &format!("{path}.name"),
@@ -166,6 +169,7 @@ fn class(
     c: &ClassFile,
     path: &str,
     first_session: u32,
+    standbys_dropped: bool,
 ) -> Result<WorkloadClass, ScenarioError> {
     // The table a value came from: the class's own, or `[workload]`.
     let at = |own: bool, key: &str| {
@@ -244,7 +248,36 @@ fn class(
             false,
         ),
     };
+    let (cancel_ms, cancel_own) = match c.cancel_after_ms {
+        Some(t) => (t, true),
+        None => (w.cancel_after_ms.unwrap_or(DEFAULT_CANCEL_AFTER_MS), false),
+    };
     let request_timeout_us = ms_to_us(&at(timeout_own, "request_timeout_ms"), timeout_ms)?;
+    let cancel_after_us = ms_to_us(&at(cancel_own, "cancel_after_ms"), cancel_ms)?;
+    if cancel_after_us > 0 && request_timeout_us > 0 && cancel_after_us >= request_timeout_us {
+        return Err(invalid(
+            &at(cancel_own, "cancel_after_ms"),
+            format!(
+                "the session gives up after {timeout_ms} ms (request_timeout_ms), before it would cancel at {cancel_ms} ms"
+            ),
+            "cancel sooner than request_timeout_ms, raise request_timeout_ms, or set it to 0 (wait for ever)",
+        ));
+    }
+    let (commit, commit_own) = match c.synchronous_commit {
+        Some(sc) => (Some(sc), true),
+        None => (w.synchronous_commit, false),
+    };
+    if let Some(sc) = commit.filter(|sc| sc.standby_ack().is_some() && standbys_dropped) {
+        // PostgreSQL keeps the list and lets the session wait; here the
+        // cluster's `local` drops it, so the override would do nothing.
+        return Err(invalid(
+            &at(commit_own, "synchronous_commit"),
+            format!(
+                "`{sc}` waits for standbys, but [policy] synchronous_commit = \"local\" keeps no standby list to wait for"
+            ),
+            "set [policy] synchronous_commit to the strongest setting any session needs, and `local` in the classes that should not wait",
+        ));
+    }
     Ok(WorkloadClass {
         name: c.name.clone(),
         first_session: first_session.min(MAX_SESSIONS as u32) as u16,
@@ -260,5 +293,7 @@ fn class(
         )?,
         rate_per_s: rate,
         request_timeout_us,
+        cancel_after_us,
+        synchronous_commit: commit,
     })
 }

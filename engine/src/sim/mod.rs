@@ -755,6 +755,13 @@ impl Simulation {
         self.accounting.lost_acknowledged_writes(&self.cluster)
     }
 
+    /// Of those, the writes acknowledged as committed under the cluster's
+    /// policy (see [`Accounting::lost_policy_committed_writes`]): what a
+    /// synchronous policy with fencing promises never to lose.
+    pub fn lost_policy_committed_writes(&self) -> u64 {
+        self.accounting.lost_policy_committed_writes(&self.cluster)
+    }
+
     /// The leader changes so far, each with the acknowledged writes it has
     /// lost as of now (see [`Accounting::promotions`]).
     pub fn promotions(&self) -> Vec<Promotion> {

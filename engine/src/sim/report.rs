@@ -45,6 +45,7 @@ impl Simulation {
                 writes_acknowledged: c.writes_acknowledged,
                 writes_failed: c.writes_failed,
                 writes_client_timeout: c.writes_client_timeout,
+                writes_committed_unreplicated: c.writes_committed_unreplicated,
                 commit_latency: c.commit_latency.summary(),
                 reads_ok: c.reads_ok,
                 reads_failed: c.reads_failed,
@@ -68,6 +69,7 @@ impl Simulation {
             writes_refused: m.writes_refused,
             writes_quorum_timeout: m.writes_quorum_timeout,
             writes_client_timeout: m.writes_client_timeout,
+            writes_committed_unreplicated: m.writes_committed_unreplicated,
             commit_latency: m.commit_latency.summary(),
             reads_ok: m.reads_ok,
             reads_failed: m.reads_failed,
@@ -87,6 +89,7 @@ impl Simulation {
             rolled_back: m.rolled_back.clone(),
             rolled_back_acknowledged: m.rolled_back_acknowledged,
             lost_acknowledged_writes: self.lost_acknowledged_writes(),
+            lost_committed_unreplicated: self.accounting.lost_committed_unreplicated(&self.cluster),
             false_failovers: m.false_failovers,
             split_brain_us: self.split_brain_us(),
             two_leaders_one_epoch: m.two_leaders_one_epoch,
@@ -102,6 +105,8 @@ impl Simulation {
                     stale_reads: c.count(ViolationKind::StaleRead),
                     split_brain: c.count(ViolationKind::SplitBrain),
                     lost_acknowledged_writes: c.count(ViolationKind::LostWrite),
+                    committed_unreplicated: c.committed_unreplicated,
+                    lost_committed_unreplicated: c.lost_committed_unreplicated,
                 }),
             violation_examples: {
                 let names: Vec<String> =
