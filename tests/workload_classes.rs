@@ -298,3 +298,43 @@ max = 10
     assert_eq!(r.expectations[0].value, 0);
     assert_eq!(r.expectations[1].value, r.writes_acknowledged as i64);
 }
+
+#[test]
+fn the_open_loop_rate_holds_when_the_cluster_slows_and_the_closed_loop_falls() {
+    // The library scenario: 200 orders a second (open loop) beside 4 batch
+    // sessions (closed loop), the synchronous standby's disk 20 times
+    // slower from 4 s to 7 s. Run with and without the slow disk.
+    let text = std::fs::read_to_string("scenarios/open-loop-200-commits-per-second.toml").unwrap();
+    let (slow, _) = run(&text);
+    let calm_text = text.replace("factor = 20", "factor = 1");
+    let (calm, _) = run(&calm_text);
+    let (orders, batch) = (&slow.classes[0], &slow.classes[1]);
+    println!(
+        "orders: {} /s (calm {}), commit p99 {} µs (calm {}); batch: {} /s (calm {})",
+        orders.write_throughput_per_s,
+        calm.classes[0].write_throughput_per_s,
+        orders.commit_latency.p99_us,
+        calm.classes[0].commit_latency.p99_us,
+        batch.write_throughput_per_s,
+        calm.classes[1].write_throughput_per_s
+    );
+    // The slow disk made the slowest commits eight times slower...
+    assert!(orders.commit_latency.p99_us > 5 * calm.classes[0].commit_latency.p99_us);
+    // ...yet the orders kept their 200 a second, every one started on
+    // time by an idle session, none shed.
+    assert_eq!(
+        (orders.arrivals, orders.writes_acknowledged),
+        (2_000, 2_000)
+    );
+    assert_eq!(orders.write_throughput_per_s, 200);
+    assert_eq!(orders.arrivals_shed, 0);
+    assert_eq!(orders.schedule_lag.max_us, 0);
+    assert_eq!(calm.classes[0].write_throughput_per_s, 200);
+    // The closed loop waited for each answer and lost a sixth of its rate.
+    assert!(
+        batch.write_throughput_per_s * 100 <= calm.classes[1].write_throughput_per_s * 85,
+        "batch {} vs calm {}",
+        batch.write_throughput_per_s,
+        calm.classes[1].write_throughput_per_s
+    );
+}
