@@ -176,7 +176,6 @@ impl Node {
             return;
         }
         let first_retained = self.d.wal.first_retained_lsn();
-        let flushed_here = self.d.wal.flushed;
         let Some(l) = self.role.leader_mut() else {
             return;
         };
@@ -195,9 +194,6 @@ impl Node {
         if was == PeerState::Disconnected {
             p.state = PeerState::Catchup;
             out.push(Effect::Note(Note::FollowerConnected { follower: f }));
-        }
-        if p.state == PeerState::Catchup && p.flushed >= flushed_here {
-            p.state = PeerState::Streaming;
         }
         if p.state == PeerState::NeedsReclone {
             if pos.0 + 1 >= first_retained {
@@ -265,6 +261,13 @@ impl Node {
                 },
             });
             p.sent = next;
+        }
+        // As PostgreSQL's walsender: a standby is streaming (and may count
+        // as synchronous) once everything flushed here has been sent to
+        // it, not once it has flushed it all itself, which a standby a
+        // round trip away under steady writes would never do.
+        if p.state == PeerState::Catchup && p.sent >= flushed {
+            p.state = PeerState::Streaming;
         }
     }
 

@@ -631,3 +631,41 @@ fn a_lease_runs_from_the_last_heartbeat_a_majority_confirmed_not_from_now() {
         })
     );
 }
+
+#[test]
+fn a_standby_is_streaming_once_it_has_been_sent_everything_not_once_it_has_flushed_it() {
+    let policy = CommitPolicy {
+        quorum: Quorum::First {
+            k: 1,
+            standbys: vec![F1, F2],
+        },
+        ..sync_first_1(AckPoint::Flushed)
+    };
+    let mut n = Node::new(config(LEADER, policy), Role::Leader, LEADER);
+    feed(&mut n, 0, Input::Start { restarted: false });
+    feed(&mut n, 1, status(F1, 0, 0, 0));
+    feed(&mut n, 10, write_req(1, 5, 100));
+    feed(&mut n, 30, Input::DiskWritten { upto: 1, gen: 0 });
+    feed(&mut n, 1_000, Input::DiskFlushed { upto: 1, gen: 0 });
+    // F2 connects behind the leader: the leader sends it entry 1 at once,
+    // and from then on it counts as streaming (PostgreSQL's walsender
+    // state), though it has not flushed entry 1 yet.
+    let fx = feed(&mut n, 1_100, status(F2, 0, 0, 0));
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Send {
+            to: Addr::Node(F2),
+            msg: Msg::Wal { .. }
+        }
+    )));
+    assert_eq!(n.peers()[F2 as usize].state, PeerState::Streaming);
+    // So when F1, the first choice, goes, F2 is the synchronous standby at
+    // once: its flush of entry 1 commits write 1.
+    let gone = Input::Message {
+        from: Addr::Node(F1),
+        msg: Msg::Disconnect,
+    };
+    feed(&mut n, 1_200, gone);
+    let fx = feed(&mut n, 1_300, status(F2, 1, 1, 0));
+    assert_eq!(fx.last(), Some(&ok(1, 1)));
+}

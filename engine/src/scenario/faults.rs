@@ -13,7 +13,7 @@ use super::file::FaultFile;
 use super::model::{FaultAction, Group, NodeSpec, ScheduledFault};
 use super::names::node_index;
 use super::units::ms_to_us;
-use super::values::FaultKind;
+use super::values::{FailoverMode, FaultKind};
 use crate::network::NodeId;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -29,10 +29,20 @@ const SESSION_RANGE: &str = "clients:";
 pub(super) fn schedule(
     entries: &[FaultFile],
     nodes: &[NodeSpec],
+    mode: FailoverMode,
 ) -> Result<Vec<ScheduledFault>, ScenarioError> {
     let mut faults = Vec::new();
     for (k, ff) in entries.iter().enumerate() {
         let path = format!("faults[{k}]");
+        if ff.action == FaultKind::Promote && mode != FailoverMode::Manual {
+            return Err(invalid(
+                &format!("{path}.action"),
+                format!(
+                    "`promote` is an operator's promotion (pg_ctl promote), but under `{mode}` the cluster promotes on its own"
+                ),
+                "use failover mode = \"manual\", or crash or cut the leader and let the cluster fail over",
+            ));
+        }
         faults.push(ScheduledFault {
             at_us: ms_to_us(&format!("{path}.at_ms"), ff.at_ms)?,
             action: action(&path, ff, nodes)?,

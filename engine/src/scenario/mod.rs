@@ -107,7 +107,7 @@ impl ScenarioFile {
         )?;
         let replication = replication::replication(&self.replication)?;
         let failover = failover::failover(&self.failover)?;
-        let faults = faults::schedule(&self.faults, &cluster.nodes)?;
+        let faults = faults::schedule(&self.faults, &cluster.nodes, failover.mode)?;
         let class_names: Vec<&str> = sessions
             .workload
             .classes
