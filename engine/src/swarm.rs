@@ -49,7 +49,15 @@ fn draw_session_commit(rng: &mut Rng) -> Option<SynchronousCommit> {
 /// A cancel, sometimes: always sooner than the shortest request time-out
 /// the generator draws (200 ms), as the validator requires.
 fn draw_cancel_after_ms(rng: &mut Rng) -> Option<u64> {
-    rng.chance_ppm(250_000).then(|| 20 + rng.below(180))
+    rng.chance_ppm(250_000).then(|| 1 + rng.below(199))
+}
+
+/// An open-loop rate: a trickle, a steady load, or more than a few
+/// sessions can serve (the backlog then sheds). Rates up to the
+/// validator's million per second would only add arrival events.
+fn draw_rate_per_s(rng: &mut Rng) -> u32 {
+    let (lo, hi) = pick(rng, &[(1, 10), (10, 1_000), (1_000, 20_000)]);
+    rng.between(lo, hi) as u32
 }
 
 /// The workload's session keys of a swarm scenario, from their own stream
@@ -67,9 +75,7 @@ fn session_keys(rng: &mut Rng, w: WorkloadFile) -> WorkloadFile {
                 name: format!("c{i}"),
                 sessions: Some(1 + rng.below(3) as u16),
                 read_percent: rng.chance_ppm(500_000).then(|| rng.below(101) as u8),
-                rate_per_s: rng
-                    .chance_ppm(500_000)
-                    .then(|| 10 + rng.below(1_000) as u32),
+                rate_per_s: rng.chance_ppm(500_000).then(|| draw_rate_per_s(rng)),
                 request_timeout_ms: rng.chance_ppm(300_000).then(|| 200 + rng.below(800)),
                 synchronous_commit: draw_session_commit(rng),
                 cancel_after_ms: draw_cancel_after_ms(rng),
