@@ -15,8 +15,12 @@ fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Writes `text` to a file of its own: tests run in parallel threads of
+/// one process, so two that wrote the same name would race.
 fn scenario_file(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("replica-cli-{}", std::process::id()));
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("replica-cli-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();

@@ -237,7 +237,6 @@ mod tests {
     }
 
     #[test]
-    #[test]
     fn percentiles_are_within_one_percent_of_the_exact_values() {
         // Uniform over five decades.
         let uniform: Vec<u64> = (1..=100_000u64).collect();

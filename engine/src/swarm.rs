@@ -93,6 +93,13 @@ fn session_keys(rng: &mut Rng, w: WorkloadFile) -> WorkloadFile {
     }
 }
 
+/// A long-tailed delay table around a median of `median_us`: p99 four
+/// times the median, the maximum thirty times.
+fn tail_table(median_us: u64) -> Vec<u64> {
+    let m = median_us.max(2);
+    vec![m / 2, m, 2 * m, 4 * m, 10 * m, 30 * m]
+}
+
 /// The scenario of swarm seed `seed`.
 pub fn generate(seed: u64) -> ScenarioFile {
     let mut session_rng = Rng::new(seed ^ 0x434c_4153_5345_5300);
@@ -103,10 +110,15 @@ pub fn generate(seed: u64) -> ScenarioFile {
     let mut links = Vec::new();
     for a in 0..region_count {
         for b in a + 1..region_count {
+            let one_way_us = 2_000 + rng.below(60_000);
+            let jitter_us = rng.below(5_000);
+            // Sometimes a long-tailed link instead of a uniform one.
+            let tail = rng.chance_ppm(250_000).then(|| tail_table(one_way_us));
             links.push(LinkFile {
                 between: vec![regions[a].clone(), regions[b].clone()],
-                one_way_us: 2_000 + rng.below(60_000),
-                jitter_us: Some(rng.below(5_000)),
+                one_way_us: tail.is_none().then_some(one_way_us),
+                jitter_us: tail.is_none().then_some(jitter_us),
+                percentiles_us: tail,
                 loss_ppm: None,
             });
         }
@@ -135,7 +147,7 @@ pub fn generate(seed: u64) -> ScenarioFile {
         FailoverMode::Manager => pick(&mut rng, &[Fencing::None, Fencing::Epoch, Fencing::Stonith]),
         FailoverMode::Manual => pick(&mut rng, &[Fencing::None, Fencing::Epoch]),
     };
-    let nodes: Vec<NodeFile> = names
+    let mut nodes: Vec<NodeFile> = names
         .iter()
         .enumerate()
         .map(|(i, name)| NodeFile {
@@ -158,6 +170,12 @@ pub fn generate(seed: u64) -> ScenarioFile {
             ..NodeFile::default()
         })
         .collect();
+    for node in &mut nodes {
+        // Sometimes a disk with a long tail instead of a uniform one.
+        if rng.chance_ppm(250_000) {
+            node.fsync_percentiles_us = node.fsync_us.take().map(tail_table);
+        }
+    }
     let followers = n - 1;
     let majority_k = n / 2; // leader + k acknowledgements form a majority
     let policy = match pick(

@@ -9,6 +9,7 @@
 //! their own.
 
 use super::values::{FailoverMode, Fencing, SynchronousCommit};
+use crate::delay::Quantiles;
 use crate::network::{LinkSpec, NodeId, SessionId};
 use crate::policy::{CommitPolicy, WaitFor};
 use crate::routing::ReadRouting;
@@ -25,6 +26,9 @@ pub struct DiskSpec {
     pub fsync_us: u64,
     /// Up to this much extra per fsync.
     pub fsync_jitter_us: u64,
+    /// When set, an fsync's duration is drawn from this table instead of
+    /// `fsync_us` plus uniform jitter.
+    pub fsync_tail: Option<Quantiles>,
 }
 
 /// One node of the cluster.
