@@ -23,6 +23,13 @@ pub fn render(r: &Report) -> String {
         "writes   {} attempted, {} acknowledged, {} failed (refused {}, quorum timeout {}, client timeout {})",
         r.writes_attempted, r.writes_acknowledged, r.writes_failed, r.writes_refused, r.writes_quorum_timeout, r.writes_client_timeout
     );
+    if r.writes_committed_unreplicated > 0 {
+        let _ = writeln!(
+            s,
+            "cancel   {} acknowledged writes committed on the leader only (their wait for the standbys was cancelled), {} of them lost",
+            r.writes_committed_unreplicated, r.lost_committed_unreplicated
+        );
+    }
     let c = &r.commit_latency;
     let _ = writeln!(
         s,
