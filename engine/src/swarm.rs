@@ -40,10 +40,16 @@ fn pick<T: Copy>(rng: &mut Rng, items: &[T]) -> T {
     items[rng.below(items.len() as u64) as usize]
 }
 
-/// A session's own `synchronous_commit`, sometimes.
-fn draw_session_commit(rng: &mut Rng) -> Option<SynchronousCommit> {
-    rng.chance_ppm(300_000)
-        .then(|| pick(rng, SynchronousCommit::ALL))
+/// A session's own `synchronous_commit`, sometimes: any value, or only
+/// `local` where `[policy]`'s `local` keeps no standby list (the validator
+/// refuses a session that would wait for one there).
+fn draw_session_commit(rng: &mut Rng, standbys_dropped: bool) -> Option<SynchronousCommit> {
+    let values = if standbys_dropped {
+        &[SynchronousCommit::Local][..]
+    } else {
+        SynchronousCommit::ALL
+    };
+    rng.chance_ppm(300_000).then(|| pick(rng, values))
 }
 
 /// A cancel, sometimes: always sooner than the shortest request time-out
@@ -66,8 +72,13 @@ fn draw_rate_per_s(rng: &mut Rng) -> u32 {
 /// `[workload]` table alone) or up to three, each with its own sessions
 /// and optionally its own read share, time-out, fixed open-loop rate,
 /// commit override and cancel.
-fn session_keys(rng: &mut Rng, w: WorkloadFile) -> WorkloadFile {
-    let synchronous_commit = draw_session_commit(rng);
+fn session_keys(rng: &mut Rng, w: WorkloadFile, policy: &PolicyFile) -> WorkloadFile {
+    let standbys_dropped = policy.synchronous_commit == Some(SynchronousCommit::Local)
+        && policy
+            .synchronous_standby_names
+            .as_deref()
+            .is_some_and(|n| !n.trim().is_empty());
+    let synchronous_commit = draw_session_commit(rng, standbys_dropped);
     let cancel_after_ms = draw_cancel_after_ms(rng);
     let classes = if rng.chance_ppm(400_000) {
         (0..1 + rng.below(3))
@@ -77,7 +88,7 @@ fn session_keys(rng: &mut Rng, w: WorkloadFile) -> WorkloadFile {
                 read_percent: rng.chance_ppm(500_000).then(|| rng.below(101) as u8),
                 rate_per_s: rng.chance_ppm(500_000).then(|| draw_rate_per_s(rng)),
                 request_timeout_ms: rng.chance_ppm(300_000).then(|| 200 + rng.below(800)),
-                synchronous_commit: draw_session_commit(rng),
+                synchronous_commit: draw_session_commit(rng, standbys_dropped),
                 cancel_after_ms: draw_cancel_after_ms(rng),
                 ..ClassFile::default()
             })
@@ -393,7 +404,7 @@ pub fn generate(seed: u64) -> ScenarioFile {
         },
         defaults: NodeFile::default(),
         nodes,
-        policy,
+        policy: policy.clone(),
         routing,
         workload: session_keys(
             &mut session_rng,
@@ -406,6 +417,7 @@ pub fn generate(seed: u64) -> ScenarioFile {
                 stop_ms: Some(WORKLOAD_END_MS),
                 ..WorkloadFile::default()
             },
+            &policy,
         ),
         replication: ReplicationFile {
             status_interval_ms: Some(50 + rng.below(200)),

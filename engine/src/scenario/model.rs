@@ -203,8 +203,9 @@ pub struct WorkloadClass {
     /// A session gives up on an answer after this long (0: never).
     pub request_timeout_us: u64,
     /// A session cancels a write still unanswered after this long (0:
-    /// never), as a client's query cancel; the write's answer then comes
-    /// at once.
+    /// never), as a client's query cancel, and keeps waiting: a write
+    /// still waiting for standbys is then answered as committed on the
+    /// leader only.
     pub cancel_after_us: u64,
     /// What the class's writes wait for, overriding the cluster's
     /// `synchronous_commit` (PostgreSQL's `SET synchronous_commit`);
