@@ -571,6 +571,12 @@ impl Accounting {
         overlap
     }
 
+    /// `(node, epoch, first, last)`: when each leader appended client
+    /// writes, the spans [`Accounting::split_brain_us`] compares.
+    pub fn accept_spans(&self) -> &[(NodeId, Epoch, u64, u64)] {
+        &self.accept_spans
+    }
+
     /// Whether any leader ever fell back to asynchronous commit (after
     /// which losing acknowledged writes is allowed).
     pub fn policy_ever_degraded(&self) -> bool {
