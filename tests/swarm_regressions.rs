@@ -111,6 +111,11 @@ fn seed_36593_a_copy_from_a_deposed_leader_is_started_again_from_the_new_one() {
     passes("swarm-36593-a-copy-from-a-deposed-leader-is-started-again-from-the-new-one");
 }
 
+#[test]
+fn seed_284536791346_a_node_behind_on_epochs_learns_the_current_one() {
+    passes("swarm-284536791346-a-node-behind-on-epochs-learns-the-current-one");
+}
+
 /// Every file of the folder has a test above: a file added without one
 /// would never run.
 #[test]
