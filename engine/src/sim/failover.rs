@@ -54,14 +54,14 @@ impl Simulation {
                         reachable |= 1u64 << p;
                     }
                 }
-                let sync_standby = if node.role() == Role::Leader {
+                let sync_mask = if node.role() == Role::Leader {
                     node.cfg()
                         .policy
-                        .sync_set(&node.follower_acks(self.now_us))
-                        .first()
-                        .copied()
+                        .sync_set(&node.standby_acks(self.now_us))
+                        .iter()
+                        .fold(0u64, |m, s| m | 1u64 << s)
                 } else {
-                    None
+                    0
                 };
                 NodeFacts {
                     up: self.cluster.hosts()[i].up,
@@ -80,7 +80,7 @@ impl Simulation {
                     last_lsn: node.wal().last_lsn(),
                     priority: self.scenario.nodes[i].priority,
                     reachable,
-                    sync_standby,
+                    sync_mask,
                 }
             })
             .collect()
@@ -118,6 +118,9 @@ impl Simulation {
                     leader,
                     epoch,
                 } => self.handle_node(node, Input::Follow { leader, epoch }),
+                ManagerAction::SyncStandbys { node, allowed } => {
+                    self.handle_node(node, Input::SyncStandbys { allowed })
+                }
             }
         }
         let next = self.now_us + self.scenario.failover.loop_wait_us;

@@ -12,13 +12,14 @@
 
 use crate::accounting::{Accounting, Metrics};
 use crate::checker::{Checker, Violation};
-use crate::client::{ClientEffect, Session};
+use crate::client::{Arrivals, ClientEffect, Session};
 use crate::cluster::{Cluster, Host};
 use crate::history::OpRecord;
 use crate::manager::{Manager, ManagerAction, NodeFacts};
 use crate::message::Msg;
 use crate::network::{Addr, Network, NodeId, SessionId, Transit};
 use crate::node::{Effect, Input, Node, NodeConfig, Note, Progress, Role};
+use crate::policy::FollowerAck;
 use crate::queue::EventQueue;
 use crate::report::Promotion;
 use crate::rng::Rng;
@@ -68,6 +69,10 @@ enum Event {
     },
     ClientTimeout {
         session: SessionId,
+    },
+    /// The next operation of an open-loop workload class is due.
+    Arrival {
+        class: u8,
     },
     Fault {
         index: u32,
@@ -123,6 +128,8 @@ pub struct Simulation {
     pub sessions: Vec<Session>,
     /// Per session: when its one pending time-out event fires.
     client_timer_us: Vec<Option<u64>>,
+    /// Per workload class: its open-loop schedule (`None`: closed loop).
+    arrivals: Vec<Option<Arrivals>>,
     /// What routers believe.
     pub view: ClusterView,
     next_msg_id: u64,
@@ -201,8 +208,14 @@ impl Simulation {
                 let from = Addr::Client(s);
                 let mut order: Vec<NodeId> = (0..n as NodeId).collect();
                 order.sort_by_key(|&x| (net.spec(from, Addr::Node(x)).base_us, x));
-                Session::new(s, order, scenario.leader)
+                Session::new(s, scenario.workload.class_of(s), order, scenario.leader)
             })
+            .collect();
+        let w = &scenario.workload;
+        let arrivals: Vec<Option<Arrivals>> = w
+            .classes
+            .iter()
+            .map(|c| Arrivals::new(c, w.start_at_us, w.stop_at_us))
             .collect();
         let view = ClusterView {
             leader: scenario.leader,
@@ -217,17 +230,18 @@ impl Simulation {
             cluster: Cluster::new(hosts),
             client_timer_us: vec![None; sessions.len()],
             sessions,
+            arrivals,
             view,
             next_msg_id: 0,
             effects: Vec::new(),
             client_effects: Vec::new(),
-            accounting: Accounting::new(n, scenario.leader),
+            accounting: Accounting::new(n, scenario.leader, &scenario.workload),
             history: None,
             trace: TraceSink::default(),
             events: 0,
             checker: None,
             manager: (scenario.failover.mode == FailoverMode::Manager)
-                .then(|| Manager::new(scenario.failover, n, scenario.leader)),
+                .then(|| Manager::new(scenario.failover, n, scenario.leader, 0)),
             scenario,
         };
         for i in 0..n {
@@ -240,9 +254,16 @@ impl Simulation {
             sim.node_effects(i as NodeId, &mut fx);
             sim.effects = fx;
         }
+        sim.record_initial_sync_standbys();
+        // Closed-loop sessions start within one think time of the start;
+        // open-loop classes at their first arrival.
         for s in 0..sim.sessions.len() {
             let w = &sim.scenario.workload;
-            let at = w.start_at_us + sim.rng.below(w.think_us + 1);
+            let class = &w.classes[sim.sessions[s].class as usize];
+            if class.open_loop() {
+                continue;
+            }
+            let at = w.start_at_us + sim.rng.below(class.think_us + 1);
             sim.queue.push(
                 at,
                 Event::ClientWake {
@@ -250,14 +271,23 @@ impl Simulation {
                 },
             );
         }
+        for class in 0..sim.arrivals.len() {
+            if let Some(at) = sim.arrivals[class].as_ref().and_then(|a| a.next_due_us()) {
+                sim.queue.push(at, Event::Arrival { class: class as u8 });
+            }
+        }
         for (i, f) in sim.scenario.faults.iter().enumerate() {
             sim.queue.push(f.at_us, Event::Fault { index: i as u32 });
         }
         sim.queue.push(0, Event::Sample);
         if sim.manager.is_some() {
+            // Agents' loops are spread over one loop_wait, none at time 0:
+            // the store already names the standbys the run starts with, and
+            // a leader's loop before they have even connected would drop
+            // them from it.
             let loop_us = sim.scenario.failover.loop_wait_us;
             for i in 0..n {
-                let offset = loop_us * i as u64 / n as u64;
+                let offset = loop_us * (i as u64 + 1) / n as u64;
                 sim.queue
                     .push(offset, Event::ManagerTick { node: i as NodeId });
             }
@@ -437,14 +467,8 @@ impl Simulation {
             Event::ClientWake { session } => self.wake_session(session),
             Event::ManagerTick { node } => self.manager_tick(node),
             Event::RecloneDone { node, inc, from } => self.finish_reclone(node, inc, from),
-            Event::ClientTimeout { session } => {
-                self.client_timer_us[session as usize] = None;
-                let mut fx = core::mem::take(&mut self.client_effects);
-                let w = &self.scenario.workload;
-                self.sessions[session as usize].on_timeout(self.now_us, w, &mut self.rng, &mut fx);
-                self.client_effects_apply(session, &mut fx);
-                self.client_effects = fx;
-            }
+            Event::ClientTimeout { session } => self.session_timeout(session),
+            Event::Arrival { class } => self.arrival(class),
             Event::Fault { index } => {
                 let action = self.scenario.faults[index as usize].action;
                 self.apply_fault(action);
@@ -462,6 +486,39 @@ impl Simulation {
             }
         }
         true
+    }
+
+    /// A manager in synchronous mode starts with the store naming the
+    /// standbys the leader's policy picks when all of them stream (the
+    /// cluster has been running before the scenario starts), and the
+    /// leader counts only those.
+    fn record_initial_sync_standbys(&mut self) {
+        if !self.scenario.failover.synchronous_mode {
+            return;
+        }
+        let leader = self.scenario.leader;
+        let Some(manager) = self.manager.as_mut() else {
+            return;
+        };
+        let node = self.cluster.node(leader);
+        let all: Vec<FollowerAck> = (0..self.cluster.len() as NodeId)
+            .filter(|&p| p != leader)
+            .map(|p| FollowerAck {
+                node: p,
+                eligible: true,
+                written: 0,
+                flushed: 0,
+                applied: 0,
+            })
+            .collect();
+        let allowed = node
+            .cfg()
+            .policy
+            .sync_set(&all)
+            .iter()
+            .fold(0u64, |m, s| m | 1u64 << s);
+        manager.dcs.sync_mask = allowed;
+        self.handle_node(leader, Input::SyncStandbys { allowed });
     }
 
     /// Hands `input` to `node` if it was scheduled for the node's current
@@ -554,6 +611,9 @@ impl Simulation {
                         let now = self.now_us;
                         self.accounting
                             .on_read_served(now, node, key, served, &self.cluster);
+                    }
+                    if let Msg::WriteOk { epoch, .. } | Msg::WriteUnreplicated { epoch, .. } = msg {
+                        self.accounting.on_write_acknowledged(epoch);
                     }
                     self.send(Addr::Node(node), to, msg);
                 }
@@ -709,13 +769,7 @@ impl Simulation {
                     self.handle_node(n, Input::Message { from, msg });
                 }
             }
-            Addr::Client(s) => {
-                let mut fx = core::mem::take(&mut self.client_effects);
-                let w = &self.scenario.workload;
-                self.sessions[s as usize].on_reply(self.now_us, msg, w, &mut self.rng, &mut fx);
-                self.client_effects_apply(s, &mut fx);
-                self.client_effects = fx;
-            }
+            Addr::Client(s) => self.session_reply(s, msg),
         }
     }
 
@@ -744,6 +798,13 @@ impl Simulation {
     /// Acknowledged writes the authoritative log lacks right now.
     pub fn lost_acknowledged_writes(&self) -> u64 {
         self.accounting.lost_acknowledged_writes(&self.cluster)
+    }
+
+    /// Of those, the writes acknowledged as committed under the cluster's
+    /// policy (see [`Accounting::lost_policy_committed_writes`]): what a
+    /// synchronous policy with fencing promises never to lose.
+    pub fn lost_policy_committed_writes(&self) -> u64 {
+        self.accounting.lost_policy_committed_writes(&self.cluster)
     }
 
     /// The leader changes so far, each with the acknowledged writes it has
