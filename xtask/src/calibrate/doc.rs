@@ -12,7 +12,7 @@ use super::compare::{
 use super::failover;
 use super::machine::{FsyncProbe, BUSY_IO_PCT, BUSY_OTHERS_CPU_PCT};
 use super::measure::{self, Ack, Real};
-use super::simulate::{disk_from_commits, Fit, DISK_WRITE_US};
+use super::simulate::{Fit, DISK_WRITE_US};
 
 /// What is known about the run and the machine.
 pub struct Facts {
@@ -382,14 +382,14 @@ fn fit_section(d: &mut String, real: &Real, fit: &Fit) {
         );
     }
     for result in &real.failover {
-        let disk = disk_from_commits(&result.commits, fit.local);
         let _ = writeln!(
             d,
-            "| `fsync_percentiles_us`, failover {} | {} | its writer's {} commits before the first action (p50 {} µs) |",
+            "| `fsync_percentiles_us`, failover {} | {} | the back-to-back local commits, as the asynchronous rows; not its writer's {} commits (p50 {} µs), which overlap in a pool of {} connections sharing fsyncs, so their latency includes waiting for another's |",
             result.variant.letter(),
-            disk.toml(),
+            fit.back_to_back.toml(),
             result.commits.len(),
-            result.commits.p50_us().unwrap_or(0)
+            result.commits.p50_us().unwrap_or(0),
+            failover::WRITERS
         );
     }
     let _ = writeln!(
@@ -399,12 +399,14 @@ fn fit_section(d: &mut String, real: &Real, fit: &Fit) {
          | workload | 1 session, `read_percent = 0`, `request_timeout_ms = 0`; the first {} commits are warm-up on both sides | as measured |\n\
          | policy | `synchronous_standby_names` and `synchronous_commit` as measured, `on_quorum_unmet = \"block\"` | docs/scenarios.md recipes |\n\
          | apply delay | s1 `apply_delay_ms = {}` | `recovery_min_apply_delay = {}s` |\n\
-         | failover | two nodes, `mode = \"manual\"`, `promote` of s1; a class writing at `rate_per_s = {}` | `pg_ctl promote`; the open-loop writer |",
+         | failover | two nodes, `mode = \"manual\"`, `promote` of s1; a class of {} sessions writing at `rate_per_s = {}` | `pg_ctl promote`; the open-loop writer's pool of {} connections |",
         real.local.gap_us,
         measure::WARMUP_COMMITS,
         measure::APPLY_DELAY_MS,
         measure::APPLY_DELAY_MS / 1000,
-        failover::RATE_PER_S
+        failover::WRITERS,
+        failover::RATE_PER_S,
+        failover::WRITERS
     );
 }
 

@@ -36,7 +36,7 @@ pub const CUT_TO_KILL: Duration = Duration::from_millis(1000);
 pub const PROMOTE_AFTER: Duration = Duration::from_millis(1000);
 /// Connections the writer hands its scheduled commits to: a commit held up
 /// by a stall of up to this many intervals does not delay the schedule.
-const WRITERS: usize = 8;
+pub const WRITERS: usize = 8;
 
 /// The failover variants (see `docs/calibration.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
