@@ -248,6 +248,79 @@ impl Completed {
     }
 }
 
+/// A map keyed by value (or operation id), stored per session: the
+/// session in a value's high bits picks a vector, sorted by the low bits.
+/// A session's writes complete in order, so inserting is a push; lookups
+/// are a binary search over the few records a session has pending; the
+/// order of iteration is the order of values, as a `BTreeMap`'s would be.
+#[derive(Clone, Debug)]
+struct ValueMap<T> {
+    by_session: Vec<Vec<(u64, T)>>,
+    len: usize,
+}
+
+impl<T> Default for ValueMap<T> {
+    fn default() -> Self {
+        ValueMap {
+            by_session: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> ValueMap<T> {
+    fn split(value: u64) -> (usize, u64) {
+        (
+            (value >> SEQ_BITS) as usize,
+            value & ((1u64 << SEQ_BITS) - 1),
+        )
+    }
+
+    fn get(&self, value: u64) -> Option<&T> {
+        let (s, seq) = Self::split(value);
+        let v = self.by_session.get(s)?;
+        v.binary_search_by_key(&seq, |e| e.0).ok().map(|i| &v[i].1)
+    }
+
+    fn insert(&mut self, value: u64, t: T) {
+        let (s, seq) = Self::split(value);
+        if s >= self.by_session.len() {
+            self.by_session.resize_with(s + 1, Vec::new);
+        }
+        let v = &mut self.by_session[s];
+        if v.last().is_none_or(|e| e.0 < seq) {
+            v.push((seq, t));
+            self.len += 1;
+            return;
+        }
+        match v.binary_search_by_key(&seq, |e| e.0) {
+            Ok(i) => v[i].1 = t,
+            Err(i) => {
+                v.insert(i, (seq, t));
+                self.len += 1;
+            }
+        }
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(u64, &T) -> bool) {
+        let mut len = 0;
+        for (s, v) in self.by_session.iter_mut().enumerate() {
+            let high = (s as u64) << SEQ_BITS;
+            v.retain(|(seq, t)| keep(high | seq, t));
+            len += v.len();
+        }
+        self.len = len;
+    }
+
+    fn values(&self) -> impl Iterator<Item = &T> {
+        self.by_session.iter().flat_map(|v| v.iter().map(|e| &e.1))
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
 /// What the checker keeps per session.
 #[derive(Clone, Debug, Default)]
 struct SessionState {
@@ -309,7 +382,7 @@ struct SessionState {
 pub struct Checker {
     /// Writes a verdict may still need, by their unique value (every write
     /// when keeping everything).
-    writes: BTreeMap<u64, WriteInfo>,
+    writes: ValueMap<WriteInfo>,
     /// Newest acknowledged version per key, by key.
     newest: Vec<Option<Seen>>,
     /// Per (session, key): what the session has seen of the key.
@@ -320,7 +393,7 @@ pub struct Checker {
     leaders: BTreeMap<(NodeId, Epoch), (u64, u64)>,
     reported_split: BTreeSet<(NodeId, Epoch, NodeId, Epoch)>,
     /// Versions other sessions read, by value.
-    read_versions: BTreeMap<u64, Ver>,
+    read_versions: ValueMap<Ver>,
     /// Keeps every write to the end (the reference the bounded checker's
     /// verdicts are tested against).
     keep_everything: bool,
@@ -496,7 +569,7 @@ impl Checker {
     /// The write of value `v` as a read of it needs it. `None` when no
     /// write of `v` has completed.
     fn writer_of(&self, v: u64) -> Option<Writer> {
-        if let Some(w) = self.writes.get(&v) {
+        if let Some(w) = self.writes.get(v) {
             return Some(Writer {
                 session: w.seen.session,
                 cause: w.cause,
@@ -627,7 +700,7 @@ impl Checker {
                     .nodes()
                     .all(|n| n.wal().epoch_at(lsn) == Some(epoch))
         };
-        self.writes.retain(|&value, w| {
+        self.writes.retain(|value, w| {
             // A value that is not its write's id could not be found again
             // among the completed operations: keep it.
             let value_is_its_id = value == w.seen.op;
@@ -653,9 +726,9 @@ impl Checker {
             .count() as u64;
         let lost: Vec<(WriteInfo, u64)> = self
             .writes
-            .iter()
-            .filter(|(_, w)| w.acked && epoch_at(w.seen.ver.1) != Some(w.seen.ver.0))
-            .map(|(_, w)| (*w, w.seen.op))
+            .values()
+            .filter(|w| w.acked && epoch_at(w.seen.ver.1) != Some(w.seen.ver.0))
+            .map(|w| (*w, w.seen.op))
             .collect();
         for (w, op) in lost {
             let v = Violation {
