@@ -218,7 +218,15 @@ impl Node {
             .iter()
             .position(|e| !matches!(e, Effect::Progress(Progress::Appended { .. })))
             .map_or(out.len(), |i| start + i);
-        out.splice(at..at, changes.into_iter().flatten().map(Effect::Progress));
+        // Appended, then swapped into place (both orders kept): `splice`
+        // would allocate, and `rotate_right` copies through a buffer.
+        let end = out.len();
+        out.extend(changes.into_iter().flatten().map(Effect::Progress));
+        for i in (at..end).rev() {
+            for j in i..out.len() - (end - i) {
+                out.swap(j, j + 1);
+            }
+        }
     }
 
     /// Appends `entry` to the log and says so.

@@ -310,6 +310,13 @@ impl Simulation {
         self.checker = Some(Checker::new());
     }
 
+    /// The checker that keeps every write to the end: the reference the
+    /// bounded checker's verdicts are tested against.
+    #[cfg(feature = "unbounded-checker")]
+    pub fn enable_unbounded_checker(&mut self) {
+        self.checker = Some(Checker::keeping_everything());
+    }
+
     /// Keeps every completed operation.
     pub fn enable_history(&mut self) {
         self.history = Some(Vec::new());
@@ -828,6 +835,10 @@ impl Simulation {
     fn sample(&mut self) {
         let now = self.now_us;
         self.accounting.prune_acked(&self.cluster);
+        if let Some(c) = self.checker.as_mut() {
+            let one_leader_per_epoch = self.accounting.metrics().two_leaders_one_epoch == 0;
+            c.forget_settled(&self.cluster, one_leader_per_epoch);
+        }
         if self.sessions.iter().any(|s| s.leader != self.view.leader) {
             self.spread_discovery();
         }
