@@ -511,12 +511,22 @@ impl Node {
                     msg: Msg::EpochEnd {
                         epoch,
                         end_lsn: self.d.wal.epoch_end(epoch),
+                        held: self
+                            .d
+                            .wal
+                            .epoch_at(self.d.wal.epoch_end(epoch))
+                            .unwrap_or(0),
                     },
                 });
             }
-            (Msg::EpochEnd { epoch, end_lsn }, Addr::Node(l)) => {
-                self.on_epoch_end(l, epoch, end_lsn, out)
-            }
+            (
+                Msg::EpochEnd {
+                    epoch,
+                    end_lsn,
+                    held,
+                },
+                Addr::Node(l),
+            ) => self.on_epoch_end(l, epoch, end_lsn, held, out),
             (
                 Msg::ReadReq {
                     req,
