@@ -15,7 +15,8 @@
 
 use replica_engine::network::NodeId;
 use replica_engine::policy::{AckPoint, CommitPolicy, OnUnmet, Quorum};
-use replica_engine::scenario::{LinkFile, NodeFile};
+use replica_engine::routing::ReadRouting;
+use replica_engine::scenario::{FailoverMode, Fencing, LinkFile, NodeFile};
 use replica_engine::{Scenario, ScenarioFile};
 
 /// How the leader decides a write is committed, in the lesson's terms.
@@ -76,7 +77,7 @@ impl CommitMode {
 /// Ack points with their PostgreSQL `synchronous_commit` names.
 pub const ACK_POINTS: [(AckPoint, &str, &str); 3] = [
     (AckPoint::Written, "remote_write", "written (remote_write)"),
-    (AckPoint::Flushed, "on", "flushed to disk (on)"),
+    (AckPoint::Flushed, "on", "flushed (on)"),
     (AckPoint::Applied, "remote_apply", "applied (remote_apply)"),
 ];
 
@@ -107,12 +108,31 @@ pub struct PolicyForm {
 impl PolicyForm {
     /// The form showing a validated scenario's policy.
     pub fn from_scenario(sc: &Scenario) -> PolicyForm {
-        let name = |n: &NodeId| sc.nodes[*n as usize].name.clone();
+        PolicyForm::from_policy(sc, &sc.policy)
+    }
+
+    /// The form showing the settings of a file (the default form when the
+    /// file does not validate).
+    pub fn from_file(file: &ScenarioFile) -> PolicyForm {
+        file.validate()
+            .map(|sc| PolicyForm::from_scenario(&sc))
+            .unwrap_or_else(|_| PolicyForm {
+                mode: CommitMode::Async,
+                k: 1,
+                standbys: follower_names(file),
+                ack: AckPoint::Flushed,
+                timeout_ms: 1_000,
+            })
+    }
+
+    /// The form showing `p`, a policy for the cluster of `sc` (node ids
+    /// that `sc` lacks are left out).
+    pub fn from_policy(sc: &Scenario, p: &CommitPolicy) -> PolicyForm {
+        let name = |n: &NodeId| sc.nodes.get(*n as usize).map(|x| x.name.clone());
         let followers: Vec<String> = (0..sc.nodes.len() as NodeId)
             .filter(|n| *n != sc.leader)
-            .map(|n| name(&n))
+            .filter_map(|n| name(&n))
             .collect();
-        let p = &sc.policy;
         let timeout_ms = match p.on_unmet {
             OnUnmet::Degrade { after_us } | OnUnmet::Error { after_us } => after_us / 1_000,
             OnUnmet::Block => 1_000,
@@ -125,14 +145,18 @@ impl PolicyForm {
             ) => (
                 CommitMode::SemiSync,
                 *k,
-                standbys.iter().map(name).collect(),
+                standbys.iter().filter_map(name).collect(),
             ),
-            (Quorum::First { k, standbys }, _) => {
-                (CommitMode::First, *k, standbys.iter().map(name).collect())
-            }
-            (Quorum::Any { k, standbys }, _) => {
-                (CommitMode::Any, *k, standbys.iter().map(name).collect())
-            }
+            (Quorum::First { k, standbys }, _) => (
+                CommitMode::First,
+                *k,
+                standbys.iter().filter_map(name).collect(),
+            ),
+            (Quorum::Any { k, standbys }, _) => (
+                CommitMode::Any,
+                *k,
+                standbys.iter().filter_map(name).collect(),
+            ),
         };
         PolicyForm {
             mode,
@@ -260,6 +284,47 @@ pub const ROUTINGS: &[(&str, &str)] = &[
     ("position_token", "Position token (wait for my LSN)"),
     ("bounded_staleness", "Bounded staleness"),
 ];
+
+/// The `[routing] reads` key of a routing policy.
+pub fn routing_key(r: &ReadRouting) -> &'static str {
+    match r {
+        ReadRouting::Leader => "leader",
+        ReadRouting::AnyFollower { .. } => "any_follower",
+        ReadRouting::Nearest => "nearest",
+        ReadRouting::Sticky => "sticky",
+        ReadRouting::LeaderAfterWrite { .. } => "leader_after_write",
+        ReadRouting::PositionToken { .. } => "position_token",
+        ReadRouting::BoundedStaleness { .. } => "bounded_staleness",
+    }
+}
+
+/// The `[failover] mode` key of a failover manager.
+pub fn failover_mode_key(m: FailoverMode) -> &'static str {
+    match m {
+        FailoverMode::Manual => "manual",
+        FailoverMode::Election => "election",
+        FailoverMode::Manager => "patroni",
+    }
+}
+
+/// The `[failover] fencing` key of a fencing mode.
+pub fn fencing_key(f: Fencing) -> &'static str {
+    match f {
+        Fencing::None => "none",
+        Fencing::Epoch => "epoch",
+        Fencing::Stonith => "stonith",
+        Fencing::Lease => "lease",
+    }
+}
+
+/// The failure-detector timeout in effect, in ms: the leader key's time
+/// to live under the external manager, the election timeout otherwise.
+pub fn detector_timeout_ms(sc: &Scenario) -> u64 {
+    match sc.failover.mode {
+        FailoverMode::Manager => sc.failover.ttl_us / 1_000,
+        _ => sc.failover.election_timeout_us / 1_000,
+    }
+}
 
 /// Routings that prevent read-your-writes anomalies (the lesson's two
 /// mitigations).
