@@ -84,7 +84,7 @@ fn async_loses_exactly_the_acknowledged_writes_the_new_leader_lacks() {
             } = ev
             {
                 if promoted.is_none() {
-                    promoted = Some((node, sim.nodes[node as usize].wal.last_lsn()));
+                    promoted = Some((node, sim.node(node).wal().last_lsn()));
                 }
             }
         }
@@ -94,7 +94,7 @@ fn async_loses_exactly_the_acknowledged_writes_the_new_leader_lacks() {
     // Messages already on the wire when the link was cut still arrive,
     // so both followers may hold the same log; the winner holds the most.
     let best = (1..3)
-        .map(|i| sim.nodes[i].wal.last_lsn().min(held))
+        .map(|i| sim.node(i).wal().last_lsn().min(held))
         .max()
         .unwrap();
     assert_eq!(

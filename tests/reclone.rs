@@ -91,12 +91,12 @@ action = "heal_all"
         .filter(|o| o.kind == OpKind::Read && o.node == 2 && o.ok() && o.invoke_us > t0 + 2_100_000)
         .count();
     assert!(served_after > 100, "it serves reads again after the copy");
-    let (leader, cut) = (&sim.nodes[0], &sim.nodes[2]);
+    let (leader, cut) = (sim.node(0).wal(), sim.node(2).wal());
     assert!(
-        leader.wal.flushed - cut.wal.applied < 50,
+        leader.flushed - cut.applied < 50,
         "caught up: {} vs {}",
-        leader.wal.flushed,
-        cut.wal.applied
+        leader.flushed,
+        cut.applied
     );
     assert_eq!(Report::from_sim(&sim).lost_acknowledged_writes, 0);
 }

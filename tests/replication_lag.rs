@@ -40,9 +40,9 @@ read_percent = 0
     for t in [2_000_000, 4_000_000, 6_000_000] {
         sim.run_until(t);
         lags.push((
-            sim.metrics.lag[1].last_entries,
-            sim.metrics.lag[2].last_entries,
-            sim.metrics.lag[2].last_us,
+            sim.metrics().lag[1].last_entries,
+            sim.metrics().lag[2].last_entries,
+            sim.metrics().lag[2].last_us,
         ));
     }
     println!("(fast, slow entries, slow µs) at 2/4/6 s: {lags:?}");

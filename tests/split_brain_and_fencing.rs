@@ -93,8 +93,8 @@ fn epoch_fencing_under_a_synchronous_policy_loses_nothing() {
     );
     // On heal, the old leader's stale-epoch traffic is refused and it
     // steps down.
-    assert!(sim.metrics.promotions[0].node != 0);
-    assert_ne!(sim.nodes[0].role, replica_engine::node::Role::Leader);
+    assert!(sim.metrics().promotions[0].node != 0);
+    assert_ne!(sim.node(0).role(), replica_engine::node::Role::Leader);
 }
 
 #[test]
@@ -115,7 +115,7 @@ fn stonith_powers_off_a_reachable_old_leader_before_promoting() {
         .replace("action = \"partition\"\nbetween = [[\"old\", \"clients:0-1\"], [\"b\", \"c\", \"clients:2-3\"]]", "action = \"latency_spike\"\nnode = \"old\"\nextra_ms = 3000\nduration_ms = 4000");
     let (r, sim) = run(&text);
     assert_eq!(r.promotions.len(), 1);
-    let fenced = sim.metrics.promotions[0];
+    let fenced = sim.metrics().promotions[0];
     assert!(
         !fenced.old_leader_alive,
         "the old leader was off when the new one took over"
@@ -155,7 +155,7 @@ fn a_lease_prevents_split_brain_unless_the_old_leaders_clock_runs_slow() {
         "clock drift broke the lease"
     );
     assert!(sim
-        .metrics
+        .metrics()
         .violations
         .iter()
         .any(|v| v.kind == replica_engine::checker::ViolationKind::SplitBrain));

@@ -47,8 +47,8 @@ const TAIL: u64 = 32;
 
 /// The first invariant found broken, described.
 pub fn check(sim: &Simulation) -> Result<(), String> {
-    for (i, n) in sim.nodes.iter().enumerate() {
-        let w = &n.wal;
+    for (i, n) in sim.nodes().enumerate() {
+        let w = n.wal();
         if !(w.applied <= w.flushed && w.flushed <= w.written && w.written <= w.last_lsn()) {
             return Err(format!(
                 "node {i}: positions out of order: applied {} flushed {} written {} last {}",
@@ -59,37 +59,37 @@ pub fn check(sim: &Simulation) -> Result<(), String> {
             ));
         }
     }
-    if sim.metrics.two_leaders_one_epoch > 0 {
+    if sim.metrics().two_leaders_one_epoch > 0 {
         return Err(String::from("two different nodes led the same epoch"));
     }
-    for (i, a) in sim.nodes.iter().enumerate() {
-        for b in &sim.nodes[i + 1..] {
-            if sim.up[i]
-                && a.role == crate::node::Role::Leader
-                && b.role == crate::node::Role::Leader
-                && a.epoch == b.epoch
+    for (i, a) in sim.nodes().enumerate() {
+        for b in sim.nodes().skip(i + 1) {
+            if sim.is_up(i as NodeId)
+                && a.role() == crate::node::Role::Leader
+                && b.role() == crate::node::Role::Leader
+                && a.epoch() == b.epoch()
             {
-                return Err(format!("two leaders in epoch {}", a.epoch));
+                return Err(format!("two leaders in epoch {}", a.epoch()));
             }
         }
     }
     if let Some(l) = sim.current_leader() {
-        let leader = &sim.nodes[l as usize];
-        let epoch = leader.epoch;
-        for (i, n) in sim.nodes.iter().enumerate() {
+        let leader = sim.node(l);
+        let epoch = leader.epoch();
+        for (i, n) in sim.nodes().enumerate() {
             if i as NodeId == l {
                 continue;
             }
             // The tail is where divergence appears; checking it after
             // every event covers every entry as the log grows.
-            let hi = n.wal.last_lsn().min(leader.wal.last_lsn());
-            let lo = n
-                .wal
+            let (nw, lw) = (n.wal(), leader.wal());
+            let hi = nw.last_lsn().min(lw.last_lsn());
+            let lo = nw
                 .first_retained_lsn()
-                .max(leader.wal.first_retained_lsn())
+                .max(lw.first_retained_lsn())
                 .max(hi.saturating_sub(TAIL));
             for lsn in lo..=hi {
-                if let (Some(x), Some(y)) = (n.wal.get(lsn), leader.wal.get(lsn)) {
+                if let (Some(x), Some(y)) = (nw.get(lsn), lw.get(lsn)) {
                     if x.epoch == epoch && x != y {
                         return Err(format!(
                             "node {i} holds a different entry {lsn} of the leader's epoch {epoch}"
@@ -131,17 +131,16 @@ pub fn run_checked(sim: &mut Simulation, end_us: u64) -> Result<(), String> {
 pub fn converged(sim: &Simulation) -> Result<(), String> {
     let leader = sim.current_leader().ok_or_else(|| {
         let nodes: Vec<String> = sim
-            .nodes
-            .iter()
+            .nodes()
             .enumerate()
             .map(|(i, n)| {
                 format!(
                     "{i}:{:?}/e{}/log e{}:{}/up {}",
-                    n.role,
-                    n.epoch,
-                    n.wal.last_epoch(),
-                    n.wal.last_lsn(),
-                    sim.up[i]
+                    n.role(),
+                    n.epoch(),
+                    n.wal().last_epoch(),
+                    n.wal().last_lsn(),
+                    sim.is_up(i as NodeId)
                 )
             })
             .collect();
@@ -152,15 +151,16 @@ pub fn converged(sim: &Simulation) -> Result<(), String> {
             nodes.join(", ")
         )
     })?;
-    let l = &sim.nodes[leader as usize];
-    for (i, node) in sim.nodes.iter().enumerate() {
-        if !sim.up[i] || i as u8 == leader {
+    let l = sim.node(leader);
+    let lw = l.wal();
+    for (i, node) in sim.nodes().enumerate() {
+        if !sim.is_up(i as NodeId) || i as u8 == leader {
             continue;
         }
-        let w = &node.wal;
-        if w.applied != l.wal.flushed
-            || w.last_lsn() != l.wal.last_lsn()
-            || w.last_epoch() != l.wal.last_epoch()
+        let w = node.wal();
+        if w.applied != lw.flushed
+            || w.last_lsn() != lw.last_lsn()
+            || w.last_epoch() != lw.last_epoch()
         {
             return Err(format!(
                 "node {i} did not converge: written {} flushed {} applied {} / last {} (epoch {}, {:?} of {:?}, epoch {}) vs leader {} flushed {} / last {} (epoch {}), which sees it as {:?}",
@@ -169,16 +169,38 @@ pub fn converged(sim: &Simulation) -> Result<(), String> {
                 w.applied,
                 w.last_lsn(),
                 w.last_epoch(),
-                node.role,
-                node.leader,
-                node.epoch,
+                node.role(),
+                node.leader(),
+                node.epoch(),
                 leader,
-                l.wal.flushed,
-                l.wal.last_lsn(),
-                l.wal.last_epoch(),
-                l.peers[i].state
+                lw.flushed,
+                lw.last_lsn(),
+                lw.last_epoch(),
+                l.peers().get(i).map(|p| p.state)
             ));
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::ScenarioFile;
+
+    #[test]
+    fn an_invariant_breach_is_detected() {
+        // The check itself must be able to fail: corrupt a position.
+        let file = ScenarioFile::parse(
+            "[[nodes]]\nname = \"a\"\nleader = true\n[[nodes]]\nname = \"b\"\n[[nodes]]\nname = \"c\"\n",
+        )
+        .unwrap();
+        let mut sim = Simulation::new(file.validate().unwrap());
+        sim.run_until(500_000);
+        assert!(check(&sim).is_ok());
+        sim.corrupt_applied_position_for_test(1);
+        assert!(check(&sim)
+            .unwrap_err()
+            .contains("node 1: positions out of order"));
+    }
 }

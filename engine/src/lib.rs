@@ -20,9 +20,10 @@
 
 extern crate alloc;
 
+pub mod accounting;
 pub mod checker;
 pub mod client;
-pub mod failover;
+pub mod cluster;
 pub mod history;
 pub mod invariant;
 pub mod manager;

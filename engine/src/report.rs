@@ -4,9 +4,10 @@
 //! [`Report::METRICS`] can be bounded by a scenario's `[[expect]]` entries,
 //! which is how scenario files check themselves.
 
+use crate::accounting::{PolicyChange, Promotion, RolledBack};
 use crate::checker::{Violation, ViolationKind};
 use crate::metrics::LatencySummary;
-use crate::sim::{PolicyChange, Promotion, RolledBack, Simulation};
+use crate::sim::Simulation;
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
@@ -194,9 +195,9 @@ impl Report {
 
     /// Builds the report of a finished (or paused) simulation.
     pub fn from_sim(sim: &Simulation) -> Report {
-        let m = &sim.metrics;
-        let secs_ms = sim.now_us().max(1);
-        let per_s = |n: u64| (n as u128 * 1_000_000 / secs_ms as u128) as u64;
+        let m = &sim.metrics();
+        let elapsed_us = sim.now_us().max(1);
+        let per_s = |n: u64| (n as u128 * 1_000_000 / elapsed_us as u128) as u64;
         let followers = sim
             .scenario
             .nodes
@@ -237,8 +238,8 @@ impl Report {
             followers,
             policy_changes: m.policy_changes.clone(),
             promotions: sim.promotions(),
-            rolled_back_entries: m.rolled_back,
-            rolled_back: m.rolled_back_entries.clone(),
+            rolled_back_entries: m.rolled_back_entries,
+            rolled_back: m.rolled_back.clone(),
             rolled_back_acknowledged: m.rolled_back_acknowledged,
             lost_acknowledged_writes: sim.lost_acknowledged_writes(),
             false_failovers: m.false_failovers,
@@ -260,7 +261,7 @@ impl Report {
             violation_examples: {
                 let names: Vec<String> =
                     sim.scenario.nodes.iter().map(|n| n.name.clone()).collect();
-                sim.metrics
+                sim.metrics()
                     .violations
                     .iter()
                     .filter(|v| v.kind != ViolationKind::StaleRead)

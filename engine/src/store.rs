@@ -6,8 +6,20 @@
 //! indexed write. A key never written reads as the default version (no
 //! value, LSN 0).
 
-use crate::node::Version;
+use crate::wal::{Epoch, Lsn};
 use alloc::vec::Vec;
+use serde::{Deserialize, Serialize};
+
+/// The state of one key as a node's readers see it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Version {
+    /// The value (`None`: absent or deleted).
+    pub value: Option<u64>,
+    /// LSN of the write that produced it (0: never written).
+    pub lsn: Lsn,
+    /// Epoch of that write.
+    pub epoch: Epoch,
+}
 
 /// Most keys a scenario may use.
 pub const MAX_KEYS: u32 = 100_000;

@@ -383,7 +383,7 @@ pub fn check(seed: u64) -> Result<SwarmRun, String> {
         events: sim.events,
         faults,
         faults_by_kind,
-        promotions: sim.metrics.promotions.len() as u64,
+        promotions: sim.metrics().promotions.len() as u64,
     })
 }
 

@@ -18,7 +18,8 @@ use replica_engine::network::{Addr, NodeId};
 use replica_engine::node::{PeerState, Role};
 use replica_engine::policy::CommitPolicy;
 use replica_engine::scenario::Fencing;
-use replica_engine::sim::{InFlight, PolicyChange, Promotion};
+use replica_engine::accounting::{PolicyChange, Promotion};
+use replica_engine::sim::InFlight;
 use replica_engine::{Scenario, Simulation};
 
 /// A node's role, as the engine has it.
@@ -139,7 +140,7 @@ pub fn events(sim: &Simulation) -> u64 {
 
 /// Number of nodes.
 pub fn node_count(sim: &Simulation) -> usize {
-    sim.nodes.len()
+    sim.nodes().len()
 }
 
 /// Number of client sessions.
@@ -149,7 +150,7 @@ pub fn session_count(sim: &Simulation) -> usize {
 
 /// Whether node `n` is running.
 pub fn is_up(sim: &Simulation, n: NodeId) -> Option<bool> {
-    sim.up.get(n as usize).copied()
+    ((n as usize) < sim.nodes().len()).then(|| sim.is_up(n))
 }
 
 /// The node leading the highest epoch among those up, if any.
@@ -165,25 +166,25 @@ pub fn routed_leader(sim: &Simulation) -> NodeId {
 /// Every node's facts, in node order.
 pub fn nodes(sim: &Simulation) -> Vec<NodeFacts> {
     let now = sim.now_us();
-    sim.nodes
-        .iter()
+    sim.nodes()
         .enumerate()
         .map(|(i, n)| {
-            let role = match n.role {
+            let up = sim.is_up(i as NodeId);
+            let role = match n.role() {
                 Role::Leader => NodeRole::Leader,
                 Role::Candidate => NodeRole::Candidate,
                 #[allow(unreachable_patterns)]
                 _ => NodeRole::Follower,
             };
-            let refuses = if n.role != Role::Leader || !sim.up[i] {
+            let refuses = if n.role() != Role::Leader || !up {
                 None
             } else if n.lease_expired(now) {
                 Some(Refusal::LeaseExpired)
             } else {
                 // As `Node::on_write` decides before appending.
-                n.cfg.policy.min_in_sync.and_then(|min| {
+                n.cfg().policy.min_in_sync.and_then(|min| {
                     let have = n
-                        .peers
+                        .peers()
                         .iter()
                         .enumerate()
                         .filter(|(j, p)| {
@@ -201,18 +202,18 @@ pub fn nodes(sim: &Simulation) -> Vec<NodeFacts> {
             NodeFacts {
                 name: sim.scenario.nodes[i].name.clone(),
                 region: sim.scenario.nodes[i].region as usize,
-                up: sim.up[i],
+                up,
                 role,
-                epoch: n.epoch,
-                written: n.wal.written,
-                flushed: n.wal.flushed,
-                applied: n.wal.applied,
-                last_lsn: n.wal.last_lsn(),
+                epoch: n.epoch(),
+                written: n.wal().written,
+                flushed: n.wal().flushed,
+                applied: n.wal().applied,
+                last_lsn: n.wal().last_lsn(),
                 pending_writes: n.pending_writes(),
-                degraded: n.degraded,
-                waits: !n.cfg.policy.is_async(),
+                degraded: n.degraded(),
+                waits: !n.cfg().policy.is_async(),
                 refuses,
-                campaigning: n.role == Role::Candidate,
+                campaigning: n.role() == Role::Candidate,
             }
         })
         .collect()
@@ -222,34 +223,24 @@ pub fn nodes(sim: &Simulation) -> Vec<NodeFacts> {
 /// (`pg_stat_replication.state`), if there is a leader.
 pub fn stream_state(sim: &Simulation, i: usize) -> Option<PeerState> {
     let l = sim.current_leader()?;
-    sim.nodes[l as usize].peers.get(i).map(|p| p.state)
+    sim.node(l).peers().get(i).map(|p| p.state)
 }
 
 /// Lag of follower `i` behind `leader`: entries the leader has flushed
 /// that the follower has not applied, and how long ago the oldest of them
 /// was written (as `pg_stat_replication` reports replay lag).
 pub fn lag(sim: &Simulation, leader: NodeId, i: usize) -> (u64, u64) {
-    let l = &sim.nodes[leader as usize];
-    let head = l.wal.flushed;
-    let applied = sim.nodes[i].wal.applied.min(head);
-    let entries = head - applied;
-    let us = if entries == 0 {
-        0
-    } else {
-        l.wal
-            .get(applied + 1)
-            .map_or(0, |e| sim.now_us().saturating_sub(e.written_at_us))
-    };
-    (entries, us)
+    sim.cluster()
+        .replay_lag(leader, i as NodeId, sim.now_us())
 }
 
 /// Replay lag of every node behind the current leader, in time (`None`
 /// for the leader, down nodes, or when nobody leads).
 pub fn lags_us(sim: &Simulation) -> Vec<Option<u64>> {
     let leader = sim.current_leader();
-    (0..sim.nodes.len())
+    (0..sim.nodes().len())
         .map(|i| match leader {
-            Some(l) if l as usize != i && sim.up[i] => Some(lag(sim, l, i).1),
+            Some(l) if l as usize != i && sim.is_up(i as NodeId) => Some(lag(sim, l, i).1),
             _ => None,
         })
         .collect()
@@ -258,7 +249,7 @@ pub fn lags_us(sim: &Simulation) -> Vec<Option<u64>> {
 /// The largest replay lag of each node the engine's sampler has seen, in
 /// entries and in time.
 pub fn sampled_max_lag(sim: &Simulation) -> Vec<(u64, u64)> {
-    sim.metrics
+    sim.metrics()
         .lag
         .iter()
         .map(|l| (l.max_entries, l.max_us))
@@ -272,7 +263,7 @@ pub fn sample_interval_us(sim: &Simulation) -> u64 {
 
 /// Every session's facts, in session order.
 pub fn sessions(sim: &Simulation) -> Vec<SessionFacts> {
-    let n = sim.nodes.len();
+    let n = sim.nodes().len();
     sim.sessions
         .iter()
         .enumerate()
@@ -306,7 +297,7 @@ pub fn is_isolated(sim: &Simulation, n: NodeId) -> bool {
 
 /// The running totals.
 pub fn totals(sim: &Simulation) -> Totals {
-    let m = &sim.metrics;
+    let m = sim.metrics();
     Totals {
         writes_acked: m.writes_acknowledged,
         writes_failed: m.writes_failed,
@@ -324,7 +315,7 @@ pub fn totals(sim: &Simulation) -> Totals {
 
 /// Commit latency of every acknowledged write so far: p50 and p99.
 pub fn commit_latency_us(sim: &Simulation) -> (u64, u64, u64) {
-    let h = &sim.metrics.commit_latency;
+    let h = &sim.metrics().commit_latency;
     (h.count(), h.percentile(500), h.percentile(990))
 }
 
@@ -336,17 +327,17 @@ pub fn promotions(sim: &Simulation) -> Vec<Promotion> {
 
 /// Number of promotions so far (cheaper than [`promotions`]).
 pub fn promotion_count(sim: &Simulation) -> usize {
-    sim.metrics.promotions.len()
+    sim.metrics().promotions.len()
 }
 
 /// Semi-sync fall-backs and recoveries, in order.
 pub fn policy_changes(sim: &Simulation) -> &[PolicyChange] {
-    &sim.metrics.policy_changes
+    &sim.metrics().policy_changes
 }
 
 /// The anomalies kept (the first ones of a long run), in order.
 pub fn violations(sim: &Simulation) -> &[Violation] {
-    &sim.metrics.violations
+    &sim.metrics().violations
 }
 
 /// The index of `kind` in [`Totals::anomalies`].

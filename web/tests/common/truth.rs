@@ -169,18 +169,18 @@ fn cut(sim: &Simulation, a: NodeId, b: NodeId) -> bool {
 }
 
 fn node_state(sim: &Simulation, i: usize, leader: Option<NodeId>) -> &'static str {
-    let n = &sim.nodes[i];
+    let n = sim.node(i as NodeId);
     let now = sim.now_us();
-    if !sim.up[i] {
+    if !sim.is_up(i as NodeId) {
         return "down";
     }
-    if n.role == Role::Leader {
+    if n.role() == Role::Leader {
         if n.lease_expired(now) {
             return "fenced";
         }
-        if let Some(min) = n.cfg.policy.min_in_sync {
+        if let Some(min) = n.cfg().policy.min_in_sync {
             let in_sync = n
-                .peers
+                .peers()
                 .iter()
                 .enumerate()
                 .filter(|(j, p)| {
@@ -197,7 +197,7 @@ fn node_state(sim: &Simulation, i: usize, leader: Option<NodeId>) -> &'static st
             return "stale-leader";
         }
     }
-    let others: Vec<NodeId> = (0..sim.nodes.len() as NodeId)
+    let others: Vec<NodeId> = (0..sim.nodes().len() as NodeId)
         .filter(|o| *o as usize != i)
         .collect();
     if !others.is_empty() && others.iter().all(|&o| cut(sim, i as NodeId, o)) {
@@ -278,22 +278,21 @@ pub fn truth(sim: &Simulation) -> Truth {
     let leader = sim.current_leader();
     let name = |n: NodeId| sim.scenario.nodes[n as usize].name.clone();
     let nodes = sim
-        .nodes
-        .iter()
+        .nodes()
         .enumerate()
         .map(|(i, n)| NodeTruth {
             name: name(i as NodeId),
-            role: match n.role {
+            role: match n.role() {
                 Role::Leader => "leader",
                 Role::Candidate => "candidate",
                 _ => "follower",
             }
             .into(),
-            epoch: n.epoch,
+            epoch: n.epoch(),
             state: node_state(sim, i, leader).into(),
-            written: n.wal.written,
-            flushed: n.wal.flushed,
-            applied: n.wal.applied,
+            written: n.wal().written,
+            flushed: n.wal().flushed,
+            applied: n.wal().applied,
         })
         .collect();
     let counts = sim.checker.as_ref().map(|c| c.counts).unwrap_or_default();
@@ -309,13 +308,13 @@ pub fn truth(sim: &Simulation) -> Truth {
             waiting: 0,
         },
         Some(l) => {
-            let n = &sim.nodes[l as usize];
-            if n.cfg.policy.is_async() {
+            let n = sim.node(l);
+            if n.cfg().policy.is_async() {
                 PolicyTruth {
                     state: "async".into(),
                     waiting: 0,
                 }
-            } else if n.degraded {
+            } else if n.degraded() {
                 PolicyTruth {
                     state: "degraded".into(),
                     waiting: 0,
@@ -335,8 +334,8 @@ pub fn truth(sim: &Simulation) -> Truth {
         leader: leader.map(name).unwrap_or_default(),
         nodes,
         writes: WritesTruth {
-            acked: sim.metrics.writes_acknowledged,
-            failed: sim.metrics.writes_failed,
+            acked: sim.metrics().writes_acknowledged,
+            failed: sim.metrics().writes_failed,
             lost: sim.lost_acknowledged_writes(),
         },
         anomalies,

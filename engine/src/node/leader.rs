@@ -1,0 +1,437 @@
+//! The leader's side: accepting writes, streaming the log, counting
+//! acknowledgements under the commit policy, and keeping its lease.
+//!
+//! A write is appended to the WAL, written and fsynced; the leader then
+//! ships it to every connected follower (only flushed WAL is shipped, as
+//! PostgreSQL's walsender does) and asks the commit policy
+//! ([`CommitPolicy::quorum_lsn`](crate::policy::CommitPolicy::quorum_lsn))
+//! how far the followers' reported positions let it commit. What happens
+//! when the quorum does not answer (wait, fail after a timeout, fall back
+//! to asynchronous) is the policy's `on_unmet`. Followers that stay silent
+//! past `wal_sender_timeout` are dropped from the quorum.
+
+use super::state::{LeaderState, PeerState, Pending};
+use super::{Effect, Node, Note, Role, Timer};
+use crate::message::{Msg, ReqId, WriteError};
+use crate::network::{Addr, NodeId, SessionId};
+use crate::policy::OnUnmet;
+use crate::scenario::Fencing;
+use crate::wal::{Entry, Epoch, Lsn, Op};
+use alloc::vec::Vec;
+
+/// How often a leader looks for followers silent past the sender
+/// timeout: often enough that a drop happens within about 2 % of it.
+fn sender_check_period(timeout_us: u64) -> u64 {
+    (timeout_us / 60).max(1_000)
+}
+
+impl Node {
+    fn refuse(&self, out: &mut Vec<Effect>, to: Addr, req: ReqId, error: WriteError) {
+        out.push(Effect::Send {
+            to,
+            msg: Msg::WriteErr { req, error, lsn: 0 },
+        });
+    }
+
+    pub(super) fn on_write(
+        &mut self,
+        now_us: u64,
+        client: SessionId,
+        req: ReqId,
+        op: Op,
+        client_epoch: Epoch,
+        out: &mut Vec<Effect>,
+    ) {
+        let to = Addr::Client(client);
+        if self.role() != Role::Leader {
+            self.refuse(out, to, req, WriteError::NotLeader);
+            return;
+        }
+        if self.cfg.fencing == Fencing::Epoch && client_epoch > self.d.epoch {
+            // The client has seen a newer leader: this one is deposed.
+            out.push(Effect::Note(Note::RefusedStaleEpoch {
+                from_epoch: self.d.epoch,
+            }));
+            self.refuse(out, to, req, WriteError::Fenced);
+            self.step_down(now_us, client_epoch, None, out);
+            return;
+        }
+        if self.lease_expired(now_us) {
+            self.refuse(out, to, req, WriteError::Fenced);
+            return;
+        }
+        if let Some(min) = self.cfg.policy.min_in_sync {
+            let me = self.id();
+            let in_sync = self
+                .peers()
+                .iter()
+                .enumerate()
+                .filter(|(i, p)| {
+                    *i as NodeId != me
+                        && matches!(p.state, PeerState::Streaming | PeerState::Catchup)
+                        && now_us.saturating_sub(p.last_heard_us) <= min.max_lag_us
+                })
+                .count();
+            if in_sync < min.replicas as usize {
+                out.push(Effect::Note(Note::RefusedWrite));
+                self.refuse(out, to, req, WriteError::NotEnoughReplicas);
+                return;
+            }
+        }
+        let lsn = self.d.wal.last_lsn() + 1;
+        let entry = Entry {
+            lsn,
+            epoch: self.d.epoch,
+            op,
+            written_at_us: now_us,
+        };
+        self.append(entry, out);
+        let deadline_us = match self.cfg.policy.on_unmet {
+            OnUnmet::Block => u64::MAX,
+            OnUnmet::Error { after_us } | OnUnmet::Degrade { after_us } => now_us + after_us,
+        };
+        if let Some(l) = self.role.leader_mut() {
+            l.pending.push_back(Pending {
+                lsn,
+                req,
+                client,
+                deadline_us,
+                answered: false,
+            });
+        }
+        if !self.s.writing {
+            self.s.writing = true;
+            out.push(Effect::DiskWrite {
+                upto: lsn,
+                gen: self.d.gen,
+            });
+        }
+    }
+
+    /// The leader's own log reached disk: stream it and see what commits.
+    pub(super) fn on_leader_flushed(&mut self, now_us: u64, out: &mut Vec<Effect>) {
+        for f in 0..self.cfg.nodes {
+            if f != self.id() {
+                self.ship_to(f, out);
+            }
+        }
+        if self.visible_on_flush() {
+            self.apply_local(self.d.wal.flushed);
+        }
+        self.advance_commit(now_us, out);
+    }
+
+    pub(super) fn on_status(
+        &mut self,
+        now_us: u64,
+        f: NodeId,
+        pos: (Lsn, Lsn, Lsn),
+        epoch: Epoch,
+        resend: bool,
+        out: &mut Vec<Effect>,
+    ) {
+        if epoch > self.d.epoch {
+            // A follower knows of a newer epoch. With epoch fencing a
+            // deposed leader steps down at once. Under elections a leader
+            // that hears of a newer epoch steps down too (Raft), so an
+            // election can settle who leads.
+            if (self.cfg.fencing == Fencing::Epoch || self.cfg.detector_enabled)
+                && self.role() == Role::Leader
+            {
+                self.step_down(now_us, epoch, None, out);
+            }
+            return;
+        }
+        let first_retained = self.d.wal.first_retained_lsn();
+        let flushed_here = self.d.wal.flushed;
+        let Some(l) = self.role.leader_mut() else {
+            return;
+        };
+        let Some(p) = l.peers.get_mut(f as usize) else {
+            return;
+        };
+        let was = p.state;
+        p.written = pos.0;
+        p.flushed = pos.1;
+        p.applied = pos.2;
+        p.last_heard_us = now_us;
+        if was == PeerState::Disconnected || resend {
+            p.sent = pos.0;
+        }
+        if was == PeerState::Disconnected {
+            p.state = PeerState::Catchup;
+            out.push(Effect::Note(Note::FollowerConnected { follower: f }));
+        }
+        if p.state == PeerState::Catchup && p.flushed >= flushed_here {
+            p.state = PeerState::Streaming;
+        }
+        if p.state == PeerState::NeedsReclone && pos.0 + 1 >= first_retained {
+            p.state = PeerState::Catchup;
+            p.sent = pos.0;
+        }
+        self.ship_to(f, out);
+        self.advance_commit(now_us, out);
+    }
+
+    pub(super) fn on_disconnect(&mut self, now_us: u64, f: NodeId, out: &mut Vec<Effect>) {
+        let Some(p) = self
+            .role
+            .leader_mut()
+            .and_then(|l| l.peers.get_mut(f as usize))
+        else {
+            return;
+        };
+        if p.state != PeerState::Disconnected {
+            out.push(Effect::Note(Note::FollowerDisconnected { follower: f }));
+        }
+        p.state = PeerState::Disconnected;
+        self.advance_commit(now_us, out);
+    }
+
+    fn ship_to(&mut self, f: NodeId, out: &mut Vec<Effect>) {
+        let wal = &self.d.wal;
+        let first = wal.first_retained_lsn();
+        let flushed = wal.flushed;
+        let window = self.cfg.max_in_flight_entries;
+        let epoch = self.d.epoch;
+        let Some(l) = self.role.leader_mut() else {
+            return;
+        };
+        let p = &mut l.peers[f as usize];
+        if !matches!(p.state, PeerState::Catchup | PeerState::Streaming) {
+            return;
+        }
+        while p.sent < flushed && p.sent.saturating_sub(p.written) < window {
+            let next = p.sent + 1;
+            if next < first {
+                p.state = PeerState::NeedsReclone;
+                out.push(Effect::Note(Note::NeedsReclone { follower: f }));
+                return;
+            }
+            let Some(entry) = wal.get(next).copied() else {
+                return;
+            };
+            let prev_epoch = wal.epoch_at(next - 1).unwrap_or(0);
+            out.push(Effect::Send {
+                to: Addr::Node(f),
+                msg: Msg::Wal {
+                    entry,
+                    prev_epoch,
+                    leader_epoch: epoch,
+                },
+            });
+            p.sent = next;
+        }
+    }
+
+    /// Moves the commit point as far as the policy allows and answers the
+    /// clients whose writes are now committed.
+    fn advance_commit(&mut self, now_us: u64, out: &mut Vec<Effect>) {
+        if self.role() != Role::Leader {
+            return;
+        }
+        let local = self.d.wal.flushed;
+        let last_lsn = self.d.wal.last_lsn();
+        let target = if self.cfg.policy.is_async() {
+            local
+        } else {
+            let acks = self.follower_acks(now_us);
+            let quorum = self.cfg.policy.quorum_lsn(&acks);
+            let on_unmet = self.cfg.policy.on_unmet;
+            let Some(l) = self.role.leader_mut() else {
+                return;
+            };
+            // Semi-sync switches back on once a follower has everything the
+            // leader has written (MySQL: caught up with the binlog); waits
+            // start afresh from then.
+            if l.degraded && quorum.is_some_and(|q| q >= last_lsn) {
+                l.degraded = false;
+                out.push(Effect::Note(Note::SyncRestored));
+                if let OnUnmet::Degrade { after_us } = on_unmet {
+                    for p in l.pending.iter_mut() {
+                        p.deadline_us = now_us + after_us;
+                    }
+                }
+            }
+            if l.degraded {
+                local
+            } else {
+                quorum.unwrap_or(0).min(local)
+            }
+        };
+        let commit_lsn = self.commit_lsn().unwrap_or(0);
+        if target > commit_lsn {
+            if let Some(l) = self.role.leader_mut() {
+                l.commit_lsn = target;
+            }
+            out.push(Effect::Note(Note::Committed { lsn: target }));
+            if !self.visible_on_flush() {
+                self.apply_local(target);
+            }
+            let epoch = self.d.epoch;
+            if let Some(l) = self.role.leader_mut() {
+                answer_committed(l, target, epoch, out);
+            }
+        }
+        self.arm_deadline(out, now_us);
+    }
+
+    fn arm_deadline(&mut self, out: &mut Vec<Effect>, now_us: u64) {
+        let Some(l) = self.role.leader_mut() else {
+            return;
+        };
+        if l.degraded {
+            // Already asynchronous: no write waits for the quorum, so no
+            // deadline matters (and re-arming one that has passed would
+            // fire for ever at the same instant).
+            return;
+        }
+        let Some(head) = l.pending.iter().find(|p| !p.answered) else {
+            return;
+        };
+        if head.deadline_us == u64::MAX {
+            return;
+        }
+        if l.deadline_armed_us
+            .is_some_and(|t| t <= head.deadline_us && t >= now_us)
+        {
+            return;
+        }
+        l.deadline_armed_us = Some(head.deadline_us);
+        let after_us = head.deadline_us.saturating_sub(now_us);
+        self.arm(out, after_us, Timer::CommitDeadline);
+    }
+
+    pub(super) fn on_commit_deadline(&mut self, now_us: u64, out: &mut Vec<Effect>) {
+        let on_unmet = self.cfg.policy.on_unmet;
+        let Some(l) = self.role.leader_mut() else {
+            return;
+        };
+        l.deadline_armed_us = None;
+        match on_unmet {
+            OnUnmet::Block => {}
+            OnUnmet::Error { .. } => {
+                for p in l.pending.iter_mut() {
+                    if !p.answered && p.deadline_us <= now_us {
+                        p.answered = true;
+                        out.push(Effect::Send {
+                            to: Addr::Client(p.client),
+                            msg: Msg::WriteErr {
+                                req: p.req,
+                                error: WriteError::QuorumTimeout,
+                                lsn: p.lsn,
+                            },
+                        });
+                    }
+                }
+            }
+            OnUnmet::Degrade { .. } => {
+                let expired = l.pending.front().is_some_and(|p| p.deadline_us <= now_us);
+                if expired && !l.degraded {
+                    l.degraded = true;
+                    out.push(Effect::Note(Note::DegradedToAsync));
+                }
+            }
+        }
+        self.advance_commit(now_us, out);
+    }
+
+    pub(super) fn on_sender_check(&mut self, now_us: u64, out: &mut Vec<Effect>) {
+        let timeout = self.cfg.sender_timeout_us;
+        let me = self.id();
+        let Some(l) = self.role.leader_mut() else {
+            return;
+        };
+        let mut changed = false;
+        for (i, p) in l.peers.iter_mut().enumerate() {
+            if i as NodeId != me
+                && p.state != PeerState::Disconnected
+                && now_us.saturating_sub(p.last_heard_us) > timeout
+            {
+                p.state = PeerState::Disconnected;
+                out.push(Effect::Note(Note::FollowerDisconnected {
+                    follower: i as NodeId,
+                }));
+                changed = true;
+            }
+        }
+        if changed {
+            self.advance_commit(now_us, out);
+        }
+        self.arm_leader_timers(out);
+    }
+
+    /// Sends heartbeats and, with a lease, renews it while a majority keeps
+    /// answering.
+    pub(super) fn on_heartbeat_timer(&mut self, now_us: u64, out: &mut Vec<Effect>) {
+        if self.role() != Role::Leader {
+            return;
+        }
+        let me = self.id();
+        for n in 0..self.cfg.nodes {
+            if n != me {
+                out.push(Effect::Send {
+                    to: Addr::Node(n),
+                    msg: Msg::Heartbeat {
+                        epoch: self.d.epoch,
+                        lsn: self.d.wal.flushed,
+                    },
+                });
+            }
+        }
+        let lease_us = self.cfg.lease_us;
+        if lease_us > 0 {
+            let heard = self
+                .peers()
+                .iter()
+                .enumerate()
+                .filter(|(i, p)| {
+                    *i as NodeId != me && now_us.saturating_sub(p.last_heard_us) < lease_us
+                })
+                .count() as u8;
+            if heard + 1 > self.cfg.nodes / 2 {
+                let until = self.local_us(now_us) + lease_us;
+                if let Some(l) = self.role.leader_mut() {
+                    l.lease_until_us = until;
+                }
+            } else if self.lease_expired(now_us) {
+                out.push(Effect::Note(Note::LeaseExpired));
+            }
+        }
+        self.arm(out, self.cfg.heartbeat_interval_us, Timer::Heartbeat);
+    }
+
+    /// Starts the sender-timeout check and heartbeat timers (the driver
+    /// keeps at most one of each).
+    pub(super) fn arm_leader_timers(&mut self, out: &mut Vec<Effect>) {
+        self.arm(
+            out,
+            sender_check_period(self.cfg.sender_timeout_us),
+            Timer::SenderCheck,
+        );
+        if self.cfg.heartbeat_interval_us > 0 {
+            self.arm(out, 0, Timer::Heartbeat);
+        }
+    }
+}
+
+/// Answers, oldest first, the clients whose writes are committed up to
+/// `target`.
+fn answer_committed(l: &mut LeaderState, target: Lsn, epoch: Epoch, out: &mut Vec<Effect>) {
+    while let Some(p) = l.pending.front().copied() {
+        if p.lsn > target {
+            break;
+        }
+        l.pending.pop_front();
+        if !p.answered {
+            out.push(Effect::Send {
+                to: Addr::Client(p.client),
+                msg: Msg::WriteOk {
+                    req: p.req,
+                    lsn: p.lsn,
+                    epoch,
+                },
+            });
+        }
+    }
+}
