@@ -12,13 +12,13 @@
 //! the reducer; reading it happens only here, so a change of the engine's
 //! read API is a change of this one file.
 
+use replica_engine::accounting::{PolicyChange, Promotion};
 use replica_engine::checker::{Violation, ViolationKind};
 use replica_engine::message::Msg;
 use replica_engine::network::{Addr, NodeId};
 use replica_engine::node::{PeerState, Role};
 use replica_engine::policy::CommitPolicy;
 use replica_engine::scenario::Fencing;
-use replica_engine::accounting::{PolicyChange, Promotion};
 use replica_engine::sim::InFlight;
 use replica_engine::{Scenario, Simulation};
 
@@ -230,8 +230,7 @@ pub fn stream_state(sim: &Simulation, i: usize) -> Option<PeerState> {
 /// that the follower has not applied, and how long ago the oldest of them
 /// was written (as `pg_stat_replication` reports replay lag).
 pub fn lag(sim: &Simulation, leader: NodeId, i: usize) -> (u64, u64) {
-    sim.cluster()
-        .replay_lag(leader, i as NodeId, sim.now_us())
+    sim.cluster().replay_lag(leader, i as NodeId, sim.now_us())
 }
 
 /// Replay lag of every node behind the current leader, in time (`None`
