@@ -35,13 +35,13 @@ pub fn ChapterPanel(props: &Part<ChapterView>) -> Html {
         <section class="panel chapter" id="chapter" data-chapter={(i + 1).to_string()}
                  aria-labelledby="chapter-title">
             <div class="chapter-nav">
-                <button id="chapter-back" onclick={on_click(cb, Action::OpenChapter(i.checked_sub(1)))} disabled={i == 0}>{"← Back"}</button>
+                <button id="chapter-back" onclick={on_click(cb, Action::OpenChapter(i.checked_sub(1)))} disabled={i == 0}>{"Back"}</button>
                 <Select id="chapter-jump" value={i.to_string()} options={titles} onchange={on_jump}
                         aria_label={AttrValue::from("Jump to chapter")}/>
                 if v.last {
-                    <button id="chapter-next" class="primary" onclick={on_click(cb, Action::OpenChapter(None))}>{"Open the sandbox →"}</button>
+                    <button id="chapter-next" class="primary" onclick={on_click(cb, Action::OpenChapter(None))}>{"Open the sandbox"}</button>
                 } else {
-                    <button id="chapter-next" onclick={on_click(cb, Action::OpenChapter(Some(i + 1)))}>{"Next →"}</button>
+                    <button id="chapter-next" onclick={on_click(cb, Action::OpenChapter(Some(i + 1)))}>{"Next"}</button>
                 }
                 <button id="chapter-close" class="ghost" onclick={on_click(cb, Action::OpenChapter(None))}
                         title="Leave the lessons for the free sandbox" aria-label="Leave the lessons">{ icon(Icon::Close) }</button>

@@ -42,7 +42,7 @@ pub const CHAPTERS: &[Chapter] = &[
         question: "Where does a follower get a new write from?",
         options: &["From the client that wrote it", "From the leader's WAL stream", "From the other follower"],
         answer: 1,
-        observe: "Watch the squares (WAL records) leave the leader for both followers after each write (●), while the hollow reads (○) go to any node.",
+        observe: "Watch the squares (WAL records) leave the leader for both followers after each write (a filled circle), while the hollow circles (reads) go to any node.",
     },
     Chapter {
         title: "Waiting for a follower, or not",
@@ -120,7 +120,7 @@ pub const CHAPTERS: &[Chapter] = &[
         question: "Without fencing, while the partition lasts, how many nodes accept writes?",
         options: &["One", "Two"],
         answer: 1,
-        observe: "The old leader keeps serving the clients that reach it (OLD LEADER) while the new one serves the rest; at the heal, the old leader's writes are rolled back and lost. Try Failover → fencing.",
+        observe: "The old leader keeps serving the clients that reach it (OLD LEADER) while the new one serves the rest; at the heal, the old leader's writes are rolled back and lost. Try the fencing setting under Failover.",
     },
     Chapter {
         title: "Followers multiply reads, not writes",
