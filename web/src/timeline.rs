@@ -143,6 +143,9 @@ pub enum Pick {
     PolicyChange,
     /// The first write sent after side-by-side mode was switched on.
     SideBySide,
+    /// The first write sent after the instant the user went to (a seek,
+    /// a rewind, a step back, a link).
+    AfterSeek,
 }
 
 /// The write the sequence diagram follows, and every message of its story.
@@ -783,31 +786,43 @@ impl Timeline {
                 }
             }
         }
-        story.sort_by_key(|(o, _, _)| (o.invoke_us, o.id));
+        // The story's operations are pushed in the order they happened;
+        // their messages, taken in sending order, stay in it.
         let mut arrows: Vec<StoryArrow> = Vec::new();
-        for (o, label, anomaly) in &story {
-            let mine: Vec<&Arrow> = c.client.iter().filter(|a| a.req() == Some(o.id)).collect();
-            for (k, a) in mine.iter().enumerate() {
-                arrows.push(StoryArrow {
-                    arrow: **a,
-                    label: if k == 0 { label.clone() } else { String::new() },
-                    anomaly: *anomaly,
-                });
+        let mut labelled: Vec<u64> = Vec::new();
+        for a in &c.client {
+            let Some((o, label, anomaly)) = story.iter().find(|(o, _, _)| a.req() == Some(o.id)) else {
+                continue;
+            };
+            let first = !labelled.contains(&o.id);
+            if first {
+                labelled.push(o.id);
             }
+            arrows.push(StoryArrow {
+                arrow: *a,
+                label: if first { label.clone() } else { String::new() },
+                anomaly: *anomaly,
+            });
         }
         if let Some(lsn) = missed_lsn.filter(|l| *l > 0) {
             if let Some(a) = c.wal.iter().find(|a| {
                 matches!(a.msg, Msg::Wal { entry, .. } if entry.lsn == lsn)
                     && a.to == Addr::Node(v.node)
             }) {
-                arrows.push(StoryArrow {
-                    arrow: *a,
-                    label: format!("WAL {lsn} on its way"),
-                    anomaly: false,
-                });
+                let at = arrows
+                    .iter()
+                    .position(|s| (s.arrow.sent_us, s.arrow.id) > (a.sent_us, a.id))
+                    .unwrap_or(arrows.len());
+                arrows.insert(
+                    at,
+                    StoryArrow {
+                        arrow: *a,
+                        label: format!("WAL {lsn} on its way"),
+                        anomaly: false,
+                    },
+                );
             }
         }
-        arrows.sort_by_key(|s| (s.arrow.sent_us, s.arrow.id));
         Some(Focus {
             violation: v,
             explanation,

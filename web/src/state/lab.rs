@@ -524,16 +524,24 @@ impl Lab {
     }
 
     /// Pauses the animation and rebuilds the twin (side by side) at `t`.
+    /// The sequence diagrams follow the first write sent from here on:
+    /// which write a replay was following depends on where it started
+    /// from, not on the instant, so it is not shown.
     fn after_seek(&mut self) {
         self.playing = false;
         self.last_frame_ms = None;
         self.behind_us = 0;
         self.focus = None;
         self.selected = None;
+        let now = self.now_us();
+        self.main
+            .borrow_mut()
+            .timeline
+            .release(now, Pick::AfterSeek);
         if self.twin.is_some() {
-            let now = self.now_us();
             let mut twin = self.twin_run();
             twin.advance(&self.log, now, true, &*self.clock);
+            twin.timeline.release(now, Pick::AfterSeek);
             self.twin = Some(Rc::new(RefCell::new(twin)));
         }
     }

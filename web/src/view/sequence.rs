@@ -31,7 +31,7 @@ const LEFT: f64 = 50.0;
 const TOP: f64 = 52.0;
 
 /// A lane: a node, or the clients.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct LaneView {
     /// Role line (at the playhead), e.g. `Leader`, `Old leader`.
     pub role: String,
@@ -52,7 +52,7 @@ pub struct LaneView {
 }
 
 /// A label beside an arrow, and the lead line to it if it was moved.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct LabelView {
     /// Words.
     pub text: String,
@@ -67,7 +67,7 @@ pub struct LabelView {
 }
 
 /// One arrow, placed.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct ArrowView {
     /// CSS classes: kind, path, weight, step, flying, dropped.
     pub class: String,
@@ -94,7 +94,7 @@ pub struct ArrowView {
 }
 
 /// The commit bracket on the clients' lane.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct BracketView {
     /// Path.
     pub d: String,
@@ -111,7 +111,7 @@ pub struct BracketView {
 }
 
 /// One diagram, placed.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct DiagramView {
     /// Element id suffix: `main`, `sync`, `async`, `focus`.
     pub id: &'static str,
@@ -142,7 +142,7 @@ pub struct DiagramView {
 }
 
 /// What the sequence panel shows.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub enum SequenceBody {
     /// One diagram of the main run's followed write.
     Single {
@@ -174,7 +174,7 @@ pub enum SequenceBody {
 }
 
 /// The sequence panel.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct SequenceView {
     /// Side by side is on.
     pub compare: bool,
@@ -297,6 +297,10 @@ fn caption(run: &Run, policy_since: Option<u64>) -> String {
         ),
         Pick::SideBySide => format!(
             "the first write after side by side was switched on (at {})",
+            fmt_at(after)
+        ),
+        Pick::AfterSeek => format!(
+            "the first write sent after the instant you went to ({})",
             fmt_at(after)
         ),
     };
@@ -440,7 +444,7 @@ fn tracked_diagram(
         let empty = if now == 0 {
             "Press Play: the next write a client sends is followed here, step by step."
         } else {
-            "Waiting for the next write…"
+            "Waiting for the next write: press Play or Step."
         };
         return place(
             Frame {
@@ -544,9 +548,13 @@ fn story_span(t: &Tracked, now: u64) -> u64 {
 fn focus_diagram(facts: &Facts, f: &Focus, w: f64, h: f64) -> DiagramView {
     let (t0, t1) = f.span();
     let origin = f.story.iter().map(|s| s.arrow.sent_us).min().unwrap_or(t0);
-    let mut sessions: Vec<u16> = f.ops.iter().map(|o| o.session).collect();
-    sessions.sort_unstable();
-    sessions.dedup();
+    // Ascending, without a general sort (a few sessions at most).
+    let mut sessions: Vec<u16> = Vec::new();
+    for o in &f.ops {
+        if let Err(at) = sessions.binary_search(&o.session) {
+            sessions.insert(at, o.session);
+        }
+    }
     let first = facts.leader.unwrap_or(f.violation.other_node);
     let lanes = lanes(facts, format::sessions(&sessions), first);
     let mut n = 0u8;
@@ -669,8 +677,11 @@ fn place(
         .collect();
 
     let mut taken: Vec<Rect> = Vec::new();
-    let bracket = fr.bracket.map(|(from, to)| {
-        let x = lx(0) - 14.0;
+    // The bracket sits left of the clients' lifeline, clear of the time
+    // axis labels.
+    let bracket_x = (lx(0) - 14.0).max(LEFT + 12.0);
+    let mut bracket = fr.bracket.map(|(from, to)| {
+        let x = bracket_x;
         let y1 = ty(from);
         let now = fr.now.unwrap_or(fr.t1);
         let (y2, text, waiting) = match to {
@@ -682,24 +693,24 @@ fn place(
             ),
         };
         let tw = text_width(&text, 11.0, true);
-        // A tall bracket carries its label along it; a short one below.
+        // A tall bracket carries its label along it; a short one's label
+        // is placed once the numbers are (below, else above, else lower).
         let along = y2 - y1 > tw + 10.0;
-        let (lx_, ly_) = if along {
+        if along {
             taken.push((x - 15.0, (y1 + y2) / 2.0 - tw / 2.0, 14.0, tw));
-            (x - 3.0, (y1 + y2) / 2.0)
-        } else {
-            let ly = (y2 + 15.0).min(bottom - 2.0);
-            taken.push((x + 6.0, ly - 11.0, tw + 2.0, 14.0));
-            (x + 8.0, ly)
-        };
+        }
         BracketView {
             d: format!("M{:.1},{y1:.1} h-5 V{y2:.1} h5", x + 5.0),
             text,
-            x: lx_,
-            y: ly_,
+            x: if along { x - 3.0 } else { x + 8.0 },
+            y: if along { (y1 + y2) / 2.0 } else { y2 + 15.0 },
             along,
             waiting,
         }
+    });
+    let bracket_ys = fr.bracket.map(|(from, to)| {
+        let now = fr.now.unwrap_or(fr.t1);
+        (ty(from), ty(to.unwrap_or(now)))
     });
     let now_y = fr.now.filter(|n| *n >= fr.t0 && *n <= fr.t1).map(ty);
     if let Some(y) = now_y {
@@ -806,6 +817,18 @@ fn place(
         }
         taken.push((spot.0 - 9.0, spot.1 - 9.0, 18.0, 18.0));
         p.view.number = Some((num, spot.0, spot.1));
+    }
+    if let (Some(b), Some((y1, y2))) = (bracket.as_mut(), bracket_ys) {
+        if !b.along {
+            let tw = text_width(&b.text, 11.0, true) + 2.0;
+            let spot = [y2 + 15.0, y1 - 4.0, y2 + 30.0, y2 + 45.0, y1 - 19.0]
+                .into_iter()
+                .map(|y| y.clamp(TOP + 6.0, bottom - 2.0))
+                .find(|y| !overlaps((b.x - 2.0, y - 11.0, tw, 14.0), &taken))
+                .unwrap_or((y2 + 15.0).min(bottom - 2.0));
+            b.y = spot;
+            taken.push((b.x - 2.0, spot - 11.0, tw, 14.0));
+        }
     }
     for p in &mut placed {
         let Some(text) = p.text.clone() else { continue };
