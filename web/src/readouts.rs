@@ -66,7 +66,7 @@ pub fn Readouts(props: &Part<ReadoutsView>) -> Html {
             }
             if !v.promotions.is_empty() {
                 <ul id="promotions" class="promotions" aria-label="Promotions, newest first">
-                    { for v.promotions.iter().take(4).map(|p| html! {
+                    { for v.promotions.iter().map(|p| html! {
                         <li data-node={p.node.clone()} data-epoch={p.epoch.to_string()} data-lost={p.lost.to_string()}>{p.text.clone()}</li>
                     }) }
                 </ul>

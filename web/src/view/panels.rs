@@ -20,7 +20,7 @@ use replica_engine::checker::{Violation, ViolationKind};
 use replica_engine::network::NodeId;
 
 /// The run bar.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct RunView {
     /// Animating.
     pub playing: bool,
@@ -45,7 +45,7 @@ pub struct RunView {
 }
 
 /// The experiment: scenario, seed, the shared link.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct ExperimentView {
     /// Library name.
     pub scenario: String,
@@ -58,7 +58,7 @@ pub struct ExperimentView {
 }
 
 /// The guided chapter on screen.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct ChapterView {
     /// 0-based.
     pub index: usize,
@@ -91,7 +91,7 @@ pub struct ChapterView {
 }
 
 /// The open node menu.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct NodeMenuView {
     /// Node id.
     pub id: NodeId,
@@ -110,7 +110,7 @@ pub struct NodeMenuView {
 }
 
 /// The commit policy form, showing the policy in effect at the playhead.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct CommitView {
     /// The form.
     pub form: PolicyForm,
@@ -123,7 +123,7 @@ pub struct CommitView {
 }
 
 /// Read routing, as in effect at the playhead.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct RoutingView {
     /// `[routing] reads` key.
     pub key: String,
@@ -136,7 +136,7 @@ pub struct RoutingView {
 }
 
 /// One follower's region picker.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct RegionRow {
     /// The node.
     pub node: String,
@@ -147,7 +147,7 @@ pub struct RegionRow {
 }
 
 /// Followers and their regions.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct ClusterSettingsView {
     /// Number of followers.
     pub followers: usize,
@@ -156,7 +156,7 @@ pub struct ClusterSettingsView {
 }
 
 /// Failover settings.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct FailoverView {
     /// `[failover] mode` key.
     pub mode: &'static str,
@@ -167,7 +167,7 @@ pub struct FailoverView {
 }
 
 /// The commit policy's state at the leader.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct PolicyStateView {
     /// `async`, `sync`, `degraded` or `no-leader`.
     pub key: &'static str,
@@ -178,7 +178,7 @@ pub struct PolicyStateView {
 }
 
 /// One promotion.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct PromotionView {
     /// When.
     pub t_us: u64,
@@ -197,7 +197,7 @@ pub struct PromotionView {
 }
 
 /// One row of the lag table.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct LagRow {
     /// Node.
     pub node: String,
@@ -216,7 +216,7 @@ pub struct LagRow {
 }
 
 /// The read-outs.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct ReadoutsView {
     /// Commit p50 of the latency window (`None`: no commit yet).
     pub p50_us: Option<u64>,
@@ -261,7 +261,7 @@ pub struct ReadoutsView {
 }
 
 /// One anomaly in the list.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct AnomalyItem {
     /// Kind key.
     pub key: &'static str,
@@ -280,7 +280,7 @@ pub struct AnomalyItem {
 }
 
 /// The anomaly panel.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct AnomaliesView {
     /// Anomalies found by the checker.
     pub total: u64,
@@ -605,14 +605,14 @@ fn leadership(lab: &Lab, facts: &Facts, split_us: u64, lost: u64) -> Option<Stri
             };
             let turns = match (span(old), span(cur)) {
                 (Some(o), Some(c)) => format!(
-                    "they took turns: {} acknowledged writes until {}, {} from {}",
+                    "they took turns: {}'s last acknowledged write was at {}, {}'s first at {}",
                     facts.name(old),
                     fmt_at(o.last_us),
                     facts.name(cur),
                     fmt_at(c.first_us)
                 ),
                 (Some(o), None) => format!(
-                    "{} acknowledged writes until {}, {} none yet",
+                    "so far only {} has acknowledged writes (the last at {}); {} none yet",
                     facts.name(old),
                     fmt_at(o.last_us),
                     facts.name(cur)
