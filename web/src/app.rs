@@ -565,7 +565,7 @@ pub fn App() -> Html {
     };
     let run_view = use_memo(every((l.settled, l.live)), |_| panels::run_bar(l));
     let experiment = use_memo(l.settled, |_| panels::experiment(l));
-    let chapter = use_memo((l.settled, l.now_us() > 0), |_| panels::chapter(l));
+    let chapter = use_memo((l.settled, l.now_us() > 0), |_| panels::chapter(l).map(Rc::new));
     let drawing = use_memo((every((l.settled, l.live)), narrow), |_| {
         cluster::build(l, facts(), narrow)
     });
@@ -660,7 +660,7 @@ pub fn App() -> Html {
                 </header>
             }
             if let Some(c) = chapter.as_ref().clone() {
-                <ChapterPanel key={format!("chapter-{}", c.index)} view={Rc::new(c.clone())} on_action={d.clone()}/>
+                <ChapterPanel key={format!("chapter-{}", c.index)} view={c.clone()} on_action={d.clone()}/>
             }
             <section class="stage panel" id="stage" tabindex="-1" aria-labelledby="stage-title">
                 <div class="panel-head">

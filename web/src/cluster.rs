@@ -4,9 +4,9 @@
 //! canvas over it ([`crate::flights`]).
 //!
 //! Nodes and links are buttons: a node opens its action menu, a link cuts
-//! or heals. A node's accessible name starts with the words its box shows
-//! (name, role, epoch); everything else it shows is its description
-//! (`aria-describedby`). Focus draws a ring of its own around the box, so
+//! or heals. A node's accessible name is the words its box shows first
+//! (name, role, epoch): its other text is `aria-hidden`, and everything
+//! it shows is in its description (`aria-describedby`). Focus draws a ring of its own around the box, so
 //! a focused node never looks like an unfocused one.
 
 use crate::icons::icon_at;
@@ -137,7 +137,7 @@ fn node(n: &NodeView, cb: &Callback<Action>, hatch: &str) -> Html {
     html! {
         <g id={n.dom_id.clone()}
            class={classes!("node", n.role, n.state.key(), n.selected.then_some("selected"), n.involved.then_some("involved"))}
-           tabindex="0" role="button" aria-label={n.label.clone()}
+           tabindex="0" role="button"
            aria-describedby={format!("{}-desc", n.dom_id)} aria-expanded={n.selected.to_string()}
            data-node={n.name.clone()} data-role={n.role} data-state={n.state.key()} data-up={n.up.to_string()}
            data-written-lsn={n.written.to_string()} data-flushed-lsn={n.flushed.to_string()}

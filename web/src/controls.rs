@@ -462,7 +462,11 @@ pub struct MenuProps {
 
 impl PartialEq for MenuProps {
     fn eq(&self, other: &Self) -> bool {
-        self.view == other.view
+        match (&self.view, &other.view) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
     }
 }
 

@@ -332,7 +332,9 @@ pub fn use_flights(flights: Rc<FlightsView>, viewer: Viewer) -> NodeRef {
     let palette = use_mut_ref(|| None::<(bool, Palette)>);
     {
         let canvas = canvas.clone();
-        use_effect_with((flights, viewer), move |(flights, viewer)| {
+        // The same placement is not painted twice; a new one always is.
+        let key = (Rc::as_ptr(&flights) as usize, viewer);
+        use_effect_with(key, move |(_, viewer)| {
             if let Some(el) = canvas.cast::<web_sys::Element>() {
                 let window_w = web_sys::window()
                     .and_then(|w| w.inner_width().ok())
@@ -354,7 +356,7 @@ pub fn use_flights(flights: Rc<FlightsView>, viewer: Viewer) -> NodeRef {
                     *cached = Some((viewer.dark, Palette::read(&el)));
                 }
                 if let Some((_, p)) = cached.as_ref() {
-                    paint(&el, css_w, flights, p);
+                    paint(&el, css_w, &flights, p);
                 }
             }
         });

@@ -35,7 +35,7 @@ pub enum NodeRole {
 
 /// Why a node that holds the leader role would refuse a write arriving
 /// now, from any client.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
     /// Lease fencing: its lease ran out by its own clock.
     LeaseExpired,
@@ -49,7 +49,7 @@ pub enum Refusal {
 }
 
 /// What the page needs of one node.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct NodeFacts {
     /// Its name in the scenario.
     pub name: String,
@@ -82,7 +82,7 @@ pub struct NodeFacts {
 }
 
 /// What the page needs of one client session.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SessionFacts {
     /// The node it sends its writes to (its belief about the leader).
     pub writes_to: NodeId,
@@ -93,7 +93,7 @@ pub struct SessionFacts {
 }
 
 /// The run's running totals.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Totals {
     /// Writes acknowledged to clients.
     pub writes_acked: u64,

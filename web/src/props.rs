@@ -6,20 +6,21 @@ use std::rc::Rc;
 use yew::prelude::*;
 
 /// A panel's properties: its part of the view model, and where actions
-/// go. Two are equal when the part is (the callback is made anew on every
-/// render of the page and always dispatches to the same reducer), so a
-/// panel redraws exactly when its part changed.
+/// go. Two are equal when they hold the same part (the page rebuilds a
+/// part only when what it shows may have changed; the callback is made
+/// anew on every render and always dispatches to the same reducer), so a
+/// panel redraws when its part was rebuilt.
 #[derive(Properties)]
-pub struct Part<T: PartialEq + 'static> {
+pub struct Part<T: 'static> {
     /// The part of the view model this panel shows.
     pub view: Rc<T>,
     /// Dispatches actions.
     pub on_action: Callback<Action>,
 }
 
-impl<T: PartialEq + 'static> PartialEq for Part<T> {
+impl<T: 'static> PartialEq for Part<T> {
     fn eq(&self, other: &Self) -> bool {
-        Rc::ptr_eq(&self.view, &other.view) || self.view == other.view
+        Rc::ptr_eq(&self.view, &other.view)
     }
 }
 

@@ -25,7 +25,7 @@ pub const COLOURS: &[&str] = &[
 ];
 
 /// One line of a time chart.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct LineView {
     /// Series name.
     pub name: String,
@@ -36,7 +36,7 @@ pub struct LineView {
 }
 
 /// A chart over time.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct TimeChart {
     /// Element id.
     pub id: &'static str,
@@ -53,7 +53,7 @@ pub struct TimeChart {
 }
 
 /// One bar.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct Bar {
     /// Left.
     pub x: f64,
@@ -70,7 +70,7 @@ pub struct Bar {
 }
 
 /// Grouped bars.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct BarChart {
     /// Element id.
     pub id: &'static str,
@@ -89,7 +89,7 @@ pub struct BarChart {
 }
 
 /// The charts panel.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct ChartsView {
     /// Lag over time.
     pub lag: TimeChart,

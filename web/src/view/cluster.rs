@@ -29,7 +29,7 @@ pub const STRIP: u64 = 12;
 pub const NODE_TEXT_W: f64 = NODE_W - 20.0;
 
 /// A region's labelled area.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct RegionView {
     /// Its name.
     pub name: String,
@@ -48,7 +48,7 @@ pub struct RegionView {
 }
 
 /// One client glyph.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct ClientView {
     /// `C1`, `C2`, ….
     pub label: String,
@@ -63,7 +63,7 @@ pub struct ClientView {
 }
 
 /// A group of sessions' hub, where its links start.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct GroupView {
     /// The sessions, e.g. `C1–C2`.
     pub label: String,
@@ -72,7 +72,7 @@ pub struct GroupView {
 }
 
 /// A link the user can cut or heal.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct LinkView {
     /// `repl`, `client-write` or `client-read`.
     pub class: &'static str,
@@ -101,7 +101,7 @@ pub struct LinkView {
 }
 
 /// A state tag above a node.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct TagView {
     /// Its words, e.g. `DOWN`.
     pub text: &'static str,
@@ -118,7 +118,7 @@ pub struct TagView {
 }
 
 /// The lag badge under a follower.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct BadgeView {
     /// Severity class: `ok`, `warn`, `bad`, `off`.
     pub class: &'static str,
@@ -133,7 +133,7 @@ pub struct BadgeView {
 }
 
 /// One cell of a node's WAL strip.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct Cell {
     /// `applied`, `flushed`, `written` or `appended`.
     pub class: &'static str,
@@ -144,7 +144,7 @@ pub struct Cell {
 }
 
 /// A node, with everything drawn for it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct NodeView {
     /// Node id.
     pub id: NodeId,
@@ -201,14 +201,12 @@ pub struct NodeView {
     pub involved: bool,
     /// Its menu is open.
     pub selected: bool,
-    /// Accessible name: starts with the text the box shows.
-    pub label: String,
     /// Everything else, for `aria-describedby`.
     pub description: String,
 }
 
 /// The whole drawing.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct ClusterDrawing {
     /// Portrait layout.
     pub portrait: bool,
@@ -674,12 +672,14 @@ fn node(
             format::count(lag_entries, "entry", "entries"),
             fmt_us(lag_us)
         );
-        let text = if text_width(&long, 11.0, true) <= NODE_W + 6.0 {
+        // Followers side by side are NODE_W + 12 apart: badges stay
+        // narrower than that.
+        let text = if text_width(&long, 11.0, true) <= NODE_W - 24.0 {
             long
         } else {
             format!("lag {lag_entries} · {}", fmt_us(lag_us))
         };
-        let w = (text_width(&text, 11.0, true) + 18.0).max(112.0);
+        let w = (text_width(&text, 11.0, true) + 18.0).clamp(112.0, NODE_W);
         BadgeView {
             class,
             text,
@@ -739,7 +739,6 @@ fn node(
         lag_us,
         x,
         y,
-        label: format!("{} {role_text}, {epoch_text}", n.name),
         name_text,
         epoch_text,
         pos_text,

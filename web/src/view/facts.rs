@@ -16,7 +16,7 @@ use replica_engine::network::NodeId;
 use replica_engine::Simulation;
 
 /// What a node is doing now, as the page shows it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum NodeState {
     /// Running, nothing to report.
     Up,
@@ -56,7 +56,7 @@ impl NodeState {
 
 /// Client sessions that send their writes to the same node and can reach
 /// the same nodes: drawn as one group with its own links.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct SessionGroup {
     /// The sessions, ascending (0-based).
     pub sessions: Vec<u16>,
@@ -67,7 +67,7 @@ pub struct SessionGroup {
 }
 
 /// The shared facts of one run at the playhead.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Facts {
     /// Simulated time.
     pub now_us: u64,

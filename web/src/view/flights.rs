@@ -64,7 +64,7 @@ pub fn label(msg: &Msg) -> String {
 }
 
 /// The messages in flight, placed.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Default)]
 pub struct FlightsView {
     /// Centres per kind ([`kind_index`] order), for messages not in the
     /// anomaly in close-up (`[0]`) and for those in it (`[1]`).

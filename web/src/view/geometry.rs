@@ -23,7 +23,7 @@ pub const MAX_CLIENTS: usize = 6;
 pub const CLIENT_R: f64 = 14.0;
 
 /// A region's area in the drawing.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct RegionBox {
     /// Region index.
     pub index: usize,
@@ -38,7 +38,7 @@ pub struct RegionBox {
 }
 
 /// Where everything goes.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Geometry {
     /// Drawing width (viewBox).
     pub w: f64,

@@ -24,7 +24,7 @@ use facts::Facts;
 use std::rc::Rc;
 
 /// Facts about the viewer that change how things are drawn, not what.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Default, PartialEq, Eq)]
 pub struct Viewer {
     /// Narrow screen: portrait drawings.
     pub narrow: bool,
@@ -35,7 +35,7 @@ pub struct Viewer {
 }
 
 /// A promotion, as an embedding page is told of it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PromotionEvent {
     /// When.
     pub t_us: u64,
@@ -51,7 +51,7 @@ pub struct PromotionEvent {
 
 /// What the page tells an embedding page: the same figures the page
 /// shows.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct EventsView {
     /// Simulated time.
     pub t_us: u64,
@@ -71,7 +71,7 @@ pub struct EventsView {
 }
 
 /// Everything the page shows.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct View {
     /// The run bar.
     pub run: Rc<panels::RunView>,
