@@ -53,7 +53,9 @@ fn main() {
             *s == r.scenario && *seed == r.seed && *log == log_key && sim.now_us() <= r.t_us
         });
         if !reuse {
-            let sc = match library::load(&r.scenario).and_then(|f| f.validate().map_err(|e| e.to_string())) {
+            let sc = match library::load(&r.scenario)
+                .and_then(|f| f.validate().map_err(|e| e.to_string()))
+            {
                 Ok(sc) => sc,
                 Err(e) => {
                     eprintln!("truth: {}: {e}", r.scenario);

@@ -565,7 +565,9 @@ pub fn App() -> Html {
     };
     let run_view = use_memo(every((l.settled, l.live)), |_| panels::run_bar(l));
     let experiment = use_memo(l.settled, |_| panels::experiment(l));
-    let chapter = use_memo((l.settled, l.now_us() > 0), |_| panels::chapter(l).map(Rc::new));
+    let chapter = use_memo((l.settled, l.now_us() > 0), |_| {
+        panels::chapter(l).map(Rc::new)
+    });
     let drawing = use_memo((every((l.settled, l.live)), narrow), |_| {
         cluster::build(l, facts(), narrow)
     });

@@ -791,7 +791,8 @@ impl Timeline {
         let mut arrows: Vec<StoryArrow> = Vec::new();
         let mut labelled: Vec<u64> = Vec::new();
         for a in &c.client {
-            let Some((o, label, anomaly)) = story.iter().find(|(o, _, _)| a.req() == Some(o.id)) else {
+            let Some((o, label, anomaly)) = story.iter().find(|(o, _, _)| a.req() == Some(o.id))
+            else {
                 continue;
             };
             let first = !labelled.contains(&o.id);

@@ -80,8 +80,14 @@ fn d1_a_chapter_shows_its_own_speed_scenario_and_failover_settings() {
         assert_eq!(v.run.speed, ch.speed, "chapter {}", i + 1);
         assert_eq!(v.experiment.scenario, ch.scenario, "chapter {}", i + 1);
         let sc = library::load(ch.scenario).unwrap().validate().unwrap();
-        assert_eq!(v.failover.mode, settings::failover_mode_key(sc.failover.mode));
-        assert_eq!(v.failover.fencing, settings::fencing_key(sc.failover.fencing));
+        assert_eq!(
+            v.failover.mode,
+            settings::failover_mode_key(sc.failover.mode)
+        );
+        assert_eq!(
+            v.failover.fencing,
+            settings::fencing_key(sc.failover.fencing)
+        );
     }
 }
 
@@ -93,7 +99,11 @@ fn d1_a_change_at_a_past_instant_forks_the_run_there() {
     common::play_ms(&mut lab, 500);
     lab.apply(Action::Seek(700_000));
     lab.apply(Action::SetRouting("any_follower".into()));
-    assert_eq!(lab.log.len(), 1, "the later change is dropped: the run forks");
+    assert_eq!(
+        lab.log.len(),
+        1,
+        "the later change is dropped: the run forks"
+    );
     assert_eq!(lab.log[0].t_us, 700_000);
     lab.apply(Action::Seek(1_800_000));
     assert_eq!(view_of(&lab).routing.key, "any_follower");
@@ -104,7 +114,10 @@ fn d1_a_change_at_a_past_instant_forks_the_run_there() {
 #[wasm_bindgen_test(unsupported = test)]
 fn d2_close_ups_label_each_lane_with_its_role_at_that_instant() {
     for (name, kind) in [
-        ("lesson-04b-anomaly-monotonic-reads", ViolationKind::MonotonicReads),
+        (
+            "lesson-04b-anomaly-monotonic-reads",
+            ViolationKind::MonotonicReads,
+        ),
         ("lesson-04c-anomaly-causality", ViolationKind::Causality),
     ] {
         let mut lab = common::lab(name);
@@ -127,10 +140,20 @@ fn d2_close_ups_label_each_lane_with_its_role_at_that_instant() {
             .map(|l| (l.role.clone(), l.name.clone()))
             .collect();
         for (role, node) in &roles {
-            let truth = if *node == leader { "LEADER" } else { "FOLLOWER" };
+            let truth = if *node == leader {
+                "LEADER"
+            } else {
+                "FOLLOWER"
+            };
             assert_eq!(role, truth, "{name}: lane {node} in {roles:?}");
         }
-        assert_eq!(roles.iter().filter(|(r, _)| r.starts_with("LEADER")).count(), 1);
+        assert_eq!(
+            roles
+                .iter()
+                .filter(|(r, _)| r.starts_with("LEADER"))
+                .count(),
+            1
+        );
     }
 }
 
@@ -139,7 +162,11 @@ fn d2_close_ups_label_each_lane_with_its_role_at_that_instant() {
 /// Whether `node` acknowledged a write completing in `(from, to]`.
 fn acked_between(sim: &replica_engine::Simulation, node: u8, from: u64, to: u64) -> bool {
     sim.history.iter().flatten().any(|o| {
-        o.kind == OpKind::Write && o.ok() && o.node == node && o.complete_us > from && o.complete_us <= to
+        o.kind == OpKind::Write
+            && o.ok()
+            && o.node == node
+            && o.complete_us > from
+            && o.complete_us <= to
     })
 }
 
@@ -168,7 +195,10 @@ fn d3_an_epoch_fenced_old_leader_that_still_acknowledges_is_not_fenced() {
         }
         for n in &v.cluster.nodes {
             if n.state.key() == "fenced" {
-                assert!(!acked_between(&sim, n.id, t, t + 1), "a FENCED node acknowledged");
+                assert!(
+                    !acked_between(&sim, n.id, t, t + 1),
+                    "a FENCED node acknowledged"
+                );
             }
         }
         last = t;
@@ -187,7 +217,12 @@ fn d3_under_stonith_the_only_leader_is_never_fenced() {
     for t in (0..lab.base.duration_us).step_by(100_000) {
         lab.apply(Action::Seek(t));
         let v = view_of(&lab);
-        let leaders: Vec<_> = v.cluster.nodes.iter().filter(|n| n.role == "leader" && n.up).collect();
+        let leaders: Vec<_> = v
+            .cluster
+            .nodes
+            .iter()
+            .filter(|n| n.role == "leader" && n.up)
+            .collect();
         if let [only] = leaders.as_slice() {
             if v.cluster.nodes.iter().any(|n| n.up && n.epoch > only.epoch) {
                 // Where the old page tagged the only leader FENCED.
@@ -199,7 +234,10 @@ fn d3_under_stonith_the_only_leader_is_never_fenced() {
             "at {t}: FENCED without a lease"
         );
     }
-    assert!(candidate_above_leader > 0, "a node campaigned in a newer epoch than the leader");
+    assert!(
+        candidate_above_leader > 0,
+        "a node campaigned in a newer epoch than the leader"
+    );
 }
 
 #[wasm_bindgen_test(unsupported = test)]
@@ -220,7 +258,10 @@ fn d3_a_leader_whose_lease_ran_out_is_fenced_and_refuses_writes() {
     }
     let from = fenced_at.expect("the cut-off leader's lease ran out");
     truth::run_to(&mut sim, &[], 10_000_000);
-    assert!(!acked_between(&sim, 0, from, 10_000_000), "FENCED, yet it acknowledged");
+    assert!(
+        !acked_between(&sim, 0, from, 10_000_000),
+        "FENCED, yet it acknowledged"
+    );
 }
 
 // 4. Client links per group of sessions.
@@ -265,7 +306,10 @@ fn d4_split_clients_each_get_links_with_their_own_reachability() {
 
 #[wasm_bindgen_test(unsupported = test)]
 fn d5_promotions_chart_read_out_and_events_give_the_same_losses() {
-    for name in ["lesson-06-async-failover-data-loss", "lesson-07a-split-brain-no-fencing"] {
+    for name in [
+        "lesson-06-async-failover-data-loss",
+        "lesson-07a-split-brain-no-fencing",
+    ] {
         let mut lab = common::lab(name);
         let mut any = false;
         for t in (0..lab.base.duration_us).step_by(500_000) {
@@ -306,7 +350,12 @@ fn d6_lag_max_is_never_below_now_and_the_two_stale_counts_are_told_apart() {
         let sampled = probe::sampled_max_lag(&lab.main.borrow().sim);
         for (i, row) in v.readouts.lag.iter().enumerate() {
             assert!(row.max_us >= row.now_us, "at {t}: {} max < now", row.node);
-            let node = v.cluster.nodes.iter().position(|n| n.name == row.node).unwrap_or(i);
+            let node = v
+                .cluster
+                .nodes
+                .iter()
+                .position(|n| n.name == row.node)
+                .unwrap_or(i);
             if sampled[node].1 < row.now_us {
                 sampled_below_live += 1;
             }
@@ -321,8 +370,14 @@ fn d6_lag_max_is_never_below_now_and_the_two_stale_counts_are_told_apart() {
             differ += 1;
         }
     }
-    assert!(sampled_below_live > 0, "the engine's sampled maximum alone fell below now");
-    assert!(differ > 0, "the two counts differ, so the page must say what each counts");
+    assert!(
+        sampled_below_live > 0,
+        "the engine's sampled maximum alone fell below now"
+    );
+    assert!(
+        differ > 0,
+        "the two counts differ, so the page must say what each counts"
+    );
 }
 
 // 7. The causality close-up shows cause, effect and the read.
@@ -338,16 +393,32 @@ fn d7_the_causality_close_up_shows_cause_effect_and_the_read_without_the_cause()
         .expect("a causality anomaly");
     lab.apply(Action::JumpTo(v));
     let focus = lab.focus.clone().expect("in close-up");
-    let writes: Vec<_> = focus.ops.iter().filter(|o| o.kind == OpKind::Write).collect();
-    let reads: Vec<_> = focus.ops.iter().filter(|o| o.kind == OpKind::Read).collect();
+    let writes: Vec<_> = focus
+        .ops
+        .iter()
+        .filter(|o| o.kind == OpKind::Write)
+        .collect();
+    let reads: Vec<_> = focus
+        .ops
+        .iter()
+        .filter(|o| o.kind == OpKind::Read)
+        .collect();
     assert_eq!(writes.len(), 2, "the cause and the effect: {:?}", focus.ops);
     let (cause, effect) = (writes[0], writes[1]);
     assert_ne!(cause.key, effect.key, "the effect writes another key");
-    assert!(cause.complete_us < effect.invoke_us, "the effect came after the cause");
-    let anomaly = reads.iter().find(|r| r.id == v.op).expect("the revealing read");
+    assert!(
+        cause.complete_us < effect.invoke_us,
+        "the effect came after the cause"
+    );
+    let anomaly = reads
+        .iter()
+        .find(|r| r.id == v.op)
+        .expect("the revealing read");
     assert_eq!(anomaly.key, cause.key, "it read the cause's key");
     assert!(
-        reads.iter().any(|r| r.value == effect.value && r.session == v.session),
+        reads
+            .iter()
+            .any(|r| r.value == effect.value && r.session == v.session),
         "the same session saw the effect first"
     );
     let view = view_of(&lab);
@@ -356,7 +427,10 @@ fn d7_the_causality_close_up_shows_cause_effect_and_the_read_without_the_cause()
     };
     let labels: Vec<&str> = diagram.arrows.iter().map(|a| a.step.as_str()).collect();
     for want in ["cause:", "effect:", "the cause is missing"] {
-        assert!(labels.iter().any(|l| l.contains(want)), "{want} in {labels:?}");
+        assert!(
+            labels.iter().any(|l| l.contains(want)),
+            "{want} in {labels:?}"
+        );
     }
 }
 
@@ -375,7 +449,9 @@ fn d8_the_numbered_ack_completed_the_quorum_and_the_panel_says_which_write() {
     for _ in 0..60 {
         common::play_ms(&mut lab, 100);
         let run = lab.main.borrow();
-        let Some(t) = run.timeline.tracked.as_ref() else { continue };
+        let Some(t) = run.timeline.tracked.as_ref() else {
+            continue;
+        };
         if t.done_us.is_none() || t.ok != Some(true) {
             continue;
         }
@@ -385,11 +461,22 @@ fn d8_the_numbered_ack_completed_the_quorum_and_the_panel_says_which_write() {
         assert_eq!(three[0].step, Step::Ack);
         let ack = t.arrows[three[0].arrow];
         let reply = t.reply().expect("answered");
-        assert_eq!(ack.deliver_us, Some(reply.sent_us), "the ack the leader answered on");
+        assert_eq!(
+            ack.deliver_us,
+            Some(reply.sent_us),
+            "the ack the leader answered on"
+        );
         let earlier = steps.iter().filter(|s| s.step == Step::AckEarlier).count();
-        assert!(earlier >= 1, "the other standby's ack came first: {steps:?}");
+        assert!(
+            earlier >= 1,
+            "the other standby's ack came first: {steps:?}"
+        );
         for n in 1..=4 {
-            assert_eq!(steps.iter().filter(|s| s.n == n).count(), 1, "number {n} once");
+            assert_eq!(
+                steps.iter().filter(|s| s.n == n).count(),
+                1,
+                "number {n} once"
+            );
         }
         stories += 1;
         drop(run);
@@ -426,7 +513,12 @@ fn d9_partitioning_the_leader_says_why_it_is_or_is_not_split_brain() {
             lab.apply(Action::Seek(t));
             truth::run_to(&mut sim, &log, t);
             let v = view_of(&lab);
-            let leaders = v.cluster.nodes.iter().filter(|n| n.role == "leader" && n.up).count();
+            let leaders = v
+                .cluster
+                .nodes
+                .iter()
+                .filter(|n| n.role == "leader" && n.up)
+                .count();
             let overlap = truth::acks_overlap(&sim);
             match &v.readouts.leadership {
                 Some(text) if leaders >= 2 => {
@@ -436,7 +528,9 @@ fn d9_partitioning_the_leader_says_why_it_is_or_is_not_split_brain() {
                     } else {
                         assert!(text.contains("not split-brain"), "{name} at {t}: {text}");
                         assert!(
-                            text.contains("took turns") || text.contains("none yet") || text.contains("no write"),
+                            text.contains("took turns")
+                                || text.contains("none yet")
+                                || text.contains("no write"),
                             "{text}"
                         );
                     }
@@ -447,12 +541,19 @@ fn d9_partitioning_the_leader_says_why_it_is_or_is_not_split_brain() {
             let flagged = v.anomalies.chips.iter().any(|c| c.0 == "split_brain");
             assert_eq!(flagged, overlap, "{name} at {t}: checker vs history");
         }
-        assert!(explained > 0, "{name}: two nodes held the leader role at some instant");
+        assert!(
+            explained > 0,
+            "{name}: two nodes held the leader role at some instant"
+        );
     }
     // A real split-brain says so.
     let mut lab = common::lab("lesson-07a-split-brain-no-fencing");
     lab.apply(Action::Seek(9_000_000));
-    let text = view_of(&lab).readouts.leadership.clone().expect("two leaders");
+    let text = view_of(&lab)
+        .readouts
+        .leadership
+        .clone()
+        .expect("two leaders");
     assert!(text.starts_with("Split-brain"), "{text}");
 }
 
@@ -468,12 +569,19 @@ fn d10_message_labels_keep_off_the_node_boxes() {
         for _ in 0..60 {
             lab.apply(Action::SetSpeed(3));
             common::play_frames(&mut lab, 64, 16.0);
-            let v = view::build(&lab, Viewer { narrow, ..Viewer::default() });
+            let v = view::build(
+                &lab,
+                Viewer {
+                    narrow,
+                    ..Viewer::default()
+                },
+            );
             for (text, x, y) in &v.flights.labels {
                 labels += 1;
                 let w = replica_web::format::text_width(text, 11.0, true);
                 for n in &v.cluster.nodes {
-                    let inside = *x < n.x + NODE_W && x + w > n.x && *y > n.y && y - 11.0 < n.y + NODE_H;
+                    let inside =
+                        *x < n.x + NODE_W && x + w > n.x && *y > n.y && y - 11.0 < n.y + NODE_H;
                     assert!(!inside, "label {text} at ({x:.0},{y:.0}) on {}", n.name);
                 }
             }
