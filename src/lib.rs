@@ -35,7 +35,7 @@ pub fn run_scenario(
     }
     sim.run();
     sim.finish();
-    (Report::from_sim(&sim), sim.history.take())
+    (sim.report(), sim.history.take())
 }
 
 /// The scenario files of a folder, sorted by name.

@@ -8,7 +8,7 @@ use common::*;
 use replica_engine::history::OpKind;
 use replica_engine::node::{Note, Role};
 use replica_engine::trace::TraceEvent;
-use replica_engine::{Report, Simulation};
+use replica_engine::Simulation;
 
 /// Leader and a near follower in one region, a far follower 50 ms away;
 /// the leader loses power at 3 s and an election picks a successor.
@@ -109,7 +109,7 @@ fn async_loses_exactly_the_acknowledged_writes_the_new_leader_lacks() {
         .iter()
         .filter(|o| o.kind == OpKind::Write && o.ok() && o.epoch == 1 && o.lsn > held)
         .count() as u64;
-    let r = Report::from_sim(&sim);
+    let r = sim.report();
     println!(
         "acknowledged by the old leader beyond LSN {held}: {expected}; reported lost: {}",
         r.lost_acknowledged_writes

@@ -8,7 +8,7 @@ use replica_engine::history::{OpKind, Outcome};
 use replica_engine::message::ReadError;
 use replica_engine::node::Note;
 use replica_engine::trace::TraceEvent;
-use replica_engine::{Report, Simulation};
+use replica_engine::Simulation;
 
 #[test]
 fn a_follower_beyond_the_retained_window_is_recloned_then_catches_up() {
@@ -98,5 +98,5 @@ action = "heal_all"
         leader.flushed,
         cut.applied
     );
-    assert_eq!(Report::from_sim(&sim).lost_acknowledged_writes, 0);
+    assert_eq!(sim.report().lost_acknowledged_writes, 0);
 }

@@ -1,61 +1,120 @@
-//! Seeds on which the swarm once found a bug, kept as regression tests
-//! (each named for what it found). They run in the full swarm too; here
-//! they fail fast and by name.
+//! Scenarios on which the swarm once found a bug, kept as files in
+//! `scenarios/regressions/` (each named for what it found, and explaining
+//! the bug and its run at the top). They are files rather than seed
+//! numbers so that a change to the swarm generator cannot silently turn
+//! them into different runs: this test never calls the generator.
+//!
+//! Each file runs with every safety invariant checked after every event,
+//! then the convergence check, then its `[[expect]]` bounds.
 
-use replica_engine::swarm::check;
+use replica_engine::{invariant, ScenarioFile, Simulation};
+use std::path::Path;
 
-fn passes(seed: u64) {
-    if let Err(e) = check(seed) {
-        panic!("swarm seed {seed}: {e}\nreproduce: cargo run --release -- swarm --seeds {seed}..{seed}");
+const DIR: &str = "scenarios/regressions";
+
+fn passes(name: &str) {
+    let path = Path::new(DIR).join(format!("{name}.toml"));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: cannot read: {e}", path.display()));
+    let scenario = ScenarioFile::parse(&text)
+        .and_then(|f| f.validate())
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert_eq!(
+        scenario.name, name,
+        "the file's name key matches its file name"
+    );
+    let end_us = scenario.duration_us;
+    let mut sim = Simulation::new(scenario);
+    sim.enable_checker();
+    let reproduce = format!("reproduce: cargo run --release -- run {}", path.display());
+    if let Err(e) = invariant::run_checked(&mut sim, end_us) {
+        panic!("{name}: {e}\n{reproduce}");
+    }
+    sim.finish();
+    if let Err(e) = invariant::converged(&sim) {
+        panic!("{name}: {e}\n{reproduce}");
+    }
+    let report = sim.report();
+    if let Some(e) = report.expectations.iter().find(|e| !e.passed) {
+        panic!(
+            "{name}: {} = {} is outside its bounds\n{reproduce}",
+            e.metric, e.value
+        );
     }
 }
 
 #[test]
 fn seed_17_a_stepped_down_leader_replays_its_flushed_entries() {
-    passes(17);
+    passes("swarm-17-a-stepped-down-leader-replays-its-flushed-entries");
 }
 
 #[test]
 fn seed_28_a_pre_vote_does_not_count_as_hearing_a_leader() {
-    passes(28);
+    passes("swarm-28-a-pre-vote-does-not-count-as-hearing-a-leader");
 }
 
 #[test]
 fn seed_44_the_manager_compares_only_with_peers_that_may_lead() {
-    passes(44);
+    passes("swarm-44-the-manager-compares-only-with-peers-that-may-lead");
 }
 
 #[test]
-fn seed_147_a_cut_off_candidate_does_not_inflate_epochs_for_ever() {
-    passes(147);
+fn seed_147_a_cut_off_candidate_does_not_inflate_epochs() {
+    passes("swarm-147-a-cut-off-candidate-does-not-inflate-epochs");
 }
 
 #[test]
 fn seed_341_a_deposed_leader_does_not_judge_a_newer_epochs_writes() {
-    passes(341);
+    passes("swarm-341-a-deposed-leader-does-not-judge-a-newer-epochs-writes");
 }
 
 #[test]
-fn seed_468_a_rewind_beyond_the_retained_log_re_clones_instead_of_looping() {
-    passes(468);
+fn seed_468_a_rewind_beyond_the_retained_log_re_clones() {
+    passes("swarm-468-a-rewind-beyond-the-retained-log-re-clones");
 }
 
 #[test]
 fn seed_989_a_lost_rejoin_answer_is_asked_again() {
-    passes(989);
+    passes("swarm-989-a-lost-rejoin-answer-is-asked-again");
 }
 
 #[test]
-fn seed_1145_semi_sync_does_not_flip_between_fallback_and_restore_for_ever() {
-    passes(1145);
+fn seed_1145_semi_sync_does_not_flip_for_ever() {
+    passes("swarm-1145-semi-sync-does-not-flip-for-ever");
 }
 
 #[test]
 fn seed_5011_a_rejoined_follower_reports_progress_again() {
-    passes(5011);
+    passes("swarm-5011-a-rejoined-follower-reports-progress-again");
 }
 
 #[test]
 fn seed_8726_two_nodes_do_not_split_their_votes_for_ever() {
-    passes(8726);
+    passes("swarm-8726-two-nodes-do-not-split-their-votes-for-ever");
+}
+
+/// Every file of the folder has a test above: a file added without one
+/// would never run.
+#[test]
+fn every_regression_file_is_run() {
+    let this = include_str!("swarm_regressions.rs");
+    for entry in std::fs::read_dir(DIR).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        assert!(
+            this.contains(&format!("passes(\"{stem}\")")),
+            "{} has no test in tests/swarm_regressions.rs",
+            path.display()
+        );
+    }
+}
+
+/// The regressions are tests, not lessons: `replica list` and
+/// `replica check` (and so the page's library) read only the top of
+/// `scenarios/`, never this folder (docs/scenarios.md).
+#[test]
+fn the_library_leaves_the_regressions_out() {
+    let library = replica::scenario_files(Path::new("scenarios")).unwrap();
+    assert!(library.len() >= 30, "the library itself is listed");
+    assert!(library.iter().all(|p| !p.starts_with(DIR)), "{library:?}");
 }

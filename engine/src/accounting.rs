@@ -18,61 +18,12 @@ use crate::message::WriteError;
 use crate::metrics::{Histogram, LagStats};
 use crate::network::NodeId;
 use crate::node::{Note, Role};
+use crate::report::{PolicyChange, Promotion, RolledBack};
 use crate::store::Version;
 use crate::wal::{Entry, Epoch, Lsn, Op};
 use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec;
 use alloc::vec::Vec;
-
-/// A change in a leader's commit policy state, for the report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct PolicyChange {
-    /// When.
-    pub t_us: u64,
-    /// Which leader.
-    pub node: NodeId,
-    /// `true`: fell back to asynchronous; `false`: synchronous again.
-    pub degraded: bool,
-}
-
-/// A leader change, for the report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Promotion {
-    /// When the new leader took over.
-    pub t_us: u64,
-    /// The new leader.
-    pub node: NodeId,
-    /// Its epoch.
-    pub epoch: Epoch,
-    /// The leader it replaced.
-    pub old_leader: NodeId,
-    /// When the old leader was lost (crash, partition, spike), if a fault
-    /// caused it.
-    pub leader_lost_us: Option<u64>,
-    /// When the failure detector first suspected the old leader (if it did).
-    pub suspected_us: Option<u64>,
-    /// Whether the old leader was still up (a false positive when no
-    /// fault hit it, or a split-brain risk when it was cut off).
-    pub old_leader_alive: bool,
-    /// First write acknowledged by the new leader.
-    pub first_ack_us: Option<u64>,
-    /// Acknowledged writes the new leader's log lacks: lost by this
-    /// failover.
-    pub lost_acknowledged_writes: u64,
-    /// Acknowledgement time of the oldest and newest lost write.
-    pub lost_span_us: Option<(u64, u64)>,
-    /// Acknowledged writes later rolled back from a rejoining node.
-    pub rolled_back_acknowledged: u64,
-}
-
-impl Promotion {
-    /// From the loss of the leader (or its suspicion) to the first
-    /// acknowledged write on the new one.
-    pub fn unavailable_us(&self) -> Option<u64> {
-        let from = self.leader_lost_us.or(self.suspected_us)?;
-        Some(self.first_ack_us?.saturating_sub(from))
-    }
-}
 
 /// A write a client was told succeeded, kept until every node holds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,19 +32,6 @@ struct AckedWrite {
     epoch: Epoch,
     ack_us: u64,
     value: u64,
-}
-
-/// An entry removed from a rejoining node's log.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct RolledBack {
-    /// When.
-    pub t_us: u64,
-    /// The node that removed it.
-    pub node: NodeId,
-    /// The entry.
-    pub entry: Entry,
-    /// Whether a client had been told it succeeded.
-    pub acknowledged: bool,
 }
 
 /// Running totals of a run.

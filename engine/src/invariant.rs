@@ -125,6 +125,44 @@ pub fn run_checked(sim: &mut Simulation, end_us: u64) -> Result<(), String> {
     Ok(())
 }
 
+/// How long past its end a run may take to converge once faults and
+/// clients have stopped. Convergence is eventual: a follower cut off for a
+/// while catches up at its stream's pace (its window of unacknowledged
+/// entries per round trip), which a generated cluster can make slow, but
+/// never stalls.
+pub const CONVERGENCE_GRACE_US: u64 = 60_000_000;
+
+/// Runs `sim` to `end_us` with every invariant checked after every event,
+/// then [`settle`]s it. Returns how long past `end_us` convergence took.
+pub fn run_to_convergence(sim: &mut Simulation, end_us: u64) -> Result<u64, String> {
+    run_checked(sim, end_us)?;
+    settle(sim)
+}
+
+/// Runs `sim` on from where it is, half a second at a time and with every
+/// invariant still checked, until every live node has converged
+/// ([`converged`]) or [`CONVERGENCE_GRACE_US`] has passed. Returns how long
+/// that took.
+pub fn settle(sim: &mut Simulation) -> Result<u64, String> {
+    let start_us = sim.now_us();
+    let deadline_us = start_us + CONVERGENCE_GRACE_US;
+    loop {
+        match converged(sim) {
+            Ok(()) => return Ok(sim.now_us() - start_us),
+            Err(e) if sim.now_us() >= deadline_us => {
+                return Err(format!(
+                    "not converged {} s after the end: {e}",
+                    CONVERGENCE_GRACE_US / 1_000_000
+                ))
+            }
+            Err(_) => {
+                let next = (sim.now_us() + 500_000).min(deadline_us);
+                run_checked(sim, next)?;
+            }
+        }
+    }
+}
+
 /// Liveness: once faults and clients have stopped, a leader exists and
 /// every live node holds exactly its log (applied up to the leader's
 /// flushed position, same last entry and epoch).

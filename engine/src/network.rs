@@ -9,6 +9,13 @@
 //! lost at random (per region pair) and links can be cut in one direction
 //! or both — a one-way cut is how a node can still hear the leader while
 //! the leader no longer hears it.
+//!
+//! A cut also loses what is already on the wire in that direction, as a
+//! broken TCP connection does: each directed link has a generation, bumped
+//! when the link is cut or an end loses its connection state, and a
+//! message sent under an older generation is lost on arrival. A sender
+//! that loses power takes its unsent bytes with it; a crashed process's
+//! bytes, already in the kernel, still go out.
 
 use crate::rng::Rng;
 use alloc::vec;
@@ -78,6 +85,8 @@ pub struct Network {
     cuts: u32,
     /// Latest delivery time scheduled on each directed link (FIFO order).
     last_delivery_us: Vec<u64>,
+    /// Per directed link: bumped whenever what is in flight on it is lost.
+    link_gen: Vec<u32>,
     /// Extra one-way latency on every message to or from an endpoint, and
     /// until when it lasts (a latency spike).
     spike_us: Vec<(u64, u64)>,
@@ -107,6 +116,7 @@ impl Network {
             cut: vec![false; pairs],
             cuts: 0,
             last_delivery_us: vec![0; pairs],
+            link_gen: vec![0; pairs],
             spike_us: vec![(0, 0); endpoints as usize],
         }
     }
@@ -145,8 +155,32 @@ impl Network {
             self.cut[i] = cut;
             if cut {
                 self.cuts += 1;
+                self.link_gen[i] = self.link_gen[i].wrapping_add(1);
             } else {
                 self.cuts -= 1;
+            }
+        }
+    }
+
+    /// The generation of the link `from → to`: a message sent now carries
+    /// it, and is delivered only if the link still has it on arrival.
+    pub fn link_gen(&self, from: Addr, to: Addr) -> u32 {
+        self.link_gen[self.pair(from, to)]
+    }
+
+    /// Loses everything in flight from `a` (when `outgoing`) and to `a`
+    /// (when `incoming`): the endpoint's connections are gone.
+    pub fn break_links(&mut self, a: Addr, outgoing: bool, incoming: bool) {
+        let n = self.endpoints as usize;
+        let me = self.index(a);
+        for other in 0..n {
+            if outgoing {
+                let i = me * n + other;
+                self.link_gen[i] = self.link_gen[i].wrapping_add(1);
+            }
+            if incoming {
+                let i = other * n + me;
+                self.link_gen[i] = self.link_gen[i].wrapping_add(1);
             }
         }
     }

@@ -1,16 +1,79 @@
 //! The summary of a run: what `replica run` prints and `--json` emits.
 //!
 //! The schema is documented in `docs/report.md`. Every figure named in
-//! [`Report::METRICS`] can be bounded by a scenario's `[[expect]]` entries,
+//! [`METRICS`] can be bounded by a scenario's `[[expect]]` entries,
 //! which is how scenario files check themselves.
 
-use crate::accounting::{PolicyChange, Promotion, RolledBack};
-use crate::checker::{Violation, ViolationKind};
+use crate::checker::Violation;
 use crate::metrics::LatencySummary;
-use crate::sim::Simulation;
+use crate::network::NodeId;
+use crate::wal::{Entry, Epoch};
 use alloc::string::String;
 use alloc::vec::Vec;
 use serde::{Deserialize, Serialize};
+
+/// A change in a leader's commit policy state, for the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct PolicyChange {
+    /// When.
+    pub t_us: u64,
+    /// Which leader.
+    pub node: NodeId,
+    /// `true`: fell back to asynchronous; `false`: synchronous again.
+    pub degraded: bool,
+}
+
+/// A leader change, for the report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Promotion {
+    /// When the new leader took over.
+    pub t_us: u64,
+    /// The new leader.
+    pub node: NodeId,
+    /// Its epoch.
+    pub epoch: Epoch,
+    /// The leader it replaced.
+    pub old_leader: NodeId,
+    /// When the old leader was lost (crash, partition, spike), if a fault
+    /// caused it.
+    pub leader_lost_us: Option<u64>,
+    /// When the failure detector first suspected the old leader (if it did).
+    pub suspected_us: Option<u64>,
+    /// Whether the old leader was still up (a false positive when no
+    /// fault hit it, or a split-brain risk when it was cut off).
+    pub old_leader_alive: bool,
+    /// First write acknowledged by the new leader.
+    pub first_ack_us: Option<u64>,
+    /// Acknowledged writes the new leader's log lacks: lost by this
+    /// failover.
+    pub lost_acknowledged_writes: u64,
+    /// Acknowledgement time of the oldest and newest lost write.
+    pub lost_span_us: Option<(u64, u64)>,
+    /// Acknowledged writes later rolled back from a rejoining node.
+    pub rolled_back_acknowledged: u64,
+}
+
+impl Promotion {
+    /// From the loss of the leader (or its suspicion) to the first
+    /// acknowledged write on the new one.
+    pub fn unavailable_us(&self) -> Option<u64> {
+        let from = self.leader_lost_us.or(self.suspected_us)?;
+        Some(self.first_ack_us?.saturating_sub(from))
+    }
+}
+
+/// An entry removed from a rejoining node's log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RolledBack {
+    /// When.
+    pub t_us: u64,
+    /// The node that removed it.
+    pub node: NodeId,
+    /// The entry.
+    pub entry: Entry,
+    /// Whether a client had been told it succeeded.
+    pub acknowledged: bool,
+}
 
 /// Lag of one follower over the run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -152,205 +215,77 @@ pub struct Report {
     pub expectations: Vec<ExpectationResult>,
 }
 
+/// A figure of the report that an `[[expect]]` entry may bound.
+pub type Metric = (&'static str, fn(&Report) -> u64);
+
+/// Every figure an `[[expect]]` entry may bound: its name, and how to read
+/// it from a report. Names are what scenario files write.
+pub const METRICS: &[Metric] = &[
+    ("writes_attempted", |r| r.writes_attempted),
+    ("writes_acknowledged", |r| r.writes_acknowledged),
+    ("writes_failed", |r| r.writes_failed),
+    ("writes_refused", |r| r.writes_refused),
+    ("writes_quorum_timeout", |r| r.writes_quorum_timeout),
+    ("writes_client_timeout", |r| r.writes_client_timeout),
+    ("commit_p50_ms", |r| r.commit_latency.p50_us / 1_000),
+    ("commit_p99_ms", |r| r.commit_latency.p99_us / 1_000),
+    ("commit_max_ms", |r| r.commit_latency.max_us / 1_000),
+    ("commit_p50_us", |r| r.commit_latency.p50_us),
+    ("commit_p99_us", |r| r.commit_latency.p99_us),
+    ("reads_ok", |r| r.reads_ok),
+    ("reads_failed", |r| r.reads_failed),
+    ("stale_reads", |r| r.stale_reads),
+    ("max_follower_lag_ms", |r| {
+        r.followers.iter().map(|f| f.max_lag_us).max().unwrap_or(0) / 1_000
+    }),
+    ("write_throughput_per_s", |r| r.write_throughput_per_s),
+    ("read_throughput_per_s", |r| r.read_throughput_per_s),
+    ("policy_fallbacks", |r| {
+        r.policy_changes.iter().filter(|c| c.degraded).count() as u64
+    }),
+    ("policy_restorations", |r| {
+        r.policy_changes.iter().filter(|c| !c.degraded).count() as u64
+    }),
+    ("promotions", |r| r.promotions.len() as u64),
+    ("rolled_back_entries", |r| r.rolled_back_entries),
+    ("read_your_writes", |r| r.violations.read_your_writes),
+    ("monotonic_reads", |r| r.violations.monotonic_reads),
+    ("causality", |r| r.violations.causality),
+    ("checker_stale_reads", |r| r.violations.stale_reads),
+    ("split_brain", |r| r.violations.split_brain),
+    ("checker_lost_writes", |r| {
+        r.violations.lost_acknowledged_writes
+    }),
+    ("lost_acknowledged_writes", |r| r.lost_acknowledged_writes),
+    ("rolled_back_acknowledged", |r| r.rolled_back_acknowledged),
+    ("false_failovers", |r| r.false_failovers),
+    ("split_brain_ms", |r| r.split_brain_us / 1_000),
+    ("max_unavailability_ms", |r| {
+        r.promotions
+            .iter()
+            .filter_map(|p| p.unavailable_us())
+            .max()
+            .unwrap_or(0)
+            / 1_000
+    }),
+    ("two_leaders_one_epoch", |r| r.two_leaders_one_epoch),
+    ("follower_reads", |r| r.follower_reads),
+    ("reclones", |r| r.reclones),
+    ("phantom_reads", |r| r.phantom_reads),
+];
+
+/// The names of [`METRICS`], in order.
+pub fn metric_names() -> impl Iterator<Item = &'static str> {
+    METRICS.iter().map(|(name, _)| *name)
+}
+
 impl Report {
-    /// Figures an `[[expect]]` entry may bound.
-    pub const METRICS: &'static [&'static str] = &[
-        "writes_attempted",
-        "writes_acknowledged",
-        "writes_failed",
-        "writes_refused",
-        "writes_quorum_timeout",
-        "writes_client_timeout",
-        "commit_p50_ms",
-        "commit_p99_ms",
-        "commit_max_ms",
-        "commit_p50_us",
-        "commit_p99_us",
-        "reads_ok",
-        "reads_failed",
-        "stale_reads",
-        "max_follower_lag_ms",
-        "write_throughput_per_s",
-        "read_throughput_per_s",
-        "policy_fallbacks",
-        "policy_restorations",
-        "promotions",
-        "rolled_back_entries",
-        "read_your_writes",
-        "monotonic_reads",
-        "causality",
-        "checker_stale_reads",
-        "split_brain",
-        "checker_lost_writes",
-        "lost_acknowledged_writes",
-        "rolled_back_acknowledged",
-        "false_failovers",
-        "split_brain_ms",
-        "max_unavailability_ms",
-        "two_leaders_one_epoch",
-        "follower_reads",
-        "reclones",
-        "phantom_reads",
-    ];
-
-    /// Builds the report of a finished (or paused) simulation.
-    pub fn from_sim(sim: &Simulation) -> Report {
-        let m = &sim.metrics();
-        let elapsed_us = sim.now_us().max(1);
-        let per_s = |n: u64| (n as u128 * 1_000_000 / elapsed_us as u128) as u64;
-        let followers = sim
-            .scenario
-            .nodes
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| m.lag[*i].samples > 0)
-            .map(|(i, spec)| FollowerLag {
-                node: spec.name.clone(),
-                max_lag_entries: m.lag[i].max_entries,
-                mean_lag_entries: m.lag[i].mean_entries(),
-                max_lag_us: m.lag[i].max_us,
-                mean_lag_us: m.lag[i].mean_us(),
-            })
-            .collect();
-        let mut r = Report {
-            scenario: sim.scenario.name.clone(),
-            seed: sim.scenario.seed,
-            duration_us: sim.now_us(),
-            events: sim.events,
-            writes_attempted: m.writes_attempted,
-            writes_acknowledged: m.writes_acknowledged,
-            writes_failed: m.writes_failed,
-            writes_refused: m.writes_refused,
-            writes_quorum_timeout: m.writes_quorum_timeout,
-            writes_client_timeout: m.writes_client_timeout,
-            commit_latency: m.commit_latency.summary(),
-            reads_ok: m.reads_ok,
-            reads_failed: m.reads_failed,
-            follower_reads: m.follower_reads,
-            reclones: m.reclones,
-            phantom_reads: sim.checker.as_ref().map_or(0, |c| c.phantom_reads),
-            stale_reads: m.stale_reads,
-            max_stale_us: m.max_stale_us,
-            max_stale_lsn: m.max_stale_lsn,
-            read_latency: m.read_latency.summary(),
-            write_throughput_per_s: per_s(m.writes_acknowledged),
-            read_throughput_per_s: per_s(m.reads_ok),
-            followers,
-            policy_changes: m.policy_changes.clone(),
-            promotions: sim.promotions(),
-            rolled_back_entries: m.rolled_back_entries,
-            rolled_back: m.rolled_back.clone(),
-            rolled_back_acknowledged: m.rolled_back_acknowledged,
-            lost_acknowledged_writes: sim.lost_acknowledged_writes(),
-            false_failovers: m.false_failovers,
-            split_brain_us: sim.split_brain_us(),
-            two_leaders_one_epoch: m.two_leaders_one_epoch,
-            messages_sent: m.messages_sent,
-            messages_dropped: m.messages_dropped,
-            violations: sim
-                .checker
-                .as_ref()
-                .map_or_else(ViolationCounts::default, |c| ViolationCounts {
-                    read_your_writes: c.count(ViolationKind::ReadYourWrites),
-                    monotonic_reads: c.count(ViolationKind::MonotonicReads),
-                    causality: c.count(ViolationKind::Causality),
-                    stale_reads: c.count(ViolationKind::StaleRead),
-                    split_brain: c.count(ViolationKind::SplitBrain),
-                    lost_acknowledged_writes: c.count(ViolationKind::LostWrite),
-                }),
-            violation_examples: {
-                let names: Vec<String> =
-                    sim.scenario.nodes.iter().map(|n| n.name.clone()).collect();
-                sim.metrics()
-                    .violations
-                    .iter()
-                    .filter(|v| v.kind != ViolationKind::StaleRead)
-                    .take(50)
-                    .map(|v| ExplainedViolation {
-                        violation: *v,
-                        explanation: v.explain(&names),
-                    })
-                    .collect()
-            },
-            trace_hash: sim.trace_hash(),
-            expectations: Vec::new(),
-        };
-        r.expectations = sim
-            .scenario
-            .expect
-            .iter()
-            .map(|e| {
-                let value = r.metric(&e.metric).unwrap_or(i64::MIN);
-                ExpectationResult {
-                    metric: e.metric.clone(),
-                    value,
-                    min: e.min,
-                    max: e.max,
-                    passed: e.min.is_none_or(|m| value >= m) && e.max.is_none_or(|m| value <= m),
-                }
-            })
-            .collect();
-        r
-    }
-
     /// The value of a named figure.
     pub fn metric(&self, name: &str) -> Option<i64> {
-        let v = match name {
-            "writes_attempted" => self.writes_attempted,
-            "writes_acknowledged" => self.writes_acknowledged,
-            "writes_failed" => self.writes_failed,
-            "writes_refused" => self.writes_refused,
-            "writes_quorum_timeout" => self.writes_quorum_timeout,
-            "writes_client_timeout" => self.writes_client_timeout,
-            "commit_p50_ms" => self.commit_latency.p50_us / 1_000,
-            "commit_p99_ms" => self.commit_latency.p99_us / 1_000,
-            "commit_max_ms" => self.commit_latency.max_us / 1_000,
-            "commit_p50_us" => self.commit_latency.p50_us,
-            "commit_p99_us" => self.commit_latency.p99_us,
-            "reads_ok" => self.reads_ok,
-            "reads_failed" => self.reads_failed,
-            "stale_reads" => self.stale_reads,
-            "max_follower_lag_ms" => {
-                self.followers
-                    .iter()
-                    .map(|f| f.max_lag_us)
-                    .max()
-                    .unwrap_or(0)
-                    / 1_000
-            }
-            "write_throughput_per_s" => self.write_throughput_per_s,
-            "read_throughput_per_s" => self.read_throughput_per_s,
-            "policy_fallbacks" => self.policy_changes.iter().filter(|c| c.degraded).count() as u64,
-            "policy_restorations" => {
-                self.policy_changes.iter().filter(|c| !c.degraded).count() as u64
-            }
-            "promotions" => self.promotions.len() as u64,
-            "rolled_back_entries" => self.rolled_back_entries,
-            "read_your_writes" => self.violations.read_your_writes,
-            "monotonic_reads" => self.violations.monotonic_reads,
-            "causality" => self.violations.causality,
-            "checker_stale_reads" => self.violations.stale_reads,
-            "split_brain" => self.violations.split_brain,
-            "checker_lost_writes" => self.violations.lost_acknowledged_writes,
-            "lost_acknowledged_writes" => self.lost_acknowledged_writes,
-            "rolled_back_acknowledged" => self.rolled_back_acknowledged,
-            "false_failovers" => self.false_failovers,
-            "split_brain_ms" => self.split_brain_us / 1_000,
-            "max_unavailability_ms" => {
-                self.promotions
-                    .iter()
-                    .filter_map(|p| p.unavailable_us())
-                    .max()
-                    .unwrap_or(0)
-                    / 1_000
-            }
-            "two_leaders_one_epoch" => self.two_leaders_one_epoch,
-            "follower_reads" => self.follower_reads,
-            "reclones" => self.reclones,
-            "phantom_reads" => self.phantom_reads,
-            _ => return None,
-        };
-        Some(v.min(i64::MAX as u64) as i64)
+        METRICS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, read)| read(self).min(i64::MAX as u64) as i64)
     }
 
     /// Whether every expectation held.

@@ -18,8 +18,9 @@
 use crate::invariant;
 use crate::rng::Rng;
 use crate::scenario::{
-    ExpectFile, FailoverFile, FaultFile, LinkFile, NetworkFile, NodeFile, PolicyFile,
-    ReplicationFile, RoutingFile, ScenarioFile, WorkloadFile,
+    ExpectFile, FailoverFile, FailoverMode, FaultFile, FaultKind, Fencing, LinkFile, NetworkFile,
+    NodeFile, OnQuorumUnmet, PickFollower, PolicyFile, Reads, ReplicationFile, RoutingFile,
+    ScenarioFile, SynchronousCommit, WaitPoint, WorkloadFile,
 };
 use crate::sim::Simulation;
 use alloc::format;
@@ -34,7 +35,7 @@ pub const WORKLOAD_END_MS: u64 = 4_500;
 /// End of the run: live nodes must have converged by then.
 pub const END_MS: u64 = 7_000;
 
-fn pick<'a>(rng: &mut Rng, items: &[&'a str]) -> &'a str {
+fn pick<T: Copy>(rng: &mut Rng, items: &[T]) -> T {
     items[rng.below(items.len() as u64) as usize]
 }
 
@@ -56,11 +57,28 @@ pub fn generate(seed: u64) -> ScenarioFile {
         }
     }
     let names: Vec<String> = (0..n).map(|i| format!("n{i}")).collect();
-    let mode = pick(&mut rng, &["manual", "election", "election", "manager"]);
+    let mode = pick(
+        &mut rng,
+        &[
+            FailoverMode::Manual,
+            FailoverMode::Election,
+            FailoverMode::Election,
+            FailoverMode::Manager,
+        ],
+    );
     let fencing = match mode {
-        "election" => pick(&mut rng, &["none", "epoch", "epoch", "stonith", "lease"]),
-        "manager" => pick(&mut rng, &["none", "epoch", "stonith"]),
-        _ => pick(&mut rng, &["none", "epoch"]),
+        FailoverMode::Election => pick(
+            &mut rng,
+            &[
+                Fencing::None,
+                Fencing::Epoch,
+                Fencing::Epoch,
+                Fencing::Stonith,
+                Fencing::Lease,
+            ],
+        ),
+        FailoverMode::Manager => pick(&mut rng, &[Fencing::None, Fencing::Epoch, Fencing::Stonith]),
+        FailoverMode::Manual => pick(&mut rng, &[Fencing::None, Fencing::Epoch]),
     };
     let nodes: Vec<NodeFile> = names
         .iter()
@@ -77,7 +95,7 @@ pub fn generate(seed: u64) -> ScenarioFile {
                 None
             },
             priority: Some(1 + rng.below(3) as u8),
-            clock_drift_ppm: if fencing == "lease" && rng.chance_ppm(300_000) {
+            clock_drift_ppm: if fencing == Fencing::Lease && rng.chance_ppm(300_000) {
                 Some(-(rng.below(900_000) as i32))
             } else {
                 None
@@ -92,14 +110,19 @@ pub fn generate(seed: u64) -> ScenarioFile {
         &["async", "first", "any", "semi", "error", "refuse"],
     ) {
         "async" => PolicyFile {
-            synchronous_commit: Some("local".to_string()),
+            synchronous_commit: Some(SynchronousCommit::Local),
             ..PolicyFile::default()
         },
         "first" => PolicyFile {
             synchronous_standby_names: Some(format!("FIRST {} (*)", majority_k.max(1))),
-            synchronous_commit: Some(
-                pick(&mut rng, &["remote_write", "on", "remote_apply"]).to_string(),
-            ),
+            synchronous_commit: Some(pick(
+                &mut rng,
+                &[
+                    SynchronousCommit::RemoteWrite,
+                    SynchronousCommit::On,
+                    SynchronousCommit::RemoteApply,
+                ],
+            )),
             ..PolicyFile::default()
         },
         "any" => PolicyFile {
@@ -111,55 +134,58 @@ pub fn generate(seed: u64) -> ScenarioFile {
         },
         "semi" => PolicyFile {
             synchronous_standby_names: Some("ANY 1 (*)".to_string()),
-            on_quorum_unmet: Some("degrade_to_async".to_string()),
+            on_quorum_unmet: Some(OnQuorumUnmet::DegradeToAsync),
             quorum_timeout_ms: Some(50 + rng.below(500)),
-            wait_point: Some(pick(&mut rng, &["after_sync", "after_commit"]).to_string()),
+            wait_point: Some(pick(
+                &mut rng,
+                &[WaitPoint::AfterSync, WaitPoint::AfterCommit],
+            )),
             ..PolicyFile::default()
         },
         "error" => PolicyFile {
             synchronous_standby_names: Some(format!("ANY {} (*)", majority_k.max(1))),
-            on_quorum_unmet: Some("error".to_string()),
+            on_quorum_unmet: Some(OnQuorumUnmet::Error),
             quorum_timeout_ms: Some(50 + rng.below(500)),
             ..PolicyFile::default()
         },
         _ => PolicyFile {
-            synchronous_commit: Some("local".to_string()),
+            synchronous_commit: Some(SynchronousCommit::Local),
             min_replicas_to_write: Some(1),
             min_replicas_max_lag_ms: Some(100 + rng.below(1_000)),
             ..PolicyFile::default()
         },
     };
     let routing = RoutingFile {
-        reads: Some(
-            pick(
-                &mut rng,
-                &[
-                    "leader",
-                    "any_follower",
-                    "nearest",
-                    "sticky",
-                    "leader_after_write",
-                    "position_token",
-                    "bounded_staleness",
-                ],
-            )
-            .to_string(),
-        ),
-        pick: Some(pick(&mut rng, &["random", "round_robin"]).to_string()),
+        reads: Some(pick(
+            &mut rng,
+            &[
+                Reads::Leader,
+                Reads::AnyFollower,
+                Reads::Nearest,
+                Reads::Sticky,
+                Reads::LeaderAfterWrite,
+                Reads::PositionToken,
+                Reads::BoundedStaleness,
+            ],
+        )),
+        pick: Some(pick(
+            &mut rng,
+            &[PickFollower::Random, PickFollower::RoundRobin],
+        )),
         ..RoutingFile::default()
     };
     let timeout_ms = 200 + rng.below(800);
     let failover = FailoverFile {
-        mode: Some(mode.to_string()),
+        mode: Some(mode),
         heartbeat_interval_ms: Some(timeout_ms / 5),
         timeout_ms: Some(timeout_ms),
         discovery_delay_ms: Some(rng.below(200)),
-        lease_ms: (fencing == "lease").then_some(timeout_ms / 2),
-        fencing: Some(fencing.to_string()),
+        lease_ms: (fencing == Fencing::Lease).then_some(timeout_ms / 2),
+        fencing: Some(fencing),
         ttl_ms: Some(600),
         loop_wait_ms: Some(100 + rng.below(100)),
         retry_timeout_ms: Some(150),
-        synchronous_mode: Some(mode == "manager" && rng.chance_ppm(500_000)),
+        synchronous_mode: Some(mode == FailoverMode::Manager && rng.chance_ppm(500_000)),
         database_mb: Some(10),
         reclone_mb_per_s: Some(100),
         ..FailoverFile::default()
@@ -172,35 +198,32 @@ pub fn generate(seed: u64) -> ScenarioFile {
         let fault = match pick(
             &mut rng,
             &[
-                "crash",
-                "kill_leader",
-                "restart",
-                "partition",
-                "partition",
-                "isolate",
-                "partition_leader",
-                "slow_disk",
-                "latency_spike",
-                "heal_all",
+                FaultKind::Crash,
+                FaultKind::KillLeader,
+                FaultKind::Restart,
+                FaultKind::Partition,
+                FaultKind::Partition,
+                FaultKind::Isolate,
+                FaultKind::PartitionLeader,
+                FaultKind::SlowDisk,
+                FaultKind::LatencySpike,
+                FaultKind::HealAll,
             ],
         ) {
-            "crash" => FaultFile {
-                action: "crash".into(),
+            kind @ FaultKind::Crash => FaultFile {
                 node: Some(node),
                 power_loss: Some(rng.chance_ppm(500_000)),
-                ..FaultFile::default()
+                ..FaultFile::new(at_ms, kind)
             },
-            "kill_leader" => FaultFile {
-                action: "kill_leader".into(),
+            kind @ FaultKind::KillLeader => FaultFile {
                 power_loss: Some(rng.chance_ppm(500_000)),
-                ..FaultFile::default()
+                ..FaultFile::new(at_ms, kind)
             },
-            "restart" => FaultFile {
-                action: "restart".into(),
+            kind @ (FaultKind::Restart | FaultKind::Isolate) => FaultFile {
                 node: Some(node),
-                ..FaultFile::default()
+                ..FaultFile::new(at_ms, kind)
             },
-            "partition" => {
+            kind @ FaultKind::Partition => {
                 let mut a = Vec::new();
                 let mut b = Vec::new();
                 for name in &names {
@@ -214,54 +237,35 @@ pub fn generate(seed: u64) -> ScenarioFile {
                     a.push("clients".into());
                 }
                 FaultFile {
-                    action: "partition".into(),
                     between: Some(vec![a, b]),
                     one_way: Some(rng.chance_ppm(300_000)),
-                    ..FaultFile::default()
+                    ..FaultFile::new(at_ms, kind)
                 }
             }
-            "isolate" => FaultFile {
-                action: "isolate".into(),
-                node: Some(node),
-                ..FaultFile::default()
-            },
-            "partition_leader" => FaultFile {
-                action: "partition_leader".into(),
-                ..FaultFile::default()
-            },
-            "slow_disk" => FaultFile {
-                action: "slow_disk".into(),
+            kind @ FaultKind::SlowDisk => FaultFile {
                 node: Some(node),
                 factor: Some(2 + rng.below(50) as u32),
                 duration_ms: Some(100 + rng.below(1_000)),
-                ..FaultFile::default()
+                ..FaultFile::new(at_ms, kind)
             },
-            "latency_spike" => FaultFile {
-                action: "latency_spike".into(),
+            kind @ FaultKind::LatencySpike => FaultFile {
                 node: Some(node),
                 extra_ms: Some(10 + rng.below(1_000)),
                 duration_ms: Some(100 + rng.below(1_000)),
-                ..FaultFile::default()
+                ..FaultFile::new(at_ms, kind)
             },
-            _ => FaultFile {
-                action: "heal_all".into(),
-                ..FaultFile::default()
-            },
+            kind @ (FaultKind::PartitionLeader | FaultKind::HealAll | FaultKind::Heal) => {
+                FaultFile::new(at_ms, kind)
+            }
         };
-        faults.push(FaultFile { at_ms, ..fault });
+        faults.push(fault);
     }
     // Liveness phase: heal everything and restart every node.
-    faults.push(FaultFile {
-        at_ms: FAULTS_END_MS,
-        action: "heal_all".into(),
-        ..FaultFile::default()
-    });
+    faults.push(FaultFile::new(FAULTS_END_MS, FaultKind::HealAll));
     for name in &names {
         faults.push(FaultFile {
-            at_ms: FAULTS_END_MS,
-            action: "restart".into(),
             node: Some(name.clone()),
-            ..FaultFile::default()
+            ..FaultFile::new(FAULTS_END_MS, FaultKind::Restart)
         });
     }
     ScenarioFile {
@@ -353,6 +357,8 @@ pub struct SwarmRun {
     pub faults_by_kind: [u64; FAULT_KINDS.len()],
     /// Leader changes.
     pub promotions: u64,
+    /// How long after the run's end every live node had converged.
+    pub converged_after_us: u64,
 }
 
 /// Runs swarm seed `seed`, checking the invariants after every event and
@@ -374,12 +380,14 @@ pub fn check(seed: u64) -> Result<SwarmRun, String> {
         .count() as u64;
     let mut sim = Simulation::new(scenario);
     sim.enable_trace_hash();
-    let end = END_MS * 1_000;
-    invariant::run_checked(&mut sim, end)?;
+    invariant::run_checked(&mut sim, END_MS * 1_000)?;
+    // The determinism half compares this hash, taken at the run's end.
+    let trace_hash = sim.trace_hash();
+    let converged_after_us = invariant::settle(&mut sim)?;
     sim.finish();
-    invariant::converged(&sim)?;
     Ok(SwarmRun {
-        trace_hash: sim.trace_hash(),
+        trace_hash,
+        converged_after_us,
         events: sim.events,
         faults,
         faults_by_kind,

@@ -21,7 +21,7 @@ pub fn run(text: &str) -> (Report, Simulation) {
     sim.enable_checker();
     sim.run();
     sim.finish();
-    (Report::from_sim(&sim), sim)
+    (sim.report(), sim)
 }
 
 /// The acknowledged writes of a run.

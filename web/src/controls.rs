@@ -21,7 +21,7 @@ use crate::view::panels::{
     RunView,
 };
 use crate::widgets::Select;
-use replica_engine::scenario::FaultAction;
+use replica_engine::scenario::{FaultAction, SynchronousCommit};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlElement, HtmlInputElement};
@@ -217,9 +217,9 @@ pub fn CommitControls(props: &Part<CommitView>) -> Html {
     let on_ack = {
         let (set, form) = (set.clone(), form.clone());
         Callback::from(move |key: String| {
-            if let Some((ack, _, _)) = ACK_POINTS.iter().find(|(_, k, _)| *k == key) {
+            if let Some(ack) = SynchronousCommit::from_word(&key).and_then(|s| s.standby_ack()) {
                 set(PolicyForm {
-                    ack: *ack,
+                    ack,
                     ..form.clone()
                 });
             }
@@ -265,7 +265,7 @@ pub fn CommitControls(props: &Part<CommitView>) -> Html {
         }
     };
     let modes = options(CommitMode::ALL.iter().map(|m| (m.key(), m.label())));
-    let acks = options(ACK_POINTS.iter().map(|(_, k, l)| (*k, *l)));
+    let acks = options(ACK_POINTS.iter().map(|(a, l)| (settings::ack_word(*a), *l)));
     html! {
         <fieldset class="group commit">
             <legend>{"Commit policy"}</legend>
@@ -287,7 +287,7 @@ pub fn CommitControls(props: &Part<CommitView>) -> Html {
                 </label>
                 <label class="field">
                     <span>{"Ack when the standby has"}</span>
-                    <Select id="ack-point" value={settings::ack_key(form.ack)} options={acks} onchange={on_ack}/>
+                    <Select id="ack-point" value={settings::ack_word(form.ack)} options={acks} onchange={on_ack}/>
                 </label>
                 if form.mode == CommitMode::SemiSync {
                     <label class="field">
@@ -311,7 +311,7 @@ pub fn RoutingControls(props: &Part<RoutingView>) -> Html {
         let cb = props.on_action.clone();
         Callback::from(move |key: String| cb.emit(Action::SetRouting(key)))
     };
-    let routings = options(ROUTINGS.iter().copied());
+    let routings = options(ROUTINGS.iter().map(|(r, l)| (r.word(), *l)));
     html! {
         <fieldset class="group routing">
             <legend>{"Reads"}</legend>
@@ -407,7 +407,7 @@ pub fn FailoverControls(props: &Part<FailoverView>) -> Html {
             <legend>{"Failover"}</legend>
             <label class="field">
                 <span>{"Who promotes a follower"}</span>
-                <Select id="failover-mode" value={v.mode} options={options(FAILOVER_MODES.iter().copied())} onchange={on_mode}/>
+                <Select id="failover-mode" value={v.mode} options={options(FAILOVER_MODES.iter().map(|(m, l)| (m.word(), *l)))} onchange={on_mode}/>
             </label>
             <label class="field">
                 <span>{"Declare the leader dead after (ms)"}</span>
@@ -416,7 +416,7 @@ pub fn FailoverControls(props: &Part<FailoverView>) -> Html {
             </label>
             <label class="field">
                 <span>{"Fencing of an old leader"}</span>
-                <Select id="fencing" value={v.fencing} options={options(FENCING.iter().copied())} onchange={on_fencing}/>
+                <Select id="fencing" value={v.fencing} options={options(FENCING.iter().map(|(f, l)| (f.word(), *l)))} onchange={on_fencing}/>
             </label>
             <p class="hint">{"Changing failover settings restarts the run from time zero."}</p>
         </fieldset>

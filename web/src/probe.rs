@@ -12,12 +12,12 @@
 //! the reducer; reading it happens only here, so a change of the engine's
 //! read API is a change of this one file.
 
-use replica_engine::accounting::{PolicyChange, Promotion};
 use replica_engine::checker::{Violation, ViolationKind};
 use replica_engine::message::Msg;
 use replica_engine::network::{Addr, NodeId};
 use replica_engine::node::{PeerState, Role};
 use replica_engine::policy::CommitPolicy;
+use replica_engine::report::{PolicyChange, Promotion};
 use replica_engine::scenario::Fencing;
 use replica_engine::sim::InFlight;
 use replica_engine::{Scenario, Simulation};

@@ -16,8 +16,13 @@
 use replica_engine::network::NodeId;
 use replica_engine::policy::{AckPoint, CommitPolicy, OnUnmet, Quorum};
 use replica_engine::routing::ReadRouting;
-use replica_engine::scenario::{FailoverMode, Fencing, LinkFile, NodeFile};
-use replica_engine::{Scenario, ScenarioFile};
+use replica_engine::scenario::defaults::{
+    default_node_name, DEFAULT_FAILOVER_TIMEOUT_MS, DEFAULT_NODE_COUNT, DEFAULT_REGION,
+};
+use replica_engine::scenario::{
+    FailoverMode, Fencing, LinkFile, NodeFile, OnQuorumUnmet, Reads, SynchronousCommit,
+};
+use replica_engine::{Scenario, ScenarioError, ScenarioFile};
 
 /// How the leader decides a write is committed, in the lesson's terms.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -74,20 +79,13 @@ impl CommitMode {
     }
 }
 
-/// Ack points with their PostgreSQL `synchronous_commit` names.
-pub const ACK_POINTS: [(AckPoint, &str, &str); 3] = [
-    (AckPoint::Written, "remote_write", "written (remote_write)"),
-    (AckPoint::Flushed, "on", "flushed (on)"),
-    (AckPoint::Applied, "remote_apply", "applied (remote_apply)"),
+/// Ack points offered, with their labels; the `synchronous_commit` value
+/// of each is `SynchronousCommit::waiting_for(ack)`.
+pub const ACK_POINTS: [(AckPoint, &str); 3] = [
+    (AckPoint::Written, "written (remote_write)"),
+    (AckPoint::Flushed, "flushed (on)"),
+    (AckPoint::Applied, "applied (remote_apply)"),
 ];
-
-/// The `synchronous_commit` value of an ack point.
-pub fn ack_key(ack: AckPoint) -> &'static str {
-    ACK_POINTS
-        .iter()
-        .find(|(a, _, _)| *a == ack)
-        .map_or("on", |(_, k, _)| k)
-}
 
 /// The commit policy as the form on the page edits it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -170,16 +168,16 @@ impl PolicyForm {
     /// Writes the form into the file's `[policy]` table.
     pub fn write(&self, file: &mut ScenarioFile) {
         let p = &mut file.policy;
-        let degrading = p.on_quorum_unmet.as_deref() == Some("degrade_to_async");
+        let degrading = p.on_quorum_unmet == Some(OnQuorumUnmet::DegradeToAsync);
         if self.mode == CommitMode::Async {
-            p.synchronous_commit = Some("local".into());
+            p.synchronous_commit = Some(SynchronousCommit::Local);
             p.synchronous_standby_names = None;
             if degrading {
                 p.on_quorum_unmet = None;
             }
             return;
         }
-        p.synchronous_commit = Some(ack_key(self.ack).into());
+        p.synchronous_commit = Some(SynchronousCommit::waiting_for(self.ack));
         let method = if self.mode == CommitMode::First {
             "FIRST"
         } else {
@@ -191,10 +189,10 @@ impl PolicyForm {
             self.standbys.join(", ")
         ));
         if self.mode == CommitMode::SemiSync {
-            p.on_quorum_unmet = Some("degrade_to_async".into());
+            p.on_quorum_unmet = Some(OnQuorumUnmet::DegradeToAsync);
             p.quorum_timeout_ms = Some(self.timeout_ms);
         } else if degrading {
-            p.on_quorum_unmet = Some("block".into());
+            p.on_quorum_unmet = Some(OnQuorumUnmet::Block);
         }
     }
 
@@ -229,10 +227,7 @@ impl PolicyForm {
                 } else {
                     "ANY"
                 };
-                let ack = ACK_POINTS
-                    .iter()
-                    .find(|(a, _, _)| *a == self.ack)
-                    .map_or("", |(_, k, _)| k);
+                let ack = SynchronousCommit::waiting_for(self.ack);
                 let fallback = if m == CommitMode::SemiSync {
                     format!(", async after {} ms", self.timeout_ms)
                 } else {
@@ -274,47 +269,33 @@ pub fn policy_of(file: &ScenarioFile, form: &PolicyForm) -> Result<CommitPolicy,
     f.validate().map(|s| s.policy).map_err(|e| e.to_string())
 }
 
-/// Read routing choices: `(key, label)`, keys as in `[routing] reads`.
-pub const ROUTINGS: &[(&str, &str)] = &[
-    ("leader", "Leader only"),
-    ("any_follower", "Any follower"),
-    ("nearest", "Nearest node"),
-    ("sticky", "Sticky follower per session"),
-    ("leader_after_write", "Leader for a while after a write"),
-    ("position_token", "Position token (wait for my LSN)"),
-    ("bounded_staleness", "Bounded staleness"),
+/// Read routing choices, with their labels.
+pub const ROUTINGS: &[(Reads, &str)] = &[
+    (Reads::Leader, "Leader only"),
+    (Reads::AnyFollower, "Any follower"),
+    (Reads::Nearest, "Nearest node"),
+    (Reads::Sticky, "Sticky follower per session"),
+    (Reads::LeaderAfterWrite, "Leader for a while after a write"),
+    (Reads::PositionToken, "Position token (wait for my LSN)"),
+    (Reads::BoundedStaleness, "Bounded staleness"),
 ];
 
-/// The `[routing] reads` key of a routing policy.
-pub fn routing_key(r: &ReadRouting) -> &'static str {
+/// The `[routing] reads` value of a routing policy the engine runs.
+pub fn reads_of(r: &ReadRouting) -> Reads {
     match r {
-        ReadRouting::Leader => "leader",
-        ReadRouting::AnyFollower { .. } => "any_follower",
-        ReadRouting::Nearest => "nearest",
-        ReadRouting::Sticky => "sticky",
-        ReadRouting::LeaderAfterWrite { .. } => "leader_after_write",
-        ReadRouting::PositionToken { .. } => "position_token",
-        ReadRouting::BoundedStaleness { .. } => "bounded_staleness",
+        ReadRouting::Leader => Reads::Leader,
+        ReadRouting::AnyFollower { .. } => Reads::AnyFollower,
+        ReadRouting::Nearest => Reads::Nearest,
+        ReadRouting::Sticky => Reads::Sticky,
+        ReadRouting::LeaderAfterWrite { .. } => Reads::LeaderAfterWrite,
+        ReadRouting::PositionToken { .. } => Reads::PositionToken,
+        ReadRouting::BoundedStaleness { .. } => Reads::BoundedStaleness,
     }
 }
 
-/// The `[failover] mode` key of a failover manager.
-pub fn failover_mode_key(m: FailoverMode) -> &'static str {
-    match m {
-        FailoverMode::Manual => "manual",
-        FailoverMode::Election => "election",
-        FailoverMode::Manager => "patroni",
-    }
-}
-
-/// The `[failover] fencing` key of a fencing mode.
-pub fn fencing_key(f: Fencing) -> &'static str {
-    match f {
-        Fencing::None => "none",
-        Fencing::Epoch => "epoch",
-        Fencing::Stonith => "stonith",
-        Fencing::Lease => "lease",
-    }
+/// The `synchronous_commit` word of an ack point.
+pub fn ack_word(ack: AckPoint) -> &'static str {
+    SynchronousCommit::waiting_for(ack).word()
 }
 
 /// The failure-detector timeout in effect, in ms: the leader key's time
@@ -328,21 +309,21 @@ pub fn detector_timeout_ms(sc: &Scenario) -> u64 {
 
 /// Routings that prevent read-your-writes anomalies (the lesson's two
 /// mitigations).
-pub const MITIGATIONS: &[&str] = &["leader", "leader_after_write", "position_token"];
+pub const MITIGATIONS: &[Reads] = &[Reads::Leader, Reads::LeaderAfterWrite, Reads::PositionToken];
 
-/// Failover managers offered: `(key, label)`, as in `[failover] mode`.
-pub const FAILOVER_MODES: &[(&str, &str)] = &[
-    ("manual", "Manual (nobody promotes)"),
-    ("election", "Election among the nodes"),
-    ("patroni", "Patroni-style (TTL lock)"),
+/// Failover managers offered, with their labels.
+pub const FAILOVER_MODES: &[(FailoverMode, &str)] = &[
+    (FailoverMode::Manual, "Manual (nobody promotes)"),
+    (FailoverMode::Election, "Election among the nodes"),
+    (FailoverMode::Manager, "Patroni-style (TTL lock)"),
 ];
 
-/// Fencing modes offered: `(key, label)`, as in `[failover] fencing`.
-pub const FENCING: &[(&str, &str)] = &[
-    ("none", "None"),
-    ("epoch", "Epoch numbers (reject stale leader)"),
-    ("stonith", "STONITH (power off old leader)"),
-    ("lease", "Leader lease"),
+/// Fencing modes offered, with their labels.
+pub const FENCING: &[(Fencing, &str)] = &[
+    (Fencing::None, "None"),
+    (Fencing::Epoch, "Epoch numbers (reject stale leader)"),
+    (Fencing::Stonith, "STONITH (power off old leader)"),
+    (Fencing::Lease, "Leader lease"),
 ];
 
 /// Regions the page can add: `(name, one-way latency from the leader's
@@ -350,10 +331,10 @@ pub const FENCING: &[(&str, &str)] = &[
 pub const REGION_PRESETS: &[(&str, u64)] =
     &[("zone-b", 1_000), ("far", 50_000), ("remote", 150_000)];
 
-/// Region names of the file (`dc1` when it names none).
+/// Region names of the file (the default region when it names none).
 pub fn regions(file: &ScenarioFile) -> Vec<String> {
     if file.regions.is_empty() {
-        vec!["dc1".to_string()]
+        vec![DEFAULT_REGION.to_string()]
     } else {
         file.regions.clone()
     }
@@ -363,10 +344,10 @@ pub fn regions(file: &ScenarioFile) -> Vec<String> {
 /// nodes `n1`…`n3`, the first leading), so nodes can be edited.
 pub fn materialize_nodes(file: &mut ScenarioFile) {
     if file.nodes.is_empty() {
-        file.nodes = (1..=3)
+        file.nodes = (0..DEFAULT_NODE_COUNT as usize)
             .map(|i| NodeFile {
-                name: Some(format!("n{i}")),
-                leader: Some(i == 1),
+                name: Some(default_node_name(i)),
+                leader: Some(i == 0),
                 ..NodeFile::default()
             })
             .collect();
@@ -386,7 +367,7 @@ pub fn node_name(file: &ScenarioFile, i: usize) -> String {
     file.nodes
         .get(i)
         .and_then(|n| n.name.clone())
-        .unwrap_or_else(|| format!("n{}", i + 1))
+        .unwrap_or_else(|| default_node_name(i))
 }
 
 /// Names of the file's followers, in node order.
@@ -468,38 +449,41 @@ pub fn set_region(file: &mut ScenarioFile, name: &str, region: &str) {
     file.nodes[i].region = Some(region.to_string());
 }
 
-/// Sets `[routing] reads`.
-pub fn set_routing(file: &mut ScenarioFile, key: &str) {
-    file.routing.reads = Some(key.to_string());
+/// Sets `[routing] reads` to the value a menu word names.
+pub fn set_routing(file: &mut ScenarioFile, word: &str) -> Result<(), ScenarioError> {
+    file.routing.reads = Some(Reads::parse(word)?);
+    Ok(())
 }
 
-/// Whether a `[failover] mode` is the external manager (Patroni-like).
-pub fn is_manager(mode: &str) -> bool {
-    mode == "patroni" || mode == "manager"
-}
-
-/// Sets `[failover] mode`. The external manager's detector is its leader
-/// key's time to live, so it takes its timing from the detector timeout.
-pub fn set_failover_mode(file: &mut ScenarioFile, mode: &str) {
-    file.failover.mode = Some(mode.to_string());
-    if is_manager(mode) {
-        let ttl = file.failover.timeout_ms.unwrap_or(10_000);
+/// Sets `[failover] mode` to the value a menu word names. The external
+/// manager's detector is its leader key's time to live, so it takes its
+/// timing from the detector timeout.
+pub fn set_failover_mode(file: &mut ScenarioFile, word: &str) -> Result<(), ScenarioError> {
+    let mode = FailoverMode::parse(word)?;
+    file.failover.mode = Some(mode);
+    if mode == FailoverMode::Manager {
+        let ttl = file
+            .failover
+            .timeout_ms
+            .unwrap_or(DEFAULT_FAILOVER_TIMEOUT_MS);
         set_manager_timing(file, ttl);
     }
+    Ok(())
 }
 
 /// Sets the failure-detector timeout (`[failover] timeout_ms`, and the
 /// manager's timing when a manager promotes).
 pub fn set_failover_timeout(file: &mut ScenarioFile, ms: u64) {
     file.failover.timeout_ms = Some(ms);
-    if file.failover.mode.as_deref().is_some_and(is_manager) {
+    if file.failover.mode == Some(FailoverMode::Manager) {
         set_manager_timing(file, ms);
     }
 }
 
-/// Sets `[failover] fencing`.
-pub fn set_fencing(file: &mut ScenarioFile, mode: &str) {
-    file.failover.fencing = Some(mode.to_string());
+/// Sets `[failover] fencing` to the value a menu word names.
+pub fn set_fencing(file: &mut ScenarioFile, word: &str) -> Result<(), ScenarioError> {
+    file.failover.fencing = Some(Fencing::parse(word)?);
+    Ok(())
 }
 
 /// The manager's timing for a detector timeout: its leader key lives that

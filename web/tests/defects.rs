@@ -80,14 +80,8 @@ fn d1_a_chapter_shows_its_own_speed_scenario_and_failover_settings() {
         assert_eq!(v.run.speed, ch.speed, "chapter {}", i + 1);
         assert_eq!(v.experiment.scenario, ch.scenario, "chapter {}", i + 1);
         let sc = library::load(ch.scenario).unwrap().validate().unwrap();
-        assert_eq!(
-            v.failover.mode,
-            settings::failover_mode_key(sc.failover.mode)
-        );
-        assert_eq!(
-            v.failover.fencing,
-            settings::fencing_key(sc.failover.fencing)
-        );
+        assert_eq!(v.failover.mode, sc.failover.mode.word());
+        assert_eq!(v.failover.fencing, sc.failover.fencing.word());
     }
 }
 
@@ -175,7 +169,9 @@ fn d3_an_epoch_fenced_old_leader_that_still_acknowledges_is_not_fenced() {
     // Epoch fencing with asynchronous commit: the cut-off old leader keeps
     // acknowledging the writes of the sessions that reach it.
     let name = "lesson-07a-split-brain-no-fencing";
-    let lab0 = edited(name, |f| settings::set_fencing(f, "epoch"));
+    let lab0 = edited(name, |f| {
+        settings::set_fencing(f, "epoch").expect("a fencing")
+    });
     let sc = lab0.base.as_ref().clone();
     let mut lab = lab0;
     let mut sim = truth::simulation(&sc, lab.seed);
@@ -243,7 +239,9 @@ fn d3_under_stonith_the_only_leader_is_never_fenced() {
 #[wasm_bindgen_test(unsupported = test)]
 fn d3_a_leader_whose_lease_ran_out_is_fenced_and_refuses_writes() {
     let name = "lesson-07a-split-brain-no-fencing";
-    let mut lab = edited(name, |f| settings::set_fencing(f, "lease"));
+    let mut lab = edited(name, |f| {
+        settings::set_fencing(f, "lease").expect("a fencing")
+    });
     let sc = lab.base.as_ref().clone();
     let mut sim = truth::simulation(&sc, lab.seed);
     let mut fenced_at = None;
@@ -498,7 +496,7 @@ fn d8_the_numbered_ack_completed_the_quorum_and_the_panel_says_which_write() {
 fn d9_partitioning_the_leader_says_why_it_is_or_is_not_split_brain() {
     for (name, fault_at) in [("default", 1_000_000), ("failover-election", 1_500_000)] {
         let mut lab = edited(name, |f| {
-            settings::set_failover_mode(f, "election");
+            settings::set_failover_mode(f, "election").expect("a mode");
             settings::set_failover_timeout(f, 3_000);
         });
         common::play_ms(&mut lab, fault_at / 1_000);

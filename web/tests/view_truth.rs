@@ -83,7 +83,7 @@ pub fn facts_of(v: &View) -> Truth {
             commit_mode: form.mode.key().into(),
             k: waits.then_some(form.k),
             standbys: waits.then(|| form.standbys.clone()),
-            ack: waits.then(|| settings::ack_key(form.ack).into()),
+            ack: waits.then(|| settings::ack_word(form.ack).into()),
             semisync_timeout_ms: (form.mode == CommitMode::SemiSync).then_some(form.timeout_ms),
             routing: v.routing.key.clone(),
             failover_mode: v.failover.mode.into(),

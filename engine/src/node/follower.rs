@@ -225,7 +225,7 @@ impl Node {
                 // Silence for a whole interval may mean records were
                 // lost on the way (a cut link): ask to resume from
                 // our position. Duplicates are ignored.
-                self.say_status(out, !f.heard_wal && !f.recloning);
+                self.say_status(out, !f.heard_wal);
             }
             if let Some(f) = self.role.follower_mut() {
                 f.heard_wal = false;
@@ -249,7 +249,13 @@ impl Node {
         }
     }
 
+    /// Reports positions to the leader, unless the node is being re-cloned:
+    /// its data is being replaced, so it has nothing to report (a standby
+    /// rebuilt by `pg_basebackup` has no stream meanwhile).
     pub(super) fn say_status(&mut self, out: &mut Vec<Effect>, resend: bool) {
+        if self.recloning() {
+            return;
+        }
         if let Some(l) = self.d.leader {
             if l != self.id() {
                 self.send_status_to(l, out, resend);

@@ -165,9 +165,19 @@ impl Node {
         if p.state == PeerState::Catchup && p.flushed >= flushed_here {
             p.state = PeerState::Streaming;
         }
-        if p.state == PeerState::NeedsReclone && pos.0 + 1 >= first_retained {
-            p.state = PeerState::Catchup;
-            p.sent = pos.0;
+        if p.state == PeerState::NeedsReclone {
+            if pos.0 + 1 >= first_retained {
+                p.state = PeerState::Catchup;
+                p.sent = pos.0;
+            } else {
+                // A follower reports only when it is not being copied, so
+                // it still needs a copy: its last one was abandoned, or was
+                // already too old when done (the log moved past the
+                // retained window meanwhile). Copy again, as an operator or
+                // a manager would after the standby fails with "requested
+                // WAL segment has already been removed".
+                out.push(Effect::Note(Note::NeedsReclone { follower: f }));
+            }
         }
         self.ship_to(f, out);
         self.advance_commit(now_us, out);

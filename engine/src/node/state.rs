@@ -9,8 +9,8 @@
 //!   failure detector, a candidate's votes. Changing role replaces it, so
 //!   nothing of one role leaks into the next.
 //!
-//! A crash keeps [`Durable`] (minus whatever the crash loses from the log),
-//! resets [`Shared`] and the role state's volatile contents.
+//! A crash keeps [`Durable`] (minus whatever the crash loses from the log)
+//! and which role the node had, and resets everything else.
 
 use crate::message::ReqId;
 use crate::network::{NodeId, SessionId};
@@ -105,22 +105,19 @@ impl RoleState {
     }
 
     /// What a crash forgets of the role: everything but which role it was
-    /// (a primary restarts as a primary) and the commit point.
+    /// (a primary restarts as a primary). A copy in progress is lost with
+    /// the process.
     pub fn crash(&mut self, nodes: u8) {
-        match self {
-            RoleState::Leader(l) => {
-                *l = LeaderState {
-                    commit_lsn: l.commit_lsn,
-                    ..LeaderState::new(nodes)
-                }
-            }
-            RoleState::Follower(f) => f.crash(),
-            RoleState::Candidate(c) => {
-                c.follower.crash();
-                c.votes = 0;
-                c.awaiting_stonith = false;
-            }
-        }
+        *self = match self {
+            RoleState::Leader(_) => RoleState::Leader(LeaderState::new(nodes)),
+            RoleState::Follower(_) => RoleState::Follower(FollowerState::default()),
+            RoleState::Candidate(_) => RoleState::Candidate(CandidateState {
+                follower: FollowerState::default(),
+                votes: 0,
+                awaiting_stonith: false,
+                deposed: None,
+            }),
+        };
     }
 }
 
@@ -247,15 +244,6 @@ pub(crate) struct FollowerState {
     /// Pre-votes collected for the epoch after the current one (0: not
     /// asking).
     pub pre_votes: u8,
-}
-
-impl FollowerState {
-    fn crash(&mut self) {
-        self.reported = (0, 0, 0);
-        self.resend_asked = None;
-        self.rejoining = false;
-        self.pre_votes = 0;
-    }
 }
 
 /// Candidate-only state.

@@ -139,6 +139,10 @@ impl Simulation {
         let mut fx = Vec::new();
         h.node
             .handle(self.now_us, Input::Crash { power_loss }, &mut fx);
+        // Whatever was on its way to the dead process is lost, even if it
+        // restarts before it arrives; what it had sent survives a process
+        // crash (the kernel sends it) but not a power loss.
+        self.net.break_links(Addr::Node(node), power_loss, true);
         if !power_loss {
             // The OS closes the dead process's connections.
             for peer in 0..self.cluster.len() as NodeId {

@@ -10,7 +10,7 @@
 //! determinism checks), as running metrics, and as an optional history of
 //! client operations.
 
-use crate::accounting::{Accounting, Metrics, Promotion};
+use crate::accounting::{Accounting, Metrics};
 use crate::checker::{Checker, Violation};
 use crate::client::{ClientEffect, Session};
 use crate::cluster::{Cluster, Host};
@@ -20,6 +20,7 @@ use crate::message::Msg;
 use crate::network::{Addr, Network, NodeId, SessionId, Transit};
 use crate::node::{Effect, Input, Node, NodeConfig, Note, Progress, Role};
 use crate::queue::EventQueue;
+use crate::report::Promotion;
 use crate::rng::Rng;
 use crate::routing::ClusterView;
 use crate::scenario::{FailoverMode, FaultAction, Group, Scenario};
@@ -32,6 +33,7 @@ use alloc::vec::Vec;
 mod clients;
 mod failover;
 mod faults;
+mod report;
 
 /// Something scheduled to happen.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +44,9 @@ enum Event {
         msg: Msg,
         id: u64,
         sent_us: u64,
+        /// The link's generation when it was sent (see
+        /// [`Network::link_gen`]).
+        gen: u32,
     },
     /// An input for incarnation `inc` of `node` (dropped if the node has
     /// crashed or restarted since it was scheduled).
@@ -88,6 +93,9 @@ pub struct InFlight {
     pub sent_us: u64,
     /// When it arrives.
     pub deliver_us: u64,
+    /// It will be lost on arrival: its link broke while it was on the
+    /// wire, or its receiver is down.
+    pub doomed: bool,
 }
 
 /// Where trace events go.
@@ -361,7 +369,10 @@ impl Simulation {
                 msg,
                 id,
                 sent_us,
+                gen,
             } => Some(InFlight {
+                doomed: gen != self.net.link_gen(from, to)
+                    || matches!(to, Addr::Node(n) if !self.cluster.is_up(n)),
                 id,
                 from,
                 to,
@@ -415,8 +426,13 @@ impl Simulation {
         self.events += 1;
         match ev {
             Event::Deliver {
-                from, to, msg, id, ..
-            } => self.deliver(from, to, msg, id),
+                from,
+                to,
+                msg,
+                id,
+                gen,
+                ..
+            } => self.deliver(from, to, msg, id, gen),
             Event::ToNode { node, inc, input } => self.handle_live(node, inc, input),
             Event::ClientWake { session } => self.wake_session(session),
             Event::ManagerTick { node } => self.manager_tick(node),
@@ -636,6 +652,7 @@ impl Simulation {
                         msg,
                         id,
                         sent_us: self.now_us,
+                        gen: self.net.link_gen(from, to),
                     },
                 );
                 (Some(at), None)
@@ -656,11 +673,11 @@ impl Simulation {
         }
     }
 
-    fn deliver(&mut self, from: Addr, to: Addr, msg: Msg, id: u64) {
-        let lost = match to {
-            Addr::Node(n) => !self.cluster.is_up(n),
-            Addr::Client(_) => false,
-        };
+    fn deliver(&mut self, from: Addr, to: Addr, msg: Msg, id: u64, gen: u32) {
+        // Lost if the link broke while it was on the wire, or the
+        // receiver is down.
+        let lost = gen != self.net.link_gen(from, to)
+            || matches!(to, Addr::Node(n) if !self.cluster.is_up(n));
         if lost {
             self.accounting.on_lost_delivery();
         }

@@ -262,7 +262,7 @@ pub enum Action {
     ToggleLink(End, End),
     /// Switch the commit policy, live.
     SetPolicy(PolicyForm),
-    /// Switch read routing (a key of [`settings::ROUTINGS`]), live.
+    /// Switch read routing (the word of a [`settings::ROUTINGS`] value), live.
     SetRouting(String),
     /// Rebuild with this many followers.
     SetFollowers(usize),
@@ -497,7 +497,7 @@ impl Lab {
                     policy = Some(iv.t_us);
                 }
                 Change::Routing(r) => {
-                    settings::set_routing(&mut file, settings::routing_key(r));
+                    file.routing.reads = Some(settings::reads_of(r));
                     routing = Some(iv.t_us);
                 }
                 Change::Fault(_) => {}
@@ -947,8 +947,8 @@ impl Lab {
             }
             Action::SetRouting(key) => {
                 let mut file = (*self.file).clone();
-                settings::set_routing(&mut file, &key);
-                match validate(&file) {
+                let set = settings::set_routing(&mut file, &key).map_err(|e| e.to_string());
+                match set.and_then(|()| validate(&file)) {
                     Ok(sc) => {
                         self.status = format!("Reads now go by: {key}.");
                         self.intervene(Change::Routing(sc.routing));
@@ -968,8 +968,11 @@ impl Lab {
             }
             Action::SetFailoverMode(mode) => {
                 let mut file = (*self.file).clone();
-                settings::set_failover_mode(&mut file, &mode);
-                self.rebuild(file, &format!("Failover manager: {mode}"));
+                let what = format!("Failover manager: {mode}");
+                match settings::set_failover_mode(&mut file, &mode) {
+                    Ok(()) => self.rebuild(file, &what),
+                    Err(e) => self.banner = Some(format!("{what}: not applied. {e}")),
+                }
             }
             Action::SetFailoverTimeout(ms) => {
                 let mut file = (*self.file).clone();
@@ -978,8 +981,11 @@ impl Lab {
             }
             Action::SetFencing(mode) => {
                 let mut file = (*self.file).clone();
-                settings::set_fencing(&mut file, &mode);
-                self.rebuild(file, &format!("Fencing: {mode}"));
+                let what = format!("Fencing: {mode}");
+                match settings::set_fencing(&mut file, &mode) {
+                    Ok(()) => self.rebuild(file, &what),
+                    Err(e) => self.banner = Some(format!("{what}: not applied. {e}")),
+                }
             }
             Action::SetCompare(on) => {
                 self.compare = on;

@@ -450,8 +450,9 @@ pub fn commit(lab: &Lab) -> CommitView {
 /// Read routing, as in effect at the playhead.
 pub fn routing(lab: &Lab) -> RoutingView {
     let run = lab.main.borrow();
-    let key = settings::routing_key(&probe::scenario(&run.sim).routing).to_string();
-    let safe = MITIGATIONS.contains(&key.as_str());
+    let reads = settings::reads_of(&probe::scenario(&run.sim).routing);
+    let key = reads.word().to_string();
+    let safe = MITIGATIONS.contains(&reads);
     RoutingView {
         hint: if safe {
             "Sessions always see their own writes."
@@ -520,9 +521,9 @@ pub fn failover(lab: &Lab) -> FailoverView {
     let run = lab.main.borrow();
     let sc = probe::scenario(&run.sim);
     FailoverView {
-        mode: settings::failover_mode_key(sc.failover.mode),
+        mode: sc.failover.mode.word(),
         timeout_ms: settings::detector_timeout_ms(sc),
-        fencing: settings::fencing_key(sc.failover.fencing),
+        fencing: sc.failover.fencing.word(),
     }
 }
 

@@ -256,7 +256,7 @@ fn controls(sc: &Scenario) -> ControlsTruth {
         failover_mode: match sc.failover.mode {
             FailoverMode::Manual => "manual",
             FailoverMode::Election => "election",
-            FailoverMode::Manager => "patroni",
+            FailoverMode::Manager => "manager",
         }
         .into(),
         failover_timeout_ms: match sc.failover.mode {
