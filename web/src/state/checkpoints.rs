@@ -6,7 +6,6 @@
 //! bounded however long the run. A seek restores the latest checkpoint
 //! strictly before its instant and replays from there.
 
-use super::run::Run;
 use super::series::Series;
 use crate::clock::Clock;
 use crate::probe;
@@ -68,22 +67,31 @@ impl Default for Checkpoints {
 }
 
 impl Checkpoints {
-    /// Saves `run` if it is far enough past the last checkpoint.
-    pub(crate) fn offer(&mut self, run: &Run, clock: &dyn Clock) {
-        let events = probe::events(&run.sim);
+    /// Saves a run's point (its simulation, timeline, index of the next
+    /// intervention and chart samples) if it is far enough past the last
+    /// checkpoint.
+    pub(crate) fn offer(
+        &mut self,
+        sim: &Simulation,
+        timeline: &Timeline,
+        next: usize,
+        series: &Series,
+        clock: &dyn Clock,
+    ) {
+        let events = probe::events(sim);
         let due = self
             .saved
             .last()
-            .is_none_or(|c| events > c.events() && run.sim.now_us() >= c.now_us() + self.every_us);
+            .is_none_or(|c| events > c.events() && sim.now_us() >= c.now_us() + self.every_us);
         if !due {
             return;
         }
         let t0 = clock.now_ms();
         self.saved.push(Checkpoint {
-            sim: run.sim.clone(),
-            timeline: run.timeline.clone(),
-            next: run.next,
-            series: run.series.clone(),
+            sim: sim.clone(),
+            timeline: timeline.clone(),
+            next,
+            series: series.clone(),
         });
         self.save_ms = clock.now_ms() - t0;
         if self.saved.len() > MAX_CHECKPOINTS {

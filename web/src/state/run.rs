@@ -72,7 +72,8 @@ impl Run {
     /// Offers the current point as a checkpoint.
     fn checkpoint(&mut self, clock: &dyn Clock) {
         if let Some(cps) = self.checkpoints.clone() {
-            cps.borrow_mut().offer(self, clock);
+            cps.borrow_mut()
+                .offer(&self.sim, &self.timeline, self.next, &self.series, clock);
         }
     }
 
