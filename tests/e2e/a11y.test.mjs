@@ -39,14 +39,12 @@ async function audit(page) {
       nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
     }));
   });
-  // Each node's accessible name starts with the words its box shows.
-  const names = await page.$$eval('svg.cluster g.node', (ns) =>
-    // eslint-disable-next-line no-undef
-    ns.map((n) => ({ node: n.dataset.node, name: axe.commons.text.accessibleText(n) })),
-  );
-  for (const { node, name } of names) {
-    if (!new RegExp(`^${node} (leader|follower|candidate) epoch \\d+$`).test(name)) {
-      violations.push({ id: 'node-name', impact: 'serious', nodes: [`${node}: "${name}"`] });
+  // Each node's accessible name is the words its box shows first, as
+  // the browser's accessibility tree has it.
+  for (const node of await page.$$eval('svg.cluster g.node', (ns) => ns.map((n) => n.dataset.node))) {
+    const tree = await page.locator(`svg.cluster g.node[data-node="${node}"]`).ariaSnapshot();
+    if (!new RegExp(`^- button "${node} (leader|follower|candidate) epoch \\d+"`).test(tree)) {
+      violations.push({ id: 'node-name', impact: 'serious', nodes: [`${node}: ${tree.split('\n')[0]}`] });
     }
   }
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
@@ -113,9 +111,11 @@ test('state tags meet WCAG AA in both themes', { timeout: 4 * TIMEOUT }, async (
   const { page, errors } = await open('?scenario=lesson-07a-split-brain-no-fencing');
   try {
     await seek(page, 8_000_000);
-    await page.click('svg.cluster g.node[data-node="c"]');
+    // Crash a follower: the old leader stays an OLD LEADER beside the new.
+    const follower = await page.getAttribute('svg.cluster g.node[data-role="follower"]', 'data-node');
+    await page.click(`svg.cluster g.node[data-node="${follower}"]`);
     await page.click('#node-crash');
-    await page.waitForSelector('g.node[data-node="c"][data-state="down"]');
+    await page.waitForSelector(`g.node[data-node="${follower}"][data-state="down"]`);
     for (const theme of ['light', 'dark']) {
       if (theme === 'dark') await page.click('#theme');
       await page.waitForTimeout(100);

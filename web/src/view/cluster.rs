@@ -672,14 +672,14 @@ fn node(
             format::count(lag_entries, "entry", "entries"),
             fmt_us(lag_us)
         );
-        // Followers side by side are NODE_W + 12 apart: badges stay
-        // narrower than that.
-        let text = if text_width(&long, 11.0, true) <= NODE_W - 24.0 {
+        // Followers side by side are at least NODE_W + 12 apart: badges
+        // stay narrower than that.
+        let text = if text_width(&long, 11.0, true) <= NODE_W - 8.0 {
             long
         } else {
             format!("lag {lag_entries} · {}", fmt_us(lag_us))
         };
-        let w = (text_width(&text, 11.0, true) + 18.0).clamp(112.0, NODE_W);
+        let w = (text_width(&text, 11.0, true) + 18.0).clamp(112.0, NODE_W + 10.0);
         BadgeView {
             class,
             text,
