@@ -59,9 +59,9 @@ pub fn Readouts(props: &Part<ReadoutsView>) -> Html {
             <p class="line" id="policy-state" data-state={v.policy.key} data-waiting={v.policy.waiting.to_string()}>
                 <span class="k">{"Policy "}</span>{v.policy.text.clone()}
             </p>
-            if v.split_brain_us > 0 {
+            if v.split_brain_us > 0 && v.leadership.is_none() {
                 <p class="line alarm-line" id="split-brain" data-us={v.split_brain_us.to_string()}>
-                    {format!("Two leaders both acknowledged writes for {}.", fmt_us(v.split_brain_us))}
+                    {format!("Earlier, two leaders both acknowledged writes for {}.", fmt_us(v.split_brain_us))}
                 </p>
             }
             if !v.promotions.is_empty() {

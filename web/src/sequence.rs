@@ -54,6 +54,12 @@ pub fn render(d: &DiagramView) -> Html {
                     } else {
                         <path class="head" d={a.head.clone()}/>
                     }
+                </g>
+            }) }
+            // Numbers and labels above every line, so a reply drawn later
+            // never hides its request's number.
+            { for d.arrows.iter().filter(|a| a.number.is_some() || a.label.is_some()).map(|a| html! {
+                <g class={format!("arrow-text {}", a.class.trim_start_matches("arrow "))}>
                     if let Some((n, x, y)) = a.number {
                         <g class="step-num" transform={format!("translate({x:.1},{y:.1})")}>
                             <circle r="8"/>

@@ -818,7 +818,7 @@ impl Timeline {
                     at,
                     StoryArrow {
                         arrow: *a,
-                        label: format!("WAL {lsn} on its way"),
+                        label: format!("WAL {lsn} shipped to the reader's node"),
                         anomaly: false,
                     },
                 );
