@@ -571,9 +571,10 @@ pub fn App() -> Html {
     let drawing = use_memo((every((l.settled, l.live)), narrow), |_| {
         cluster::build(l, facts(), narrow)
     });
-    let flights_view = use_memo((l.version, narrow, reduced_motion), |_| {
-        flights::build(l, facts(), narrow, reduced_motion)
-    });
+    let flights_view = use_memo(
+        (l.version, Rc::as_ptr(&drawing) as usize, reduced_motion),
+        |_| flights::build(l, &drawing, reduced_motion),
+    );
     let menu = use_memo((l.settled, live(0)), |_| {
         panels::node_menu(l, facts()).map(Rc::new)
     });

@@ -77,8 +77,6 @@ pub struct NodeFacts {
     pub waits: bool,
     /// Would refuse any write now, and why (leaders only).
     pub refuses: Option<Refusal>,
-    /// Higher epoch this node campaigns or voted in, if a candidate.
-    pub campaigning: bool,
 }
 
 /// What the page needs of one client session.
@@ -213,7 +211,6 @@ pub fn nodes(sim: &Simulation) -> Vec<NodeFacts> {
                 degraded: n.degraded(),
                 waits: !n.cfg().policy.is_async(),
                 refuses,
-                campaigning: n.role() == Role::Candidate,
             }
         })
         .collect()

@@ -226,6 +226,10 @@ pub struct ClusterDrawing {
     pub more_clients: Option<(String, f64, f64)>,
     /// Session groups' hubs.
     pub groups: Vec<GroupView>,
+    /// Per session: the index of its group in `groups`.
+    pub session_group: Vec<usize>,
+    /// The node drawn as the leader (the layout is built around it).
+    pub drawn_leader: NodeId,
     /// Links.
     pub links: Vec<LinkView>,
     /// Nodes.
@@ -350,7 +354,7 @@ pub fn build(lab: &Lab, facts: &Facts, portrait: bool) -> ClusterDrawing {
         (format!("+{more}"), mx, my)
     });
 
-    let links = links(lab, sim, facts, &g, &groups);
+    let links = links(sim, facts, &g, &groups);
     let nodes = (0..facts.nodes.len())
         .map(|i| node(lab, sim, facts, &g, i, focus))
         .collect();
@@ -363,6 +367,18 @@ pub fn build(lab: &Lab, facts: &Facts, portrait: bool) -> ClusterDrawing {
         clients_title: g.clients_title,
         clients,
         more_clients,
+        session_group: {
+            let mut of = vec![0; facts.sessions.len()];
+            for (gi, gr) in facts.groups.iter().enumerate() {
+                for &s in &gr.sessions {
+                    if let Some(slot) = of.get_mut(s as usize) {
+                        *slot = gi;
+                    }
+                }
+            }
+            of
+        },
+        drawn_leader: leader,
         groups,
         links,
         nodes,
@@ -406,13 +422,7 @@ pub(crate) fn hubs(g: &Geometry, groups: &[SessionGroup]) -> Vec<GroupView> {
         .collect()
 }
 
-fn links(
-    lab: &Lab,
-    sim: &Simulation,
-    facts: &Facts,
-    g: &Geometry,
-    hubs: &[GroupView],
-) -> Vec<LinkView> {
+fn links(sim: &Simulation, facts: &Facts, g: &Geometry, hubs: &[GroupView]) -> Vec<LinkView> {
     let leader = facts.drawn_leader;
     let (hw, hh) = (NODE_W / 2.0, NODE_H / 2.0);
     let lp = g.nodes[leader as usize];
@@ -549,7 +559,6 @@ fn links(
             ));
         }
     }
-    let _ = lab;
     out
 }
 

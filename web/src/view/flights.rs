@@ -7,8 +7,8 @@
 //! overlap neither another label nor a node box. The canvas painter
 //! (`flights.rs`) draws this as it is.
 
-use super::facts::Facts;
-use super::geometry::{along, layout, Router, CLIENT_R, NODE_H, NODE_W};
+use super::cluster::ClusterDrawing;
+use super::geometry::{along, Router, CLIENT_R, NODE_H, NODE_W};
 use crate::probe;
 use crate::state::Lab;
 use replica_engine::message::{Msg, MsgKind};
@@ -81,59 +81,56 @@ pub struct FlightsView {
     pub now_us: u64,
 }
 
-/// Places the messages in flight of the lab's main run.
-pub fn build(lab: &Lab, facts: &Facts, portrait: bool, reduced_motion: bool) -> FlightsView {
+/// Places the messages in flight of the lab's main run on `drawing`, the
+/// cluster drawing on screen (so messages follow exactly the links drawn,
+/// and nothing about the cluster is read again every frame).
+pub fn build(lab: &Lab, drawing: &ClusterDrawing, reduced_motion: bool) -> FlightsView {
     let run = lab.main.borrow();
     let sim = &run.sim;
     let now = sim.now_us();
-    let leader = facts.drawn_leader;
-    let g = layout(probe::scenario(sim), leader, facts.sessions.len(), portrait);
     let (hw, hh) = (NODE_W / 2.0, NODE_H / 2.0);
+    let boxes: Vec<(f64, f64)> = drawing.nodes.iter().map(|n| (n.x + hw, n.y + hh)).collect();
+    let leader = boxes
+        .get(drawing.drawn_leader as usize)
+        .copied()
+        .unwrap_or_default();
     let router = Router {
-        boxes: &g.nodes,
-        leader: g.nodes[leader as usize],
-        w: g.w,
-        portrait: g.portrait,
+        boxes: &boxes,
+        leader,
+        w: drawing.w,
+        portrait: drawing.portrait,
     };
+    let groups = drawing.groups.len().max(1);
+    let group = |s: u16| drawing.session_group.get(s as usize).copied().unwrap_or(0);
     // Sessions beyond the glyphs drawn leave from their group's hub.
-    let hubs = super::cluster::hubs(&g, &facts.groups);
-    let mut group_of = vec![0usize; facts.sessions.len()];
-    for (gi, gr) in facts.groups.iter().enumerate() {
-        for &s in &gr.sessions {
-            if let Some(slot) = group_of.get_mut(s as usize) {
-                *slot = gi;
-            }
-        }
-    }
-    let group = |s: u16| group_of.get(s as usize).copied().unwrap_or(0);
-    let hub_of = |s: u16| -> (f64, f64) { hubs.get(group(s)).map_or((0.0, 0.0), |h| h.hub) };
+    let hub_of =
+        |s: u16| -> (f64, f64) { drawing.groups.get(group(s)).map_or((0.0, 0.0), |h| h.hub) };
+    let shown = drawing.clients.len();
     let pos = |a: Addr| match a {
-        Addr::Node(n) => g.nodes.get(n as usize).copied().unwrap_or_default(),
-        Addr::Client(s) => g
+        Addr::Node(n) => boxes.get(n as usize).copied().unwrap_or_default(),
+        Addr::Client(s) => drawing
             .clients
             .get(s as usize)
-            .copied()
-            .unwrap_or_else(|| hub_of(s)),
+            .map_or_else(|| hub_of(s), |c| (c.x, c.y)),
     };
     // One route per pair of ends drawn, not one per message.
-    let ends = g.nodes.len() + g.clients.len() + facts.groups.len();
+    let ends = boxes.len() + shown + groups;
     let end = |a: Addr| match a {
-        Addr::Node(n) => n as usize,
-        Addr::Client(s) if (s as usize) < g.clients.len() => g.nodes.len() + s as usize,
-        Addr::Client(s) => g.nodes.len() + g.clients.len() + group(s),
+        Addr::Node(n) => (n as usize).min(boxes.len().saturating_sub(1)),
+        Addr::Client(s) if (s as usize) < shown => boxes.len() + s as usize,
+        Addr::Client(s) => boxes.len() + shown + group(s).min(groups - 1),
     };
     let mut routes: Vec<Option<Vec<(f64, f64)>>> = vec![None; ends * ends];
     let focus = lab.focus.as_deref();
     let flights: Vec<_> = probe::in_flight(sim).collect();
     let label_all = flights.len() <= LABEL_LIMIT;
     let mut scene = FlightsView {
-        w: g.w,
-        h: g.h,
+        w: drawing.w,
+        h: drawing.h,
         count: flights.len(),
         now_us: now,
         ..FlightsView::default()
     };
-    let boxes: Vec<(f64, f64)> = g.nodes.clone();
     let on_a_box = |x: f64, y: f64, w: f64| {
         boxes.iter().any(|&(cx, cy)| {
             x < cx + hw + 2.0

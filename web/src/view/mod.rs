@@ -153,17 +153,13 @@ pub fn build(lab: &Lab, viewer: Viewer) -> View {
     let readouts = panels::readouts(lab, &facts);
     let names: Vec<String> = facts.nodes.iter().map(|n| n.name.clone()).collect();
     let charts = charts::build(lab, &names, &readouts.promotions, &lab.sweep);
+    let drawing = cluster::build(lab, &facts, viewer.narrow);
     View {
         run: Rc::new(panels::run_bar(lab)),
         experiment: Rc::new(panels::experiment(lab)),
         chapter: panels::chapter(lab).map(Rc::new),
-        cluster: Rc::new(cluster::build(lab, &facts, viewer.narrow)),
-        flights: Rc::new(flights::build(
-            lab,
-            &facts,
-            viewer.narrow,
-            viewer.reduced_motion,
-        )),
+        flights: Rc::new(flights::build(lab, &drawing, viewer.reduced_motion)),
+        cluster: Rc::new(drawing),
         menu: panels::node_menu(lab, &facts).map(Rc::new),
         commit: Rc::new(panels::commit(lab)),
         routing: Rc::new(panels::routing(lab)),
