@@ -15,8 +15,12 @@ fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// Writes `text` to a file of its own: tests run in parallel threads of
+/// one process, so two that wrote the same name would race.
 fn scenario_file(name: &str, text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("replica-cli-{}", std::process::id()));
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("replica-cli-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
@@ -149,7 +153,7 @@ fn an_unknown_word_names_the_line_the_key_and_every_accepted_word() {
         ("[routing]\npick = \"sometimes\"\n", 2, "routing.pick", "random, round_robin"),
         ("[failover]\nmode = \"sometimes\"\n", 2, "failover.mode", "manual, election, manager"),
         ("[failover]\nfencing = \"sometimes\"\n", 2, "failover.fencing", "none, epoch, stonith, lease"),
-        ("[[faults]]\nat_ms = 1\naction = \"sometimes\"\n", 3, "faults[].action", "crash, restart, kill_leader, partition, heal, heal_all, isolate, partition_leader, slow_disk, latency_spike"),
+        ("[[faults]]\nat_ms = 1\naction = \"sometimes\"\n", 3, "faults[].action", "crash, restart, promote, kill_leader, partition, heal, heal_all, isolate, partition_leader, slow_disk, latency_spike"),
     ];
     for (text, line, key, words) in cases {
         let e = error_of(text);

@@ -160,3 +160,64 @@ fn a_lease_prevents_split_brain_unless_the_old_leaders_clock_runs_slow() {
         .iter()
         .any(|v| v.kind == replica_engine::checker::ViolationKind::SplitBrain));
 }
+
+/// The old leader's last acknowledged write and the new leader's promotion.
+fn last_old_ack_and_promotion(sim: &replica_engine::Simulation) -> (u64, u64) {
+    let promoted_us = sim.metrics().promotions[0].t_us;
+    let last_old_ack_us = acked_writes(sim)
+        .iter()
+        .filter(|o| o.epoch == 1)
+        .map(|o| o.complete_us)
+        .max()
+        .unwrap_or(0);
+    (last_old_ack_us, promoted_us)
+}
+
+#[test]
+fn a_lease_shorter_than_the_timeout_prevents_split_brain_at_every_length() {
+    // The leader, with two sessions, is cut off from the rest at 10 s; a
+    // 5 s failure timeout elects a new leader on the other side. Counted
+    // from the last heartbeat a majority confirmed, every lease the
+    // validator accepts (shorter than the timeout) ends before that.
+    for lease_ms in [500, 2_500, 3_500, 4_500, 4_900, 4_999] {
+        let text = format!(
+            r#"
+duration_ms = 30000
+[[nodes]]
+name = "old"
+leader = true
+[[nodes]]
+name = "b"
+[[nodes]]
+name = "c"
+[policy]
+{ASYNC}
+[workload]
+sessions = 4
+think_time_us = 5000
+read_percent = 0
+request_timeout_ms = 1000
+[failover]
+mode = "election"
+heartbeat_interval_ms = 1000
+timeout_ms = 5000
+fencing = "lease"
+lease_ms = {lease_ms}
+[[faults]]
+at_ms = 10000
+action = "partition"
+between = [["old", "clients:0-1"], ["b", "c", "clients:2-3"]]
+"#
+        );
+        let (r, sim) = run(&text);
+        assert_eq!(r.promotions.len(), 1, "lease {lease_ms} ms: a new leader");
+        let (last_old_ack_us, promoted_us) = last_old_ack_and_promotion(&sim);
+        assert!(
+            last_old_ack_us < promoted_us,
+            "lease {lease_ms} ms: the old leader acknowledged a write at {last_old_ack_us} µs, \
+             after the new leader's promotion at {promoted_us} µs"
+        );
+        assert_eq!(r.violations.split_brain, 0, "lease {lease_ms} ms");
+        assert_eq!(r.split_brain_us, 0, "lease {lease_ms} ms");
+    }
+}

@@ -192,6 +192,7 @@ impl Session {
                 req,
                 op: Op::Put { key, value },
                 epoch: self.epoch,
+                wait: None,
             };
             (req, msg, self.leader, OpKind::Write, Some(value))
         };

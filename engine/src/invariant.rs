@@ -14,7 +14,7 @@
 
 use crate::network::NodeId;
 use crate::policy::Quorum;
-use crate::scenario::{FailoverMode, Fencing, Scenario};
+use crate::scenario::{FailoverMode, FaultAction, Fencing, Scenario};
 use crate::sim::Simulation;
 use alloc::format;
 use alloc::string::String;
@@ -24,8 +24,16 @@ use alloc::vec::Vec;
 /// lost: a synchronous policy, fencing, and a quorum every possible new
 /// leader must overlap — a majority (leader plus `k` acknowledgements)
 /// under elections, the manager's synchronous mode with a `FIRST` list, or
-/// no automatic promotion at all.
+/// no automatic promotion at all. An operator's promotion (`promote`) is
+/// outside every promise: nothing fences the old primary or checks that
+/// the promoted standby has every acknowledged write.
 pub fn loss_free_by_construction(s: &Scenario) -> bool {
+    if s.faults
+        .iter()
+        .any(|f| matches!(f.action, FaultAction::Promote { .. }))
+    {
+        return false;
+    }
     let k = match &s.policy.quorum {
         Quorum::None => return false,
         Quorum::First { k, .. } | Quorum::Any { k, .. } => *k as usize,

@@ -24,6 +24,7 @@ pub mod accounting;
 pub mod checker;
 pub mod client;
 pub mod cluster;
+pub mod delay;
 pub mod history;
 pub mod invariant;
 pub mod manager;

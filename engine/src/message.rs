@@ -6,6 +6,7 @@
 //! `Copy` values so sending one never allocates; the UI colours them by
 //! [`MsgKind`].
 
+use crate::policy::WaitFor;
 use crate::wal::{Entry, Epoch, Lsn, Op};
 use serde::{Deserialize, Serialize};
 
@@ -47,8 +48,16 @@ pub enum ReadError {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Msg {
     /// Client → leader: perform `op`. `epoch` is the newest epoch the
-    /// client knows of (the fencing token).
-    WriteReq { req: ReqId, op: Op, epoch: Epoch },
+    /// client knows of (the fencing token); `wait` is the session's own
+    /// `synchronous_commit`, if it overrides the cluster's.
+    WriteReq {
+        req: ReqId,
+        op: Op,
+        epoch: Epoch,
+        wait: Option<WaitFor>,
+    },
+    /// Client → leader: stop waiting for write `req` (a query cancel).
+    Cancel { req: ReqId },
     /// Client → node: read `key`. The node must have applied `min_lsn`
     /// first, waiting at most `wait_us` for it (0: answer at once).
     ReadReq {
@@ -59,6 +68,11 @@ pub enum Msg {
     },
     /// Leader → client: the write is committed under the policy.
     WriteOk { req: ReqId, lsn: Lsn, epoch: Epoch },
+    /// Leader → client: the write `req` was cancelled while it waited for
+    /// standbys; it is committed on the leader only (PostgreSQL answers
+    /// success with the warning "canceling wait for synchronous
+    /// replication").
+    WriteUnreplicated { req: ReqId, lsn: Lsn, epoch: Epoch },
     /// Node → client: the write failed; `lsn` is set when it was written
     /// locally all the same (a quorum time-out leaves the write in place).
     WriteErr {
@@ -88,15 +102,23 @@ pub enum Msg {
     /// Follower → leader: how far it has written, flushed and applied.
     /// `resend` asks the leader to resume streaming from `written + 1`
     /// (after a gap or a reconnect).
+    /// `heard_us` echoes the `sent_us` of the latest heartbeat it has from
+    /// this leader: the leader's proof of when the follower last heard it.
     Status {
         written: Lsn,
         flushed: Lsn,
         applied: Lsn,
         epoch: Epoch,
         resend: bool,
+        heard_us: u64,
     },
-    /// Leader → followers: "I am alive and lead `epoch`".
-    Heartbeat { epoch: Epoch, lsn: Lsn },
+    /// Leader → followers: "I am alive and lead `epoch`", sent at `sent_us`
+    /// by the leader's own clock.
+    Heartbeat {
+        epoch: Epoch,
+        lsn: Lsn,
+        sent_us: u64,
+    },
     /// Candidate → peers: vote for me as leader of `epoch`; my log ends at
     /// `last_lsn` written in `last_epoch`. With `pre`, only ask whether the
     /// peer *would* vote (Raft's pre-vote), changing nothing yet, so a node
@@ -153,9 +175,11 @@ impl Msg {
     /// The kind of this message.
     pub fn kind(&self) -> MsgKind {
         match self {
-            Msg::WriteReq { .. } => MsgKind::Write,
+            Msg::WriteReq { .. } | Msg::Cancel { .. } => MsgKind::Write,
             Msg::ReadReq { .. } => MsgKind::Read,
-            Msg::WriteOk { .. } | Msg::WriteErr { .. } => MsgKind::WriteReply,
+            Msg::WriteOk { .. } | Msg::WriteErr { .. } | Msg::WriteUnreplicated { .. } => {
+                MsgKind::WriteReply
+            }
             Msg::ReadOk { .. } | Msg::ReadErr { .. } => MsgKind::ReadReply,
             Msg::Wal { .. } => MsgKind::WalRecord,
             Msg::Status { .. } => MsgKind::Ack,
@@ -172,6 +196,8 @@ impl Msg {
             Msg::WriteReq { req, .. }
             | Msg::ReadReq { req, .. }
             | Msg::WriteOk { req, .. }
+            | Msg::WriteUnreplicated { req, .. }
+            | Msg::Cancel { req }
             | Msg::WriteErr { req, .. }
             | Msg::ReadOk { req, .. }
             | Msg::ReadErr { req, .. } => Some(req),

@@ -1,8 +1,10 @@
 //! Run metrics: latency distributions and lag samples in bounded memory.
 //!
 //! Commit latencies go into a log-linear histogram (HDR-style: 64 linear
-//! sub-buckets per power of two, so any percentile is exact to within about
-//! 1.6 %) of integer counts, so memory does not grow with the number of
+//! sub-buckets per power of two) of integer counts, and a percentile is the
+//! middle of the bucket that holds its rank (clamped to the smallest and
+//! largest value seen), so it is within 1/128, under 0.8 %, of the exact
+//! nearest-rank value; so memory does not grow with the number of
 //! operations and the figures are the same on every target. Lag is sampled
 //! per follower on a fixed period, both in entries and in time.
 
@@ -21,6 +23,7 @@ const BUCKETS: usize = ((63 - HALF_BITS as usize) * HALF as usize) + 2 * HALF as
 pub struct Histogram {
     counts: Vec<u64>,
     total: u64,
+    min: u64,
     max: u64,
     sum: u128,
 }
@@ -30,6 +33,7 @@ impl Default for Histogram {
         Histogram {
             counts: vec![0; BUCKETS],
             total: 0,
+            min: u64::MAX,
             max: 0,
             sum: 0,
         }
@@ -44,6 +48,17 @@ fn bucket_of(v: u64) -> usize {
     let shift = msb - HALF_BITS;
     let mantissa = v >> shift; // in HALF..2*HALF
     (shift as u64 * HALF + mantissa) as usize
+}
+
+/// The smallest value bucket `b` holds.
+fn bucket_lower(b: usize) -> u64 {
+    let b = b as u64;
+    if b < 2 * HALF {
+        return b;
+    }
+    let shift = b / HALF - 1;
+    let mantissa = b % HALF + HALF;
+    mantissa << shift
 }
 
 fn bucket_upper(b: usize) -> u64 {
@@ -63,6 +78,7 @@ impl Histogram {
         let b = bucket_of(v).min(self.counts.len() - 1);
         self.counts[b] += 1;
         self.total += 1;
+        self.min = self.min.min(v);
         self.max = self.max.max(v);
         self.sum += v as u128;
     }
@@ -93,11 +109,19 @@ impl Histogram {
             return 0;
         }
         let rank = (self.total * per_mille as u64).div_ceil(1000).max(1);
+        // The extremes are known exactly.
+        if rank >= self.total {
+            return self.max;
+        }
+        if rank == 1 {
+            return self.min;
+        }
         let mut seen = 0;
         for (b, c) in self.counts.iter().enumerate() {
             seen += c;
             if seen >= rank {
-                return bucket_upper(b).min(self.max);
+                let mid = bucket_lower(b) + (bucket_upper(b) - bucket_lower(b)) / 2;
+                return mid.clamp(self.min, self.max);
             }
         }
         self.max
@@ -121,6 +145,7 @@ impl Histogram {
             *a += b;
         }
         self.total += other.total;
+        self.min = self.min.min(other.min);
         self.max = self.max.max(other.max);
         self.sum += other.sum;
     }
@@ -189,16 +214,52 @@ impl LagStats {
 mod tests {
     use super::*;
 
+    /// Nearest-rank percentile of sorted values, the exact figure.
+    fn exact(sorted: &[u64], per_mille: u64) -> u64 {
+        let rank = (sorted.len() as u64 * per_mille).div_ceil(1000).max(1);
+        sorted[rank as usize - 1]
+    }
+
+    fn assert_within_one_percent(values: &[u64]) {
+        let mut h = Histogram::default();
+        for &v in values {
+            h.record(v);
+        }
+        let mut sorted = values.to_vec();
+        sorted.sort_unstable();
+        for pm in [10, 100, 500, 900, 950, 990, 999, 1000] {
+            let (got, want) = (h.percentile(pm as u32), exact(&sorted, pm));
+            assert!(
+                got.abs_diff(want) * 100 <= want,
+                "p{pm}: {got} vs exact {want}"
+            );
+        }
+    }
+
     #[test]
-    fn percentiles_are_within_two_percent() {
+    fn percentiles_are_within_one_percent_of_the_exact_values() {
+        // Uniform over five decades.
+        let uniform: Vec<u64> = (1..=100_000u64).collect();
+        assert_within_one_percent(&uniform);
+        // Tightly clustered round trips near 102 ms, where bucket upper
+        // bounds printed 102.399 ms for both p50 (101.6) and p99 (102.2).
+        let mut rng = crate::rng::Rng::new(7);
+        let cluster: Vec<u64> = (0..1_000).map(|_| 101_500 + rng.below(800)).collect();
+        assert_within_one_percent(&cluster);
+        // A long tail: mostly 200 µs, some at 2-20 ms.
+        let tail: Vec<u64> = (0..5_000u64)
+            .map(|i| {
+                if i % 50 == 0 {
+                    2_000 + i * 3
+                } else {
+                    150 + i % 100
+                }
+            })
+            .collect();
+        assert_within_one_percent(&tail);
         let mut h = Histogram::default();
         for v in 1..=100_000u64 {
             h.record(v);
-        }
-        for (pm, want) in [(500, 50_000u64), (990, 99_000)] {
-            let got = h.percentile(pm);
-            let err = got.abs_diff(want) * 1000 / want;
-            assert!(err <= 20, "p{pm}: {got} vs {want}");
         }
         assert_eq!(h.max(), 100_000);
         assert_eq!(h.percentile(1000), 100_000);

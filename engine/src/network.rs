@@ -17,6 +17,7 @@
 //! that loses power takes its unsent bytes with it; a crashed process's
 //! bytes, already in the kernel, still go out.
 
+use crate::delay::Quantiles;
 use crate::rng::Rng;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -40,12 +41,26 @@ pub enum Addr {
 /// Latency and loss between two regions (one way).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkSpec {
-    /// Fixed part of the one-way latency.
+    /// Fixed part of the one-way latency (with `tail`: its median).
     pub base_us: u64,
     /// Up to this much extra latency, uniformly drawn per message.
     pub jitter_us: u64,
     /// Probability of losing a message, in parts per million.
     pub loss_ppm: u32,
+    /// When set, the one-way latency is drawn from this table instead of
+    /// `base_us` plus uniform jitter.
+    pub tail: Option<Quantiles>,
+}
+
+impl LinkSpec {
+    /// One message's latency on this link, before spikes and FIFO order.
+    fn draw_us(&self, rng: &mut Rng) -> u64 {
+        match self.tail {
+            Some(q) => q.sample(rng),
+            None if self.jitter_us > 0 => self.base_us + rng.below(self.jitter_us + 1),
+            None => self.base_us,
+        }
+    }
 }
 
 /// What happened to a message handed to the network.
@@ -218,14 +233,10 @@ impl Network {
         if rng.chance_ppm(spec.loss_ppm) {
             return Transit::Drop(DropReason::Loss);
         }
-        let jitter = if spec.jitter_us > 0 {
-            rng.below(spec.jitter_us + 1)
-        } else {
-            0
-        };
         // Saturating: a spike's size can come from outside (a shared link's
         // interventions), and a huge one must delay, not wrap around.
-        let latency = (spec.base_us + jitter)
+        let latency = spec
+            .draw_us(rng)
             .saturating_add(self.spike(from, now_us))
             .saturating_add(self.spike(to, now_us));
         let i = self.pair(from, to);
@@ -244,11 +255,13 @@ mod tests {
             base_us: 500,
             jitter_us: 100,
             loss_ppm: 0,
+            tail: None,
         };
         let far = LinkSpec {
             base_us: 50_000,
             jitter_us: 0,
             loss_ppm: 0,
+            tail: None,
         };
         Network::new(&[0, 0, 1], &[0], 2, vec![near, far, far, near])
     }

@@ -66,6 +66,20 @@ pub enum OnUnmet {
     Degrade { after_us: u64 },
 }
 
+/// What one write waits for before its client is told it committed: a
+/// session's `synchronous_commit` in PostgreSQL (`SET synchronous_commit`),
+/// which may differ from the cluster's setting for each session or
+/// transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaitFor {
+    /// The leader's own fsync only (`local`).
+    Local,
+    /// The quorum of standbys, at this ack point (`remote_write`, `on`,
+    /// `remote_apply`).
+    Standbys(AckPoint),
+}
+
 /// When other sessions can see a write on the leader.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -148,6 +162,11 @@ impl CommitPolicy {
     /// eligible followers exist to form it (the write must wait).
     /// Asynchronous policies return `None`: they commit on local flush.
     pub fn quorum_lsn(&self, followers: &[FollowerAck]) -> Option<Lsn> {
+        self.quorum_lsn_at(followers, self.ack)
+    }
+
+    /// [`CommitPolicy::quorum_lsn`] at another ack point than the policy's.
+    pub fn quorum_lsn_at(&self, followers: &[FollowerAck], ack: AckPoint) -> Option<Lsn> {
         let (k, standbys, first) = match &self.quorum {
             Quorum::None => return None,
             Quorum::First { k, standbys } => (*k, standbys, true),
@@ -159,7 +178,7 @@ impl CommitPolicy {
         let mut positions: Vec<Lsn> = Vec::with_capacity(standbys.len());
         for s in standbys {
             if let Some(f) = followers.iter().find(|f| f.node == *s && f.eligible) {
-                positions.push(f.at(self.ack));
+                positions.push(f.at(ack));
                 if first && positions.len() == k as usize {
                     break;
                 }
@@ -173,6 +192,17 @@ impl CommitPolicy {
         } else {
             positions.sort_unstable_by(|a, b| b.cmp(a));
             Some(positions[k as usize - 1])
+        }
+    }
+
+    /// What a write waits for, given the session's override (`None`: the
+    /// policy's own ack point). With no standbys named every write is
+    /// local, whatever the session asks, as in PostgreSQL.
+    pub fn wait_for(&self, session: Option<WaitFor>) -> WaitFor {
+        if self.is_async() {
+            WaitFor::Local
+        } else {
+            session.unwrap_or(WaitFor::Standbys(self.ack))
         }
     }
 

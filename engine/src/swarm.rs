@@ -39,6 +39,13 @@ fn pick<T: Copy>(rng: &mut Rng, items: &[T]) -> T {
     items[rng.below(items.len() as u64) as usize]
 }
 
+/// A long-tailed delay table around a median of `median_us`: p99 four
+/// times the median, the maximum thirty times.
+fn tail_table(median_us: u64) -> Vec<u64> {
+    let m = median_us.max(2);
+    vec![m / 2, m, 2 * m, 4 * m, 10 * m, 30 * m]
+}
+
 /// The scenario of swarm seed `seed`.
 pub fn generate(seed: u64) -> ScenarioFile {
     let mut rng = Rng::new(seed ^ 0x5157_4152_4d00_0000);
@@ -48,10 +55,15 @@ pub fn generate(seed: u64) -> ScenarioFile {
     let mut links = Vec::new();
     for a in 0..region_count {
         for b in a + 1..region_count {
+            let one_way_us = 2_000 + rng.below(60_000);
+            let jitter_us = rng.below(5_000);
+            // Sometimes a long-tailed link instead of a uniform one.
+            let tail = rng.chance_ppm(250_000).then(|| tail_table(one_way_us));
             links.push(LinkFile {
                 between: vec![regions[a].clone(), regions[b].clone()],
-                one_way_us: 2_000 + rng.below(60_000),
-                jitter_us: Some(rng.below(5_000)),
+                one_way_us: tail.is_none().then_some(one_way_us),
+                jitter_us: tail.is_none().then_some(jitter_us),
+                percentiles_us: tail,
                 loss_ppm: None,
             });
         }
@@ -80,7 +92,7 @@ pub fn generate(seed: u64) -> ScenarioFile {
         FailoverMode::Manager => pick(&mut rng, &[Fencing::None, Fencing::Epoch, Fencing::Stonith]),
         FailoverMode::Manual => pick(&mut rng, &[Fencing::None, Fencing::Epoch]),
     };
-    let nodes: Vec<NodeFile> = names
+    let mut nodes: Vec<NodeFile> = names
         .iter()
         .enumerate()
         .map(|(i, name)| NodeFile {
@@ -103,6 +115,12 @@ pub fn generate(seed: u64) -> ScenarioFile {
             ..NodeFile::default()
         })
         .collect();
+    for node in &mut nodes {
+        // Sometimes a disk with a long tail instead of a uniform one.
+        if rng.chance_ppm(250_000) {
+            node.fsync_percentiles_us = node.fsync_us.take().map(tail_table);
+        }
+    }
     let followers = n - 1;
     let majority_k = n / 2; // leader + k acknowledgements form a majority
     let policy = match pick(
@@ -201,6 +219,12 @@ pub fn generate(seed: u64) -> ScenarioFile {
                 FaultKind::Crash,
                 FaultKind::KillLeader,
                 FaultKind::Restart,
+                // An operator's promotion exists only in manual mode.
+                if mode == FailoverMode::Manual {
+                    FaultKind::Promote
+                } else {
+                    FaultKind::Restart
+                },
                 FaultKind::Partition,
                 FaultKind::Partition,
                 FaultKind::Isolate,
@@ -219,7 +243,7 @@ pub fn generate(seed: u64) -> ScenarioFile {
                 power_loss: Some(rng.chance_ppm(500_000)),
                 ..FaultFile::new(at_ms, kind)
             },
-            kind @ (FaultKind::Restart | FaultKind::Isolate) => FaultFile {
+            kind @ (FaultKind::Restart | FaultKind::Isolate | FaultKind::Promote) => FaultFile {
                 node: Some(node),
                 ..FaultFile::new(at_ms, kind)
             },
@@ -316,9 +340,10 @@ pub fn generate(seed: u64) -> ScenarioFile {
 }
 
 /// Names of fault kinds, for counting.
-pub const FAULT_KINDS: [&str; 10] = [
+pub const FAULT_KINDS: [&str; 11] = [
     "crash",
     "restart",
+    "promote (operator)",
     "kill_leader",
     "partition (two-way)",
     "partition (one-way)",
@@ -334,13 +359,14 @@ fn fault_kind(a: &crate::scenario::FaultAction) -> usize {
     match a {
         F::Crash { .. } => 0,
         F::Restart { .. } => 1,
-        F::KillLeader { .. } => 2,
-        F::Partition { one_way: false, .. } => 3,
-        F::Partition { one_way: true, .. } => 4,
-        F::Isolate { .. } | F::PartitionLeader => 5,
-        F::Heal { .. } | F::HealAll => 6,
-        F::SlowDisk { .. } => 7,
-        F::LatencySpike { .. } => 8,
+        F::Promote { .. } => 2,
+        F::KillLeader { .. } => 3,
+        F::Partition { one_way: false, .. } => 4,
+        F::Partition { one_way: true, .. } => 5,
+        F::Isolate { .. } | F::PartitionLeader => 6,
+        F::Heal { .. } | F::HealAll => 7,
+        F::SlowDisk { .. } => 8,
+        F::LatencySpike { .. } => 9,
     }
 }
 
@@ -373,7 +399,7 @@ pub fn check(seed: u64) -> Result<SwarmRun, String> {
     for f in &scenario.faults {
         faults_by_kind[fault_kind(&f.action)] += 1;
     }
-    faults_by_kind[9] = scenario
+    faults_by_kind[10] = scenario
         .nodes
         .iter()
         .filter(|n| n.clock_drift_ppm != 0)
@@ -383,7 +409,19 @@ pub fn check(seed: u64) -> Result<SwarmRun, String> {
     invariant::run_checked(&mut sim, END_MS * 1_000)?;
     // The determinism half compares this hash, taken at the run's end.
     let trace_hash = sim.trace_hash();
-    let converged_after_us = invariant::settle(&mut sim)?;
+    // After an operator's promotion nothing repoints the other nodes or
+    // the old primary (as in PostgreSQL without a manager), so such a run
+    // is not expected to converge; its safety invariants still hold.
+    let promoted_by_hand = sim
+        .scenario
+        .faults
+        .iter()
+        .any(|f| matches!(f.action, crate::scenario::FaultAction::Promote { .. }));
+    let converged_after_us = if promoted_by_hand {
+        0
+    } else {
+        invariant::settle(&mut sim)?
+    };
     sim.finish();
     Ok(SwarmRun {
         trace_hash,

@@ -55,6 +55,7 @@ pub fn check(log: &[Intervention], nodes: usize) -> Result<(), BadLog> {
             let node = match *f {
                 FaultAction::Crash { node, .. }
                 | FaultAction::Restart { node }
+                | FaultAction::Promote { node }
                 | FaultAction::Isolate { node }
                 | FaultAction::SlowDisk { node, .. }
                 | FaultAction::LatencySpike { node, .. } => Some(node),

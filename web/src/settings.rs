@@ -441,8 +441,9 @@ pub fn set_region(file: &mut ScenarioFile, name: &str, region: &str) {
         file.regions = names;
         file.network.links.push(LinkFile {
             between: vec![leader_region, region.to_string()],
-            one_way_us: *one_way_us,
+            one_way_us: Some(*one_way_us),
             jitter_us: Some((one_way_us / 25).max(50)),
+            percentiles_us: None,
             loss_ppm: None,
         });
     }

@@ -53,6 +53,7 @@ impl Node {
         leader: NodeId,
         epoch: Epoch,
         _lsn: Lsn,
+        sent_us: u64,
         out: &mut Vec<Effect>,
     ) {
         if epoch < self.d.epoch {
@@ -70,20 +71,25 @@ impl Node {
                     applied: w.applied,
                     epoch: self.d.epoch,
                     resend: false,
+                    heard_us: 0,
                 },
             });
             return;
         }
-        if epoch > self.d.epoch || self.role() != Role::Follower || self.d.leader != Some(leader) {
+        let known =
+            epoch == self.d.epoch && self.role() == Role::Follower && self.d.leader == Some(leader);
+        if !known {
             self.adopt_leader(now_us, leader, epoch, out);
-        } else {
-            // Answer, so the leader knows a majority still hears it (its
-            // lease) even when no WAL flows.
-            self.say_status(out, false);
         }
         if let Some(f) = self.role.follower_mut() {
             f.last_heard_leader_us = now_us;
             f.pre_votes = 0;
+            f.heartbeat_sent_us = f.heartbeat_sent_us.max(sent_us);
+        }
+        if known {
+            // Answer, so the leader knows when a majority last heard it
+            // (its lease) even when no WAL flows.
+            self.say_status(out, false);
         }
     }
 
@@ -165,6 +171,7 @@ impl Node {
                 votes: 0,
                 awaiting_stonith: false,
                 deposed: self.d.leader,
+                campaign_started_us: 0,
             },
             RoleState::Candidate(c) => c,
             RoleState::Leader(l) => {
@@ -176,6 +183,7 @@ impl Node {
         self.d.epoch += 1;
         self.d.voted_for = Some(self.id());
         c.votes = 1;
+        c.campaign_started_us = self.local_us(now_us);
         // A failed campaign retries a full timeout later.
         c.follower.last_attempt_us = now_us;
         self.role = RoleState::Candidate(c);

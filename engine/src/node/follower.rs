@@ -266,8 +266,10 @@ impl Node {
     pub(super) fn send_status_to(&mut self, to: NodeId, out: &mut Vec<Effect>, resend: bool) {
         let w = &self.d.wal;
         let (written, flushed, applied) = (w.written, w.flushed, w.applied);
+        let mut heard_us = 0;
         if let Some(f) = self.role.follower_mut() {
             f.reported = (written, flushed, applied);
+            heard_us = f.heartbeat_sent_us;
         }
         out.push(Effect::Send {
             to: Addr::Node(to),
@@ -277,6 +279,7 @@ impl Node {
                 applied,
                 epoch: self.d.epoch,
                 resend,
+                heard_us,
             },
         });
     }

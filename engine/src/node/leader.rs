@@ -14,7 +14,7 @@ use super::state::{LeaderState, PeerState, Pending};
 use super::{Effect, Node, Note, Role, Timer};
 use crate::message::{Msg, ReqId, WriteError};
 use crate::network::{Addr, NodeId, SessionId};
-use crate::policy::OnUnmet;
+use crate::policy::{OnUnmet, WaitFor};
 use crate::scenario::Fencing;
 use crate::wal::{Entry, Epoch, Lsn, Op};
 use alloc::vec::Vec;
@@ -23,6 +23,28 @@ use alloc::vec::Vec;
 /// timeout: often enough that a drop happens within about 2 % of it.
 fn sender_check_period(timeout_us: u64) -> u64 {
     (timeout_us / 60).max(1_000)
+}
+
+/// A client's write, as it arrived.
+pub(super) struct WriteRequest {
+    pub req: ReqId,
+    pub op: Op,
+    /// The newest epoch the client knows of.
+    pub epoch: Epoch,
+    /// The session's own `synchronous_commit`, if it overrides the policy.
+    pub wait: Option<WaitFor>,
+}
+
+/// A follower's status report, as it arrived.
+pub(super) struct StatusReport {
+    /// Written, flushed and applied positions.
+    pub pos: (Lsn, Lsn, Lsn),
+    /// The newest epoch the follower knows of.
+    pub epoch: Epoch,
+    /// It asks to be streamed from its written position.
+    pub resend: bool,
+    /// The leader-clock time of the newest heartbeat it heard.
+    pub heard_us: u64,
 }
 
 impl Node {
@@ -37,11 +59,15 @@ impl Node {
         &mut self,
         now_us: u64,
         client: SessionId,
-        req: ReqId,
-        op: Op,
-        client_epoch: Epoch,
+        w: WriteRequest,
         out: &mut Vec<Effect>,
     ) {
+        let WriteRequest {
+            req,
+            op,
+            epoch: client_epoch,
+            wait,
+        } = w;
         let to = Addr::Client(client);
         if self.role() != Role::Leader {
             self.refuse(out, to, req, WriteError::NotLeader);
@@ -90,13 +116,16 @@ impl Node {
             OnUnmet::Block => u64::MAX,
             OnUnmet::Error { after_us } | OnUnmet::Degrade { after_us } => now_us + after_us,
         };
+        let wait = self.cfg.policy.wait_for(wait);
         if let Some(l) = self.role.leader_mut() {
             l.pending.push_back(Pending {
                 lsn,
                 req,
                 client,
+                wait,
                 deadline_us,
                 answered: false,
+                cancelled: false,
             });
         }
         if !self.s.writing {
@@ -125,11 +154,15 @@ impl Node {
         &mut self,
         now_us: u64,
         f: NodeId,
-        pos: (Lsn, Lsn, Lsn),
-        epoch: Epoch,
-        resend: bool,
+        report: StatusReport,
         out: &mut Vec<Effect>,
     ) {
+        let StatusReport {
+            pos,
+            epoch,
+            resend,
+            heard_us,
+        } = report;
         if epoch > self.d.epoch {
             // A follower knows of a newer epoch. With epoch fencing a
             // deposed leader steps down at once. Under elections a leader
@@ -143,7 +176,6 @@ impl Node {
             return;
         }
         let first_retained = self.d.wal.first_retained_lsn();
-        let flushed_here = self.d.wal.flushed;
         let Some(l) = self.role.leader_mut() else {
             return;
         };
@@ -155,15 +187,13 @@ impl Node {
         p.flushed = pos.1;
         p.applied = pos.2;
         p.last_heard_us = now_us;
+        p.heard_since_us = p.heard_since_us.max(heard_us);
         if was == PeerState::Disconnected || resend {
             p.sent = pos.0;
         }
         if was == PeerState::Disconnected {
             p.state = PeerState::Catchup;
             out.push(Effect::Note(Note::FollowerConnected { follower: f }));
-        }
-        if p.state == PeerState::Catchup && p.flushed >= flushed_here {
-            p.state = PeerState::Streaming;
         }
         if p.state == PeerState::NeedsReclone {
             if pos.0 + 1 >= first_retained {
@@ -232,29 +262,51 @@ impl Node {
             });
             p.sent = next;
         }
+        // As PostgreSQL's walsender: a standby is streaming (and may count
+        // as synchronous) once everything flushed here has been sent to
+        // it, not once it has flushed it all itself, which a standby a
+        // round trip away under steady writes would never do.
+        if p.state == PeerState::Catchup && p.sent >= flushed {
+            p.state = PeerState::Streaming;
+        }
     }
 
     /// Moves the commit point as far as the policy allows and answers the
-    /// clients whose writes are now committed.
+    /// clients whose writes are now committed: each write by what it waits
+    /// for, so a session committing locally is not held up behind one
+    /// waiting for its standbys (as PostgreSQL backends wait each for
+    /// their own LSN). The commit point itself is the end of the prefix of
+    /// the log that is committed.
     fn advance_commit(&mut self, now_us: u64, out: &mut Vec<Effect>) {
         if self.role() != Role::Leader {
             return;
         }
         let local = self.d.wal.flushed;
         let last_lsn = self.d.wal.last_lsn();
-        let target = if self.cfg.policy.is_async() {
-            local
+        let policy = &self.cfg.policy;
+        let acks = if policy.is_async() {
+            Vec::new()
         } else {
-            let acks = self.follower_acks(now_us);
-            let quorum = self.cfg.policy.quorum_lsn(&acks);
-            let on_unmet = self.cfg.policy.on_unmet;
-            let Some(l) = self.role.leader_mut() else {
-                return;
-            };
+            self.follower_acks(now_us)
+        };
+        let quorum_at = |ack| policy.quorum_lsn_at(&acks, ack).unwrap_or(0).min(local);
+        let default_wait = policy.wait_for(None);
+        let on_unmet = policy.on_unmet;
+        // A write accepted while the lease held but committed after it ran
+        // out is not acknowledged: a newer leader may exist by now.
+        let fenced = self.lease_expired(now_us);
+        let Some(l) = self.role.leader_mut() else {
+            return;
+        };
+        if let WaitFor::Standbys(ack) = default_wait {
             // Semi-sync switches back on once a follower has everything the
             // leader has written (MySQL: caught up with the binlog); waits
             // start afresh from then.
-            if l.degraded && quorum.is_some_and(|q| q >= last_lsn) {
+            if l.degraded
+                && policy
+                    .quorum_lsn_at(&acks, ack)
+                    .is_some_and(|q| q >= last_lsn)
+            {
                 l.degraded = false;
                 out.push(Effect::Note(Note::SyncRestored));
                 if let OnUnmet::Degrade { after_us } = on_unmet {
@@ -263,27 +315,53 @@ impl Node {
                     }
                 }
             }
-            if l.degraded {
-                local
-            } else {
-                quorum.unwrap_or(0).min(local)
-            }
+        }
+        let degraded = l.degraded;
+        let committed_to = |wait: WaitFor| match wait {
+            WaitFor::Standbys(ack) if !degraded => quorum_at(ack),
+            _ => local,
         };
-        let commit_lsn = self.commit_lsn().unwrap_or(0);
-        if target > commit_lsn {
-            if let Some(l) = self.role.leader_mut() {
-                l.commit_lsn = target;
-            }
-            out.push(Effect::Note(Note::Committed { lsn: target }));
-            if !self.visible_on_flush() {
-                self.apply_local(target);
-            }
-            let epoch = self.d.epoch;
-            if let Some(l) = self.role.leader_mut() {
-                answer_committed(l, target, epoch, out);
+        // Entries whose write is not pending here (written before a
+        // restart) wait as the policy says; pending writes as their
+        // session says, and they extend the commit point while they are
+        // consecutive.
+        let mut target = committed_to(default_wait);
+        for p in l.pending.iter() {
+            if p.lsn == target + 1 && p.lsn <= committed_to(p.wait) {
+                target = p.lsn;
+            } else if p.lsn > target {
+                break;
             }
         }
+        let epoch = self.d.epoch;
+        let advanced = target > l.commit_lsn;
+        if advanced {
+            l.commit_lsn = target;
+            out.push(Effect::Note(Note::Committed { lsn: target }));
+        }
+        answer_committed(l, &committed_to, epoch, fenced, out);
+        while l.pending.front().is_some_and(|p| p.lsn <= target) {
+            l.pending.pop_front();
+        }
+        if advanced && !self.visible_on_flush() {
+            self.apply_local(target);
+        }
         self.arm_deadline(out, now_us);
+    }
+
+    /// A client cancelled its write: answer it now if it only waits for
+    /// standbys, or as soon as it is flushed locally.
+    pub(super) fn on_cancel(&mut self, req: ReqId, out: &mut Vec<Effect>) {
+        let (flushed, epoch) = (self.d.wal.flushed, self.d.epoch);
+        let Some(l) = self.role.leader_mut() else {
+            return;
+        };
+        if let Some(p) = l.pending.iter_mut().find(|p| p.req == req && !p.answered) {
+            p.cancelled = true;
+            if p.lsn <= flushed {
+                answer_unreplicated(p, epoch, out);
+            }
+        }
     }
 
     fn arm_deadline(&mut self, out: &mut Vec<Effect>, now_us: u64) {
@@ -385,30 +463,51 @@ impl Node {
                     msg: Msg::Heartbeat {
                         epoch: self.d.epoch,
                         lsn: self.d.wal.flushed,
+                        sent_us: self.local_us(now_us),
                     },
                 });
             }
         }
-        let lease_us = self.cfg.lease_us;
-        if lease_us > 0 {
-            let heard = self
-                .peers()
-                .iter()
-                .enumerate()
-                .filter(|(i, p)| {
-                    *i as NodeId != me && now_us.saturating_sub(p.last_heard_us) < lease_us
-                })
-                .count() as u8;
-            if heard + 1 > self.cfg.nodes / 2 {
-                let until = self.local_us(now_us) + lease_us;
-                if let Some(l) = self.role.leader_mut() {
-                    l.lease_until_us = until;
-                }
-            } else if self.lease_expired(now_us) {
-                out.push(Effect::Note(Note::LeaseExpired));
-            }
-        }
+        self.renew_lease(now_us, out);
         self.arm(out, self.cfg.heartbeat_interval_us, Timer::Heartbeat);
+    }
+
+    /// Extends the lease to a lease period after the last moment a majority
+    /// (this leader and `nodes / 2` followers) is known to have heard it:
+    /// the send time of the newest heartbeat each follower confirmed. Since
+    /// then each of them refuses to help elect anyone else for a failure
+    /// timeout, so no other leader can be elected before the lease ends if
+    /// the lease is shorter than that timeout as this node's clock counts
+    /// it. Renewing from "now" whenever a majority was heard lately, as a
+    /// heartbeat-driven lease might, can run almost two periods past the
+    /// last contact.
+    fn renew_lease(&mut self, now_us: u64, out: &mut Vec<Effect>) {
+        let (lease_us, me, needed) = (self.cfg.lease_us, self.id(), self.cfg.nodes / 2);
+        if lease_us == 0 || needed == 0 {
+            return;
+        }
+        let Some(l) = self.role.leader_mut() else {
+            return;
+        };
+        let mut heard: Vec<u64> = l
+            .peers
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i as NodeId != me)
+            .map(|(_, p)| p.heard_since_us)
+            .collect();
+        heard.sort_unstable_by(|a, b| b.cmp(a));
+        if let Some(majority_heard_us) = heard.get(needed as usize - 1).copied() {
+            l.lease_until_us = l.lease_until_us.max(majority_heard_us + lease_us);
+        }
+        let expired = self.lease_expired(now_us);
+        let Some(l) = self.role.leader_mut() else {
+            return;
+        };
+        if expired && !l.lease_expiry_noted {
+            out.push(Effect::Note(Note::LeaseExpired));
+        }
+        l.lease_expiry_noted = expired;
     }
 
     /// Starts the sender-timeout check and heartbeat timers (the driver
@@ -425,23 +524,54 @@ impl Node {
     }
 }
 
-/// Answers, oldest first, the clients whose writes are committed up to
-/// `target`.
-fn answer_committed(l: &mut LeaderState, target: Lsn, epoch: Epoch, out: &mut Vec<Effect>) {
-    while let Some(p) = l.pending.front().copied() {
-        if p.lsn > target {
+/// Answers, oldest first, every waiting client whose write is committed
+/// by what it waits for, and every cancelled one that is flushed locally.
+fn answer_committed(
+    l: &mut LeaderState,
+    committed_to: &impl Fn(WaitFor) -> Lsn,
+    epoch: Epoch,
+    fenced: bool,
+    out: &mut Vec<Effect>,
+) {
+    let local = committed_to(WaitFor::Local);
+    for p in l.pending.iter_mut().filter(|p| !p.answered) {
+        if p.lsn > local {
             break;
         }
-        l.pending.pop_front();
-        if !p.answered {
-            out.push(Effect::Send {
-                to: Addr::Client(p.client),
-                msg: Msg::WriteOk {
+        if p.lsn <= committed_to(p.wait) {
+            p.answered = true;
+            let msg = if fenced {
+                Msg::WriteErr {
+                    req: p.req,
+                    error: WriteError::Fenced,
+                    lsn: p.lsn,
+                }
+            } else {
+                Msg::WriteOk {
                     req: p.req,
                     lsn: p.lsn,
                     epoch,
-                },
+                }
+            };
+            out.push(Effect::Send {
+                to: Addr::Client(p.client),
+                msg,
             });
+        } else if p.cancelled {
+            answer_unreplicated(p, epoch, out);
         }
     }
+}
+
+/// Tells a cancelled write's client it is committed on the leader only.
+fn answer_unreplicated(p: &mut Pending, epoch: Epoch, out: &mut Vec<Effect>) {
+    p.answered = true;
+    out.push(Effect::Send {
+        to: Addr::Client(p.client),
+        msg: Msg::WriteUnreplicated {
+            req: p.req,
+            lsn: p.lsn,
+            epoch,
+        },
+    });
 }

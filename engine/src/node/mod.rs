@@ -166,6 +166,7 @@ impl Node {
                 votes: 0,
                 awaiting_stonith: false,
                 deposed: None,
+                campaign_started_us: 0,
             }),
         };
         Node {
@@ -462,9 +463,24 @@ impl Node {
 
     fn on_message(&mut self, now_us: u64, from: Addr, msg: Msg, out: &mut Vec<Effect>) {
         match (msg, from) {
-            (Msg::WriteReq { req, op, epoch }, Addr::Client(c)) => {
-                self.on_write(now_us, c, req, op, epoch, out)
+            (
+                Msg::WriteReq {
+                    req,
+                    op,
+                    epoch,
+                    wait,
+                },
+                Addr::Client(c),
+            ) => {
+                let w = leader::WriteRequest {
+                    req,
+                    op,
+                    epoch,
+                    wait,
+                };
+                self.on_write(now_us, c, w, out)
             }
+            (Msg::Cancel { req }, Addr::Client(_)) => self.on_cancel(req, out),
             (Msg::EpochEndReq { epoch }, Addr::Node(f)) if self.role() == Role::Leader => {
                 out.push(Effect::Send {
                     to: Addr::Node(f),
@@ -501,13 +517,27 @@ impl Node {
                     applied,
                     epoch,
                     resend,
+                    heard_us,
                 },
                 Addr::Node(f),
-            ) => self.on_status(now_us, f, (written, flushed, applied), epoch, resend, out),
-            (Msg::Disconnect, Addr::Node(f)) => self.on_disconnect(now_us, f, out),
-            (Msg::Heartbeat { epoch, lsn }, Addr::Node(l)) => {
-                self.on_heartbeat(now_us, l, epoch, lsn, out)
+            ) => {
+                let report = leader::StatusReport {
+                    pos: (written, flushed, applied),
+                    epoch,
+                    resend,
+                    heard_us,
+                };
+                self.on_status(now_us, f, report, out)
             }
+            (Msg::Disconnect, Addr::Node(f)) => self.on_disconnect(now_us, f, out),
+            (
+                Msg::Heartbeat {
+                    epoch,
+                    lsn,
+                    sent_us,
+                },
+                Addr::Node(l),
+            ) => self.on_heartbeat(now_us, l, epoch, lsn, sent_us, out),
             (m @ (Msg::VoteReq { .. } | Msg::Vote { .. }), Addr::Node(f)) => {
                 self.on_vote_message(now_us, f, m, out)
             }
@@ -541,6 +571,7 @@ impl Node {
     /// Becomes a follower of `leader` in `epoch`.
     fn adopt_leader(&mut self, now_us: u64, leader: NodeId, epoch: Epoch, out: &mut Vec<Effect>) {
         let was_leader = self.role() == Role::Leader;
+        let same_leader = self.d.leader == Some(leader) && self.d.epoch == epoch;
         self.d.epoch = self.d.epoch.max(epoch);
         self.d.leader = Some(leader);
         if self.role() != Role::Follower {
@@ -548,6 +579,9 @@ impl Node {
         }
         if let Some(f) = self.role.follower_mut() {
             f.last_heard_leader_us = now_us;
+            if !same_leader {
+                f.heartbeat_sent_us = 0;
+            }
         }
         self.d.voted_for = None;
         if was_leader {
@@ -605,7 +639,11 @@ impl Node {
         // authoritative history from now on.
         let mut l = LeaderState::new(self.cfg.nodes);
         l.commit_lsn = self.d.wal.flushed;
-        l.lease_until_us = self.local_us(now_us) + self.cfg.lease_us;
+        let lease_from_us = match &self.role {
+            RoleState::Candidate(c) => c.campaign_started_us,
+            _ => self.local_us(now_us),
+        };
+        l.lease_until_us = lease_from_us + self.cfg.lease_us;
         let me = self.id();
         for (i, p) in l.peers.iter_mut().enumerate() {
             if i as NodeId != me {

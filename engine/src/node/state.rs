@@ -14,6 +14,7 @@
 
 use crate::message::ReqId;
 use crate::network::{NodeId, SessionId};
+use crate::policy::WaitFor;
 use crate::store::{Store, Version};
 use crate::wal::{Epoch, Lsn, Wal};
 use alloc::collections::VecDeque;
@@ -116,6 +117,7 @@ impl RoleState {
                 votes: 0,
                 awaiting_stonith: false,
                 deposed: None,
+                campaign_started_us: 0,
             }),
         };
     }
@@ -136,6 +138,10 @@ pub struct Peer {
     pub state: PeerState,
     /// When the leader last heard from it.
     pub last_heard_us: u64,
+    /// The leader's clock reading when it sent the latest heartbeat this
+    /// follower has confirmed hearing: since then the follower refuses to
+    /// help elect anyone else for a failure timeout (the lease's basis).
+    pub heard_since_us: u64,
 }
 
 /// A follower's connection as the leader sees it (`pg_stat_replication.state`).
@@ -160,6 +166,7 @@ impl Peer {
         sent: 0,
         state: PeerState::Disconnected,
         last_heard_us: 0,
+        heard_since_us: 0,
     };
 }
 
@@ -169,8 +176,15 @@ pub(crate) struct Pending {
     pub lsn: Lsn,
     pub req: ReqId,
     pub client: SessionId,
+    /// What this write waits for (its session's `synchronous_commit`).
+    pub wait: WaitFor,
     pub deadline_us: u64,
+    /// Its client has been answered (it may still wait for the commit
+    /// point to pass it).
     pub answered: bool,
+    /// Its client cancelled the wait: answer as soon as it is flushed
+    /// locally.
+    pub cancelled: bool,
 }
 
 /// A read waiting until this node has replayed `min_lsn`.
@@ -205,6 +219,8 @@ pub(crate) struct LeaderState {
     pub deadline_armed_us: Option<u64>,
     /// The lease is valid until this local time.
     pub lease_until_us: u64,
+    /// Its expiry has been noted (until it is renewed again).
+    pub lease_expiry_noted: bool,
 }
 
 impl LeaderState {
@@ -216,6 +232,7 @@ impl LeaderState {
             pending: VecDeque::new(),
             deadline_armed_us: None,
             lease_until_us: 0,
+            lease_expiry_noted: false,
         }
     }
 }
@@ -244,6 +261,9 @@ pub(crate) struct FollowerState {
     /// Pre-votes collected for the epoch after the current one (0: not
     /// asking).
     pub pre_votes: u8,
+    /// The leader-clock time of the latest heartbeat heard from the leader
+    /// followed now (echoed in status reports).
+    pub heartbeat_sent_us: u64,
 }
 
 /// Candidate-only state.
@@ -258,4 +278,8 @@ pub(crate) struct CandidateState {
     /// The leader it followed when it started campaigning: the one STONITH
     /// must power off.
     pub deposed: Option<NodeId>,
+    /// When it asked for votes (its own clock): a lease it wins counts from
+    /// then, since no voter helps elect anyone else for a timeout after
+    /// granting its vote.
+    pub campaign_started_us: u64,
 }

@@ -7,7 +7,7 @@
 
 use super::*;
 use crate::message::{ReadError, WriteError};
-use crate::policy::{AckPoint, OnUnmet, Quorum, Visibility};
+use crate::policy::{AckPoint, OnUnmet, Quorum, Visibility, WaitFor};
 use crate::wal::{Entry, Op};
 use alloc::vec;
 
@@ -64,7 +64,27 @@ fn write_req(req: u64, key: u32, value: u64) -> Input {
             req,
             op: Op::Put { key, value },
             epoch: 1,
+            wait: None,
         },
+    }
+}
+
+fn write_req_waiting_for(req: u64, key: u32, value: u64, wait: WaitFor) -> Input {
+    Input::Message {
+        from: CLIENT,
+        msg: Msg::WriteReq {
+            req,
+            op: Op::Put { key, value },
+            epoch: 1,
+            wait: Some(wait),
+        },
+    }
+}
+
+fn ok(req: u64, lsn: Lsn) -> Effect {
+    Effect::Send {
+        to: CLIENT,
+        msg: Msg::WriteOk { req, lsn, epoch: 1 },
     }
 }
 
@@ -77,6 +97,7 @@ fn status(from: NodeId, written: Lsn, flushed: Lsn, applied: Lsn) -> Input {
             applied,
             epoch: 1,
             resend: false,
+            heard_us: 0,
         },
     }
 }
@@ -307,6 +328,7 @@ fn a_follower_reports_each_disk_step_to_its_leader() {
                 applied: a,
                 epoch: 1,
                 resend: false,
+                heard_us: 0,
             },
         )
     };
@@ -484,4 +506,166 @@ fn a_follower_being_recloned_refuses_reads() {
             },
         }]
     );
+}
+
+#[test]
+fn a_session_committing_locally_is_not_held_up_by_one_waiting_for_its_standby() {
+    let mut n = leader(sync_first_1(AckPoint::Flushed));
+    feed(&mut n, 10, write_req(1, 5, 100));
+    feed(&mut n, 11, write_req_waiting_for(2, 6, 200, WaitFor::Local));
+    feed(&mut n, 30, Input::DiskWritten { upto: 2, gen: 0 });
+    let fx = feed(&mut n, 1_000, Input::DiskFlushed { upto: 2, gen: 0 });
+    // Write 2 (synchronous_commit = local) is answered at the local flush;
+    // write 1 waits, and so does the commit point (it is a prefix).
+    assert_eq!(fx.last(), Some(&ok(2, 2)));
+    assert!(!fx
+        .iter()
+        .any(|e| matches!(e, Effect::Note(Note::Committed { .. }))));
+    assert_eq!(n.commit_lsn(), Some(0));
+    assert_eq!(n.pending_writes(), 1);
+    // The standby's flush commits write 1, and the commit point passes both.
+    let fx = feed(&mut n, 2_000, status(F1, 2, 2, 0));
+    assert_eq!(
+        fx,
+        [
+            progress(Progress::Applied { lsn: 2 }),
+            Effect::Note(Note::Committed { lsn: 2 }),
+            ok(1, 1),
+        ]
+    );
+}
+
+#[test]
+fn a_cancelled_wait_is_answered_as_committed_on_the_leader_only() {
+    let unreplicated = Effect::Send {
+        to: CLIENT,
+        msg: Msg::WriteUnreplicated {
+            req: 1,
+            lsn: 1,
+            epoch: 1,
+        },
+    };
+    let cancel = Input::Message {
+        from: CLIENT,
+        msg: Msg::Cancel { req: 1 },
+    };
+    // Flushed locally and waiting for the standby: answered at once.
+    let (mut n, _) = leader_with_one_flushed_write(sync_first_1(AckPoint::Flushed));
+    assert_eq!(feed(&mut n, 1_500, cancel.clone()), [unreplicated]);
+    assert_eq!(n.pending_writes(), 0);
+    // The standby's acknowledgement later moves the commit point, and
+    // answers nobody twice.
+    assert_eq!(
+        feed(&mut n, 2_000, status(F1, 1, 1, 0)),
+        [
+            progress(Progress::Applied { lsn: 1 }),
+            Effect::Note(Note::Committed { lsn: 1 }),
+        ]
+    );
+    // A cancel that arrives before the local flush is answered by it.
+    let mut n = leader(sync_first_1(AckPoint::Flushed));
+    feed(&mut n, 10, write_req(1, 5, 100));
+    assert_eq!(feed(&mut n, 20, cancel.clone()), []);
+    feed(&mut n, 30, Input::DiskWritten { upto: 1, gen: 0 });
+    let fx = feed(&mut n, 1_000, Input::DiskFlushed { upto: 1, gen: 0 });
+    assert_eq!(fx.last(), Some(&unreplicated));
+    // A cancel of a write already answered is ignored.
+    let (mut n, _) = leader_with_one_flushed_write(CommitPolicy::default());
+    assert_eq!(feed(&mut n, 1_500, cancel), []);
+}
+
+#[test]
+fn a_lease_runs_from_the_last_heartbeat_a_majority_confirmed_not_from_now() {
+    let mut cfg = config(LEADER, CommitPolicy::default());
+    cfg.fencing = Fencing::Lease;
+    cfg.lease_us = 4_500_000;
+    cfg.heartbeat_interval_us = 1_000_000;
+    let mut n = Node::new(cfg, Role::Leader, LEADER);
+    feed(&mut n, 0, Input::Start { restarted: false });
+    // F1 confirms the heartbeat sent at 1 s; then the leader is cut off
+    // and hears nothing more, though heartbeats go on being sent.
+    let confirm = Input::Message {
+        from: Addr::Node(F1),
+        msg: Msg::Status {
+            written: 0,
+            flushed: 0,
+            applied: 0,
+            epoch: 1,
+            resend: false,
+            heard_us: 1_000_000,
+        },
+    };
+    feed(&mut n, 1_000_500, confirm);
+    for t in 1..=5u64 {
+        feed(&mut n, t * 1_000_000, Input::Timer(Timer::Heartbeat));
+    }
+    // F1 and this leader are a majority of three: the lease ends 4.5 s
+    // after 1 s, although F1 was heard only 4 s before the last heartbeat.
+    let fx = feed(&mut n, 5_499_999, write_req(1, 5, 100));
+    assert_eq!(fx[0], progress(Progress::Appended { lsn: 1, epoch: 1 }));
+    let fx = feed(&mut n, 5_500_001, write_req(2, 5, 200));
+    assert_eq!(
+        fx,
+        [Effect::Send {
+            to: CLIENT,
+            msg: Msg::WriteErr {
+                req: 2,
+                error: WriteError::Fenced,
+                lsn: 0,
+            },
+        }]
+    );
+    // The write accepted just before the lease ended is not acknowledged
+    // once it commits after it.
+    feed(&mut n, 5_500_100, Input::DiskWritten { upto: 1, gen: 0 });
+    let fx = feed(&mut n, 5_501_000, Input::DiskFlushed { upto: 1, gen: 0 });
+    assert_eq!(
+        fx.last(),
+        Some(&Effect::Send {
+            to: CLIENT,
+            msg: Msg::WriteErr {
+                req: 1,
+                error: WriteError::Fenced,
+                lsn: 1,
+            },
+        })
+    );
+}
+
+#[test]
+fn a_standby_is_streaming_once_it_has_been_sent_everything_not_once_it_has_flushed_it() {
+    let policy = CommitPolicy {
+        quorum: Quorum::First {
+            k: 1,
+            standbys: vec![F1, F2],
+        },
+        ..sync_first_1(AckPoint::Flushed)
+    };
+    let mut n = Node::new(config(LEADER, policy), Role::Leader, LEADER);
+    feed(&mut n, 0, Input::Start { restarted: false });
+    feed(&mut n, 1, status(F1, 0, 0, 0));
+    feed(&mut n, 10, write_req(1, 5, 100));
+    feed(&mut n, 30, Input::DiskWritten { upto: 1, gen: 0 });
+    feed(&mut n, 1_000, Input::DiskFlushed { upto: 1, gen: 0 });
+    // F2 connects behind the leader: the leader sends it entry 1 at once,
+    // and from then on it counts as streaming (PostgreSQL's walsender
+    // state), though it has not flushed entry 1 yet.
+    let fx = feed(&mut n, 1_100, status(F2, 0, 0, 0));
+    assert!(fx.iter().any(|e| matches!(
+        e,
+        Effect::Send {
+            to: Addr::Node(F2),
+            msg: Msg::Wal { .. }
+        }
+    )));
+    assert_eq!(n.peers()[F2 as usize].state, PeerState::Streaming);
+    // So when F1, the first choice, goes, F2 is the synchronous standby at
+    // once: its flush of entry 1 commits write 1.
+    let gone = Input::Message {
+        from: Addr::Node(F1),
+        msg: Msg::Disconnect,
+    };
+    feed(&mut n, 1_200, gone);
+    let fx = feed(&mut n, 1_300, status(F2, 1, 1, 0));
+    assert_eq!(fx.last(), Some(&ok(1, 1)));
 }

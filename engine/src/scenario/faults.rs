@@ -13,7 +13,7 @@ use super::file::FaultFile;
 use super::model::{FaultAction, Group, NodeSpec, ScheduledFault};
 use super::names::node_index;
 use super::units::ms_to_us;
-use super::values::FaultKind;
+use super::values::{FailoverMode, FaultKind};
 use crate::network::NodeId;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -29,10 +29,20 @@ const SESSION_RANGE: &str = "clients:";
 pub(super) fn schedule(
     entries: &[FaultFile],
     nodes: &[NodeSpec],
+    mode: FailoverMode,
 ) -> Result<Vec<ScheduledFault>, ScenarioError> {
     let mut faults = Vec::new();
     for (k, ff) in entries.iter().enumerate() {
         let path = format!("faults[{k}]");
+        if ff.action == FaultKind::Promote && mode != FailoverMode::Manual {
+            return Err(invalid(
+                &format!("{path}.action"),
+                format!(
+                    "`promote` is an operator's promotion (pg_ctl promote), but under `{mode}` the cluster promotes on its own"
+                ),
+                "use failover mode = \"manual\", or crash or cut the leader and let the cluster fail over",
+            ));
+        }
         faults.push(ScheduledFault {
             at_us: ms_to_us(&format!("{path}.at_ms"), ff.at_ms)?,
             action: action(&path, ff, nodes)?,
@@ -46,7 +56,7 @@ pub(super) fn schedule(
 fn takes(kind: FaultKind) -> &'static [&'static str] {
     match kind {
         FaultKind::Crash => &["node", "power_loss"],
-        FaultKind::Restart | FaultKind::Isolate => &["node"],
+        FaultKind::Restart | FaultKind::Isolate | FaultKind::Promote => &["node"],
         FaultKind::KillLeader => &["power_loss"],
         FaultKind::Partition => &["between", "one_way"],
         FaultKind::Heal => &["between"],
@@ -110,6 +120,7 @@ fn action(path: &str, f: &FaultFile, nodes: &[NodeSpec]) -> Result<FaultAction, 
             power_loss,
         },
         FaultKind::Restart => FaultAction::Restart { node: node()? },
+        FaultKind::Promote => FaultAction::Promote { node: node()? },
         FaultKind::KillLeader => FaultAction::KillLeader { power_loss },
         FaultKind::Partition => {
             let (a, b) = groups()?;

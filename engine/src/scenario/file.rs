@@ -58,6 +58,10 @@ pub struct NetworkFile {
     /// Default one-way latency between regions.
     pub cross_region_us: Option<u64>,
     pub cross_region_jitter_us: Option<u64>,
+    /// Delay tables (see `[[network.links]] percentiles_us`) instead of the
+    /// base and jitter above.
+    pub local_percentiles_us: Option<Vec<u64>>,
+    pub cross_region_percentiles_us: Option<Vec<u64>>,
     /// Message loss on every link, parts per million.
     pub loss_ppm: Option<u32>,
     #[serde(default)]
@@ -69,8 +73,11 @@ pub struct NetworkFile {
 #[serde(deny_unknown_fields)]
 pub struct LinkFile {
     pub between: Vec<String>,
-    pub one_way_us: u64,
+    pub one_way_us: Option<u64>,
     pub jitter_us: Option<u64>,
+    /// One-way latency at the minimum, p50, p90, p99, p99.9 and maximum,
+    /// instead of `one_way_us` and `jitter_us`.
+    pub percentiles_us: Option<Vec<u64>>,
     pub loss_ppm: Option<u32>,
 }
 
@@ -84,6 +91,9 @@ pub struct NodeFile {
     pub disk_write_us: Option<u64>,
     pub fsync_us: Option<u64>,
     pub fsync_jitter_us: Option<u64>,
+    /// An fsync's duration at the minimum, p50, p90, p99, p99.9 and
+    /// maximum, instead of `fsync_us` and `fsync_jitter_us`.
+    pub fsync_percentiles_us: Option<Vec<u64>>,
     pub apply_us: Option<u64>,
     pub apply_delay_ms: Option<u64>,
     pub capacity_ops: Option<u64>,

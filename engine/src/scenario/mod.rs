@@ -93,7 +93,7 @@ impl ScenarioFile {
         let sessions = workload::sessions(&self.workload, &regions, leader_region, duration_us)?;
         let replication = replication::replication(&self.replication)?;
         let failover = failover::failover(&self.failover)?;
-        let faults = faults::schedule(&self.faults, &cluster.nodes)?;
+        let faults = faults::schedule(&self.faults, &cluster.nodes, failover.mode)?;
         let expect = expect::expectations(&self.expect)?;
         let sample_interval_us = match self
             .sample_interval_ms

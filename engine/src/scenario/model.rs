@@ -10,6 +10,7 @@
 
 use super::values::{FailoverMode, Fencing};
 use crate::client::Workload;
+use crate::delay::Quantiles;
 use crate::network::{LinkSpec, NodeId};
 use crate::policy::CommitPolicy;
 use crate::routing::ReadRouting;
@@ -26,6 +27,9 @@ pub struct DiskSpec {
     pub fsync_us: u64,
     /// Up to this much extra per fsync.
     pub fsync_jitter_us: u64,
+    /// When set, an fsync's duration is drawn from this table instead of
+    /// `fsync_us` plus uniform jitter.
+    pub fsync_tail: Option<Quantiles>,
 }
 
 /// One node of the cluster.
@@ -123,6 +127,11 @@ pub enum FaultAction {
     Crash { node: NodeId, power_loss: bool },
     /// The node starts again.
     Restart { node: NodeId },
+    /// An operator promotes the node to leader of a new epoch (PostgreSQL's
+    /// `pg_ctl promote`, MySQL's `STOP REPLICA; RESET REPLICA ALL`),
+    /// whatever the failover mode and whether or not the old leader is
+    /// still up.
+    Promote { node: NodeId },
     /// Whichever node leads at that moment crashes.
     KillLeader { power_loss: bool },
     /// Cut messages from `a` to `b` (and back unless `one_way`).

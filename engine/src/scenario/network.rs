@@ -13,7 +13,7 @@ use super::defaults::{
 use super::error::{invalid, ScenarioError};
 use super::file::NetworkFile;
 use super::names::region_index;
-use super::units::time_us;
+use super::units::{quantiles, time_us};
 use crate::network::LinkSpec;
 use alloc::format;
 use alloc::string::{String, ToString};
@@ -52,26 +52,38 @@ pub(super) fn regions(names: &[String]) -> Result<Vec<String>, ScenarioError> {
 /// The link spec of every ordered region pair, row-major
 /// (`links[from * regions + to]`).
 pub(super) fn links(net: &NetworkFile, regions: &[String]) -> Result<Vec<LinkSpec>, ScenarioError> {
-    let local = LinkSpec {
-        base_us: time_us("network.local_us", net.local_us.unwrap_or(DEFAULT_LOCAL_US))?,
-        jitter_us: time_us(
-            "network.local_jitter_us",
-            net.local_jitter_us.unwrap_or(DEFAULT_LOCAL_JITTER_US),
-        )?,
-        loss_ppm: net.loss_ppm.unwrap_or(DEFAULT_LOSS_PPM),
-    };
-    let cross = LinkSpec {
-        base_us: time_us(
-            "network.cross_region_us",
-            net.cross_region_us.unwrap_or(DEFAULT_CROSS_REGION_US),
-        )?,
-        jitter_us: time_us(
-            "network.cross_region_jitter_us",
-            net.cross_region_jitter_us
-                .unwrap_or(DEFAULT_CROSS_REGION_JITTER_US),
-        )?,
-        loss_ppm: net.loss_ppm.unwrap_or(DEFAULT_LOSS_PPM),
-    };
+    let local = with_tail(
+        LinkSpec {
+            base_us: time_us("network.local_us", net.local_us.unwrap_or(DEFAULT_LOCAL_US))?,
+            jitter_us: time_us(
+                "network.local_jitter_us",
+                net.local_jitter_us.unwrap_or(DEFAULT_LOCAL_JITTER_US),
+            )?,
+            loss_ppm: net.loss_ppm.unwrap_or(DEFAULT_LOSS_PPM),
+            tail: None,
+        },
+        "network.local",
+        net.local_percentiles_us.as_deref(),
+        net.local_us.is_some() || net.local_jitter_us.is_some(),
+    )?;
+    let cross = with_tail(
+        LinkSpec {
+            base_us: time_us(
+                "network.cross_region_us",
+                net.cross_region_us.unwrap_or(DEFAULT_CROSS_REGION_US),
+            )?,
+            jitter_us: time_us(
+                "network.cross_region_jitter_us",
+                net.cross_region_jitter_us
+                    .unwrap_or(DEFAULT_CROSS_REGION_JITTER_US),
+            )?,
+            loss_ppm: net.loss_ppm.unwrap_or(DEFAULT_LOSS_PPM),
+            tail: None,
+        },
+        "network.cross_region",
+        net.cross_region_percentiles_us.as_deref(),
+        net.cross_region_us.is_some() || net.cross_region_jitter_us.is_some(),
+    )?;
     if local.loss_ppm >= PPM {
         return Err(invalid(
             "network.loss_ppm",
@@ -100,23 +112,36 @@ pub(super) fn links(net: &NetworkFile, regions: &[String]) -> Result<Vec<LinkSpe
                 "write between = [\"a\", \"b\"]",
             ));
         }
-        if l.one_way_us == 0 {
+        if l.one_way_us == Some(0) {
             return Err(invalid(
                 &format!("{path}.one_way_us"),
                 "a link latency of zero is not physical",
                 "use at least 1 µs",
             ));
         }
+        if l.one_way_us.is_none() && l.percentiles_us.is_none() {
+            return Err(invalid(
+                &format!("{path}.one_way_us"),
+                "missing",
+                "give one_way_us (with an optional jitter_us), or percentiles_us",
+            ));
+        }
         let a = region_index(regions, &format!("{path}.between"), &l.between[0])? as usize;
         let b = region_index(regions, &format!("{path}.between"), &l.between[1])? as usize;
-        let spec = LinkSpec {
-            base_us: time_us(&format!("{path}.one_way_us"), l.one_way_us)?,
-            jitter_us: time_us(
-                &format!("{path}.jitter_us"),
-                l.jitter_us.unwrap_or(DEFAULT_LINK_JITTER_US),
-            )?,
-            loss_ppm: l.loss_ppm.unwrap_or(local.loss_ppm),
-        };
+        let spec = with_tail(
+            LinkSpec {
+                base_us: time_us(&format!("{path}.one_way_us"), l.one_way_us.unwrap_or(0))?,
+                jitter_us: time_us(
+                    &format!("{path}.jitter_us"),
+                    l.jitter_us.unwrap_or(DEFAULT_LINK_JITTER_US),
+                )?,
+                loss_ppm: l.loss_ppm.unwrap_or(local.loss_ppm),
+                tail: None,
+            },
+            &path,
+            l.percentiles_us.as_deref(),
+            l.one_way_us.is_some() || l.jitter_us.is_some(),
+        )?;
         if spec.loss_ppm >= PPM {
             return Err(invalid(
                 &format!("{path}.loss_ppm"),
@@ -128,4 +153,37 @@ pub(super) fn links(net: &NetworkFile, regions: &[String]) -> Result<Vec<LinkSpe
         links[b * r + a] = spec;
     }
     Ok(links)
+}
+
+/// `spec` with its delay table, when `…percentiles_us` gives one (its
+/// median becomes the base latency, which orders nodes by distance). A
+/// table and a base or jitter given together are refused.
+fn with_tail(
+    spec: LinkSpec,
+    prefix: &str,
+    table: Option<&[u64]>,
+    uniform_given: bool,
+) -> Result<LinkSpec, ScenarioError> {
+    let Some(values) = table else {
+        return Ok(spec);
+    };
+    let path = if prefix.ends_with(']') {
+        format!("{prefix}.percentiles_us")
+    } else {
+        format!("{prefix}_percentiles_us")
+    };
+    if uniform_given {
+        return Err(invalid(
+            &path,
+            "given with a base latency or jitter for the same link",
+            "give either the table or a base and jitter",
+        ));
+    }
+    let tail = quantiles(&path, values, 1)?;
+    Ok(LinkSpec {
+        base_us: tail.median_us(),
+        jitter_us: 0,
+        tail: Some(tail),
+        ..spec
+    })
 }

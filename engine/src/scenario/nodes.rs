@@ -17,10 +17,11 @@ use super::faults::CLIENTS;
 use super::file::NodeFile;
 use super::model::{DiskSpec, NodeSpec};
 use super::names::region_index;
-use super::units::{ms_to_us, time_us};
+use super::units::{ms_to_us, quantiles, time_us};
+use crate::delay::Quantiles;
 use crate::network::NodeId;
 use alloc::format;
-use alloc::string::String;
+use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
 /// Fewest nodes a cluster may have: a leader and one follower.
@@ -139,6 +140,7 @@ fn node(
                 .or(d.fsync_jitter_us)
                 .unwrap_or(DEFAULT_FSYNC_JITTER_US),
         )?,
+        fsync_tail: fsync_tail(path, n, d)?,
     };
     Ok(NodeSpec {
         name,
@@ -161,4 +163,30 @@ fn node(
             .or(d.clock_drift_ppm)
             .unwrap_or(DEFAULT_CLOCK_DRIFT_PPM),
     })
+}
+
+/// The node's fsync table, if it or `[defaults]` gives one. The most
+/// specific level decides: a node that sets `fsync_us` or
+/// `fsync_jitter_us` uses them even when `[defaults]` has a table, and one
+/// level may not give both forms.
+fn fsync_tail(path: &str, n: &NodeFile, d: &NodeFile) -> Result<Option<Quantiles>, ScenarioError> {
+    for (level, f) in [(path.to_string(), n), ("defaults".to_string(), d)] {
+        let uniform = f.fsync_us.is_some() || f.fsync_jitter_us.is_some();
+        match (&f.fsync_percentiles_us, uniform) {
+            (Some(_), true) => {
+                return Err(invalid(
+                    &format!("{level}.fsync_percentiles_us"),
+                    "given with `fsync_us` or `fsync_jitter_us`",
+                    "give either the table or a base and jitter",
+                ))
+            }
+            (Some(values), false) => {
+                let p = format!("{level}.fsync_percentiles_us");
+                return quantiles(&p, values, 0).map(Some);
+            }
+            (None, true) => return Ok(None),
+            (None, false) => {}
+        }
+    }
+    Ok(None)
 }

@@ -40,3 +40,32 @@ pub(super) fn time_us(path: &str, us: u64) -> Result<u64, ScenarioError> {
         ))
     }
 }
+
+/// A delay table (`…_percentiles_us`): six non-decreasing microsecond
+/// values, at the minimum, p50, p90, p99, p99.9 and the maximum, each at
+/// most a year and the minimum at least `min_us`.
+pub(super) fn quantiles(
+    path: &str,
+    values: &[u64],
+    min_us: u64,
+) -> Result<crate::delay::Quantiles, ScenarioError> {
+    const FIX: &str = "give six non-decreasing values in µs: [min, p50, p90, p99, p99.9, max], e.g. [150, 220, 490, 650, 3000, 9000]";
+    for &v in values {
+        time_us(path, v)?;
+    }
+    let q = crate::delay::Quantiles::new(values).ok_or_else(|| {
+        invalid(
+            path,
+            format!("{} values, or not in increasing order", values.len()),
+            FIX,
+        )
+    })?;
+    if q.us[0] < min_us {
+        return Err(invalid(
+            path,
+            format!("a minimum of {} µs", q.us[0]),
+            format!("use at least {min_us} µs (a delay of zero is not physical)"),
+        ));
+    }
+    Ok(q)
+}

@@ -299,6 +299,8 @@ spelled! {
         Crash = "crash",
         /// A down node starts again.
         Restart = "restart",
+        /// An operator promotes a node (`pg_ctl promote`).
+        Promote = "promote",
         /// Whichever node leads at that moment crashes.
         KillLeader = "kill_leader",
         /// Cut the messages between two groups.

@@ -61,6 +61,7 @@ impl Simulation {
                     self.crash(l, power_loss);
                 }
             }
+            FaultAction::Promote { node } => self.promote(node),
             FaultAction::Restart { node } => {
                 if let Some(h) = self
                     .cluster
@@ -151,6 +152,22 @@ impl Simulation {
                 }
             }
         }
+    }
+
+    /// An operator promotes `node` (`pg_ctl promote`): a running node that
+    /// does not lead takes the leader role in an epoch no node has used.
+    /// (Two standbys promoted from the same PostgreSQL timeline would both
+    /// pick its successor's number; the simulator keeps epochs unique, so
+    /// that "one leader per epoch" stays a checkable invariant.)
+    pub(super) fn promote(&mut self, node: NodeId) {
+        let Some(h) = self.cluster.hosts().get(node as usize) else {
+            return;
+        };
+        if !h.up || h.node.role() == Role::Leader {
+            return;
+        }
+        let epoch = self.cluster.nodes().map(|n| n.epoch()).max().unwrap_or(0) + 1;
+        self.handle_node(node, Input::Promote { epoch });
     }
 
     /// Replaces the commit policy on every node, effective at once (the

@@ -564,7 +564,10 @@ impl Simulation {
                 }
                 Effect::DiskFlush { upto, gen } => {
                     let d = self.scenario.nodes[node as usize].disk;
-                    let base = d.fsync_us + self.rng.below(d.fsync_jitter_us + 1);
+                    let base = match d.fsync_tail {
+                        Some(q) => q.sample(&mut self.rng),
+                        None => d.fsync_us + self.rng.below(d.fsync_jitter_us + 1),
+                    };
                     let at = now.saturating_add(base.saturating_mul(self.disk_factor(node)));
                     self.schedule(at, node, Input::DiskFlushed { upto, gen });
                 }

@@ -1105,6 +1105,7 @@ impl Lab {
         match *f {
             FaultAction::Crash { node, .. } => format!("{} crashed.", self.node_name(node)),
             FaultAction::Restart { node } => format!("{} restarted.", self.node_name(node)),
+            FaultAction::Promote { node } => format!("{} was promoted.", self.node_name(node)),
             FaultAction::KillLeader { .. } => "The leader was killed.".into(),
             FaultAction::Isolate { node } => {
                 format!("{} is cut off from everyone.", self.node_name(node))
