@@ -153,3 +153,44 @@ fn chart_samples_follow_the_run_and_survive_seeks() {
     let sweep = replica_web::state::capacity(3, 500_000).unwrap();
     assert!(sweep.0 > 0.0);
 }
+
+/// The page redraws only when the reducer hands out a new state, so what
+/// it shows of the work ahead is the state at the last new version. A
+/// change after that work finished starts it again; when the new work
+/// finishes in one go, the page must be told, or it shows "computing"
+/// for ever.
+#[wasm_bindgen_test(unsupported = test)]
+fn the_page_is_told_when_work_ahead_finishes_again_after_a_change() {
+    use yew::Reducible;
+    let work = || Action::WorkAhead {
+        budget_ms: f64::INFINITY,
+        save_budget_ms: None,
+    };
+    let mut lab = common::lab("default");
+    play_ms(&mut lab, 500);
+    let mut current = Rc::new(lab);
+    let mut shown = current.ahead_state();
+    let mut send = |current: &mut Rc<Lab>, action: Action| {
+        let next = current.clone().reduce(action);
+        if !Rc::ptr_eq(&next, current) {
+            shown = next.ahead_state();
+        }
+        *current = next;
+        shown
+    };
+    assert!(send(&mut current, work()).done, "first work shown done");
+    let after_kill = send(
+        &mut current,
+        Action::Fault(FaultAction::KillLeader { power_loss: false }),
+    );
+    assert!(!after_kill.done, "a change starts the work again");
+    let end = current.base.duration_us;
+    let again = send(&mut current, work());
+    assert_eq!(
+        current.ahead_state().ready_us,
+        end,
+        "the work reached the end"
+    );
+    assert!(again.done, "the page shows the work done: {again:?}");
+    assert_eq!(again.ready_us, end);
+}

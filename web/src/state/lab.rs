@@ -1096,6 +1096,9 @@ impl Lab {
         }
         self.refresh_settings();
         self.version += 1;
+        // The page redraws this version, showing the work ahead as it is
+        // now: later work is reported against that.
+        self.ahead_reported = (self.ahead_state(), self.clock.now_ms());
         if !frame {
             self.settled += 1;
         }
