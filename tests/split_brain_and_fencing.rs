@@ -221,3 +221,28 @@ between = [["old", "clients:0-1"], ["b", "c", "clients:2-3"]]
         assert_eq!(r.split_brain_us, 0, "lease {lease_ms} ms");
     }
 }
+
+#[test]
+fn a_deposed_leaders_acknowledgements_are_counted_and_fencing_that_promises_stops_them() {
+    use replica_engine::invariant::fencing_promised;
+    // Without fencing the cut-off old leader keeps telling its two
+    // sessions their writes succeeded after the new leader is promoted.
+    let (none, sim) = run(&setup(ASYNC, "none", ""));
+    assert!(none.stale_leader_acks > 100, "{}", none.stale_leader_acks);
+    assert!(!fencing_promised(&sim.scenario));
+    // STONITH and a lease shorter than the timeout promise it, and keep it.
+    for (fencing, extra) in [("stonith", ""), ("lease", "lease_ms = 500")] {
+        let (r, sim) = run(&setup(ASYNC, fencing, extra));
+        assert!(fencing_promised(&sim.scenario), "{fencing}");
+        assert_eq!(r.stale_leader_acks, 0, "{fencing}");
+    }
+    // A lease on a clock at a tenth of true speed lasts ten times longer:
+    // the promise is withdrawn, and rightly, since it is broken.
+    let slow = setup(ASYNC, "lease", "lease_ms = 500").replace(
+        "name = \"old\"\nleader = true",
+        "name = \"old\"\nleader = true\nclock_drift_ppm = -900000",
+    );
+    let (r, sim) = run(&slow);
+    assert!(!fencing_promised(&sim.scenario));
+    assert!(r.stale_leader_acks > 0);
+}

@@ -89,6 +89,10 @@ pub struct Metrics {
     pub false_failovers: u64,
     /// Times a node was leader of an epoch another node also led.
     pub two_leaders_one_epoch: u64,
+    /// Write acknowledgements a leader sent after a leader of a newer
+    /// epoch had been promoted: the client was told success by a deposed
+    /// leader. What fencing is there to prevent.
+    pub stale_leader_acks: u64,
     /// The first violations the checker found (at most
     /// [`MAX_KEPT_VIOLATIONS`]; the checker's counts cover all of them).
     pub violations: Vec<Violation>,
@@ -224,6 +228,14 @@ impl Accounting {
             lost_span_us: None,
             rolled_back_acknowledged: 0,
         });
+    }
+
+    /// A leader of `epoch` told a client its write succeeded (committed, or
+    /// committed on the leader only after a cancel).
+    pub(crate) fn on_write_acknowledged(&mut self, epoch: Epoch) {
+        if self.epoch_leaders.range(epoch + 1..).next().is_some() {
+            self.metrics.stale_leader_acks += 1;
+        }
     }
 
     /// A leader appended an entry of `epoch`: it accepts writes.
@@ -430,6 +442,12 @@ impl Accounting {
             }
         }
         overlap
+    }
+
+    /// `(node, epoch, first, last)`: when each leader appended client
+    /// writes, the spans [`Accounting::split_brain_us`] compares.
+    pub fn accept_spans(&self) -> &[(NodeId, Epoch, u64, u64)] {
+        &self.accept_spans
     }
 
     /// Whether any leader ever fell back to asynchronous commit (after

@@ -38,6 +38,10 @@ pub struct Dcs {
     pub leader_lsn: Lsn,
     /// The synchronous standby the leader last reported.
     pub sync_standby: Option<NodeId>,
+    /// The leader that reported it (Patroni's `/sync` key holds both): in
+    /// synchronous mode either of them may take over, even after the
+    /// leader has given the leader key up.
+    pub sync_leader: Option<NodeId>,
 }
 
 /// What an agent learns about its own node and peers on one loop.
@@ -101,6 +105,7 @@ impl Manager {
                 epoch: 1,
                 leader_lsn: 0,
                 sync_standby: None,
+                sync_leader: Some(leader),
             },
             spec,
             last_renew_us: vec![0; nodes],
@@ -118,6 +123,7 @@ impl Manager {
             && (!self.spec.synchronous_mode
                 || d.sync_standby.is_none()
                 || d.sync_standby == Some(n)
+                || d.sync_leader == Some(n)
                 || d.holder == Some(n))
     }
 
@@ -152,6 +158,7 @@ impl Manager {
                 self.dcs.expires_us = now_us + self.spec.ttl_us;
                 self.dcs.leader_lsn = me.flushed;
                 self.dcs.sync_standby = me.sync_standby;
+                self.dcs.sync_leader = Some(n);
                 self.last_renew_us[n as usize] = now_us;
             } else {
                 // Holding the key without leading (a restart): give it up.
@@ -202,6 +209,7 @@ impl Manager {
         self.dcs.epoch += 1;
         self.dcs.leader_lsn = me.flushed;
         self.dcs.sync_standby = None;
+        self.dcs.sync_leader = Some(n);
         self.last_renew_us[n as usize] = now_us;
         out.push(ManagerAction::Promote {
             node: n,

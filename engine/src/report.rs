@@ -201,6 +201,9 @@ pub struct Report {
     pub split_brain_us: u64,
     /// Epochs that had two different leaders (must stay 0).
     pub two_leaders_one_epoch: u64,
+    /// Write acknowledgements a deposed leader sent after a newer leader
+    /// had been promoted.
+    pub stale_leader_acks: u64,
     /// Messages sent.
     pub messages_sent: u64,
     /// Messages lost to loss, partitions or dead receivers.
@@ -269,6 +272,7 @@ pub const METRICS: &[Metric] = &[
             / 1_000
     }),
     ("two_leaders_one_epoch", |r| r.two_leaders_one_epoch),
+    ("stale_leader_acks", |r| r.stale_leader_acks),
     ("follower_reads", |r| r.follower_reads),
     ("reclones", |r| r.reclones),
     ("phantom_reads", |r| r.phantom_reads),

@@ -24,7 +24,7 @@ use crate::scenario::{
 };
 use crate::sim::Simulation;
 use alloc::format;
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -44,6 +44,69 @@ fn pick<T: Copy>(rng: &mut Rng, items: &[T]) -> T {
 fn tail_table(median_us: u64) -> Vec<u64> {
     let m = median_us.max(2);
     vec![m / 2, m, 2 * m, 4 * m, 10 * m, 30 * m]
+}
+
+/// A commit policy drawn from everything the validator accepts: no
+/// quorum, or FIRST or ANY `k` of all followers or of a few named ones,
+/// at any ack point; any behaviour when the quorum does not answer; either
+/// wait point; and, independently, a minimum of in-sync followers.
+fn draw_policy(rng: &mut Rng, names: &[String]) -> PolicyFile {
+    let followers: Vec<&String> = names.iter().skip(1).collect();
+    let standbys = if rng.chance_ppm(500_000) {
+        String::from("*")
+    } else {
+        let chosen: Vec<&str> = followers
+            .iter()
+            .filter(|_| rng.chance_ppm(600_000))
+            .map(|s| s.as_str())
+            .collect();
+        if chosen.is_empty() {
+            followers[0].clone()
+        } else {
+            chosen.join(", ")
+        }
+    };
+    let listed = if standbys == "*" {
+        followers.len()
+    } else {
+        standbys.split(", ").count()
+    };
+    let k = 1 + rng.below(listed as u64);
+    let names_value = match rng.below(3) {
+        0 => String::new(),
+        1 => format!("FIRST {k} ({standbys})"),
+        _ => format!("ANY {k} ({standbys})"),
+    };
+    let synchronous_commit = pick(
+        rng,
+        &[
+            SynchronousCommit::Local,
+            SynchronousCommit::RemoteWrite,
+            SynchronousCommit::On,
+            SynchronousCommit::On,
+            SynchronousCommit::RemoteApply,
+        ],
+    );
+    PolicyFile {
+        // With no names every write is asynchronous, whatever this says,
+        // as in PostgreSQL.
+        synchronous_commit: Some(synchronous_commit),
+        synchronous_standby_names: Some(names_value),
+        on_quorum_unmet: Some(pick(
+            rng,
+            &[
+                OnQuorumUnmet::Block,
+                OnQuorumUnmet::Error,
+                OnQuorumUnmet::DegradeToAsync,
+            ],
+        )),
+        quorum_timeout_ms: Some(50 + rng.below(500)),
+        wait_point: Some(pick(rng, &[WaitPoint::AfterSync, WaitPoint::AfterCommit])),
+        min_replicas_to_write: rng
+            .chance_ppm(200_000)
+            .then(|| 1 + rng.below(followers.len() as u64) as u8),
+        min_replicas_max_lag_ms: Some(100 + rng.below(1_000)),
+    }
 }
 
 /// The scenario of swarm seed `seed`.
@@ -89,8 +152,9 @@ pub fn generate(seed: u64) -> ScenarioFile {
                 Fencing::Lease,
             ],
         ),
-        FailoverMode::Manager => pick(&mut rng, &[Fencing::None, Fencing::Epoch, Fencing::Stonith]),
-        FailoverMode::Manual => pick(&mut rng, &[Fencing::None, Fencing::Epoch]),
+        FailoverMode::Manager | FailoverMode::Manual => {
+            pick(&mut rng, &[Fencing::None, Fencing::Epoch, Fencing::Stonith])
+        }
     };
     let mut nodes: Vec<NodeFile> = names
         .iter()
@@ -106,9 +170,16 @@ pub fn generate(seed: u64) -> ScenarioFile {
             } else {
                 None
             },
-            priority: Some(1 + rng.below(3) as u8),
-            clock_drift_ppm: if fencing == Fencing::Lease && rng.chance_ppm(300_000) {
-                Some(-(rng.below(900_000) as i32))
+            // Some nodes may never lead; the first always may, so that a
+            // leader can exist once everything is back.
+            priority: Some(if i == 0 {
+                1 + rng.below(3) as u8
+            } else {
+                rng.below(4) as u8
+            }),
+            // Clocks that run slow (down to a tenth of true speed) or fast.
+            clock_drift_ppm: if rng.chance_ppm(200_000) {
+                Some(rng.below(1_100_000) as i32 - 900_000)
             } else {
                 None
             },
@@ -121,58 +192,7 @@ pub fn generate(seed: u64) -> ScenarioFile {
             node.fsync_percentiles_us = node.fsync_us.take().map(tail_table);
         }
     }
-    let followers = n - 1;
-    let majority_k = n / 2; // leader + k acknowledgements form a majority
-    let policy = match pick(
-        &mut rng,
-        &["async", "first", "any", "semi", "error", "refuse"],
-    ) {
-        "async" => PolicyFile {
-            synchronous_commit: Some(SynchronousCommit::Local),
-            ..PolicyFile::default()
-        },
-        "first" => PolicyFile {
-            synchronous_standby_names: Some(format!("FIRST {} (*)", majority_k.max(1))),
-            synchronous_commit: Some(pick(
-                &mut rng,
-                &[
-                    SynchronousCommit::RemoteWrite,
-                    SynchronousCommit::On,
-                    SynchronousCommit::RemoteApply,
-                ],
-            )),
-            ..PolicyFile::default()
-        },
-        "any" => PolicyFile {
-            synchronous_standby_names: Some(format!(
-                "ANY {} (*)",
-                majority_k.max(1) + rng.below((followers - majority_k.max(1)) as u64 + 1) as usize
-            )),
-            ..PolicyFile::default()
-        },
-        "semi" => PolicyFile {
-            synchronous_standby_names: Some("ANY 1 (*)".to_string()),
-            on_quorum_unmet: Some(OnQuorumUnmet::DegradeToAsync),
-            quorum_timeout_ms: Some(50 + rng.below(500)),
-            wait_point: Some(pick(
-                &mut rng,
-                &[WaitPoint::AfterSync, WaitPoint::AfterCommit],
-            )),
-            ..PolicyFile::default()
-        },
-        "error" => PolicyFile {
-            synchronous_standby_names: Some(format!("ANY {} (*)", majority_k.max(1))),
-            on_quorum_unmet: Some(OnQuorumUnmet::Error),
-            quorum_timeout_ms: Some(50 + rng.below(500)),
-            ..PolicyFile::default()
-        },
-        _ => PolicyFile {
-            synchronous_commit: Some(SynchronousCommit::Local),
-            min_replicas_to_write: Some(1),
-            min_replicas_max_lag_ms: Some(100 + rng.below(1_000)),
-            ..PolicyFile::default()
-        },
-    };
+    let policy = draw_policy(&mut rng, &names);
     let routing = RoutingFile {
         reads: Some(pick(
             &mut rng,
@@ -190,23 +210,29 @@ pub fn generate(seed: u64) -> ScenarioFile {
             &mut rng,
             &[PickFollower::Random, PickFollower::RoundRobin],
         )),
-        ..RoutingFile::default()
+        leader_after_write_ms: Some(1 + rng.below(2_000)),
+        token_wait_ms: Some(rng.below(500)),
+        max_staleness_ms: Some(1 + rng.below(1_000)),
     };
     let timeout_ms = 200 + rng.below(800);
+    // The manager's timing, within Patroni's rule loop + 2 × retry ≤ ttl.
+    let loop_wait_ms = 50 + rng.below(250);
+    let retry_timeout_ms = 25 + rng.below(275);
     let failover = FailoverFile {
         mode: Some(mode),
-        heartbeat_interval_ms: Some(timeout_ms / 5),
+        heartbeat_interval_ms: Some((timeout_ms / (2 + rng.below(9))).max(1)),
         timeout_ms: Some(timeout_ms),
         discovery_delay_ms: Some(rng.below(200)),
-        lease_ms: (fencing == Fencing::Lease).then_some(timeout_ms / 2),
+        // Any lease the validator accepts: anywhere in (0, timeout).
+        lease_ms: (fencing == Fencing::Lease).then(|| 1 + rng.below(timeout_ms - 1)),
         fencing: Some(fencing),
-        ttl_ms: Some(600),
-        loop_wait_ms: Some(100 + rng.below(100)),
-        retry_timeout_ms: Some(150),
+        ttl_ms: Some(loop_wait_ms + 2 * retry_timeout_ms + rng.below(400)),
+        loop_wait_ms: Some(loop_wait_ms),
+        retry_timeout_ms: Some(retry_timeout_ms),
+        maximum_lag_on_failover: rng.chance_ppm(300_000).then(|| rng.below(300)),
         synchronous_mode: Some(mode == FailoverMode::Manager && rng.chance_ppm(500_000)),
-        database_mb: Some(10),
-        reclone_mb_per_s: Some(100),
-        ..FailoverFile::default()
+        database_mb: Some(1 + rng.below(30)),
+        reclone_mb_per_s: Some(20 + rng.below(200)),
     };
     // The fault schedule: a handful of faults before FAULTS_END_MS.
     let mut faults = Vec::new();

@@ -82,27 +82,12 @@ impl Node {
             self.step_down(now_us, client_epoch, None, out);
             return;
         }
-        if self.lease_expired(now_us) {
-            self.refuse(out, to, req, WriteError::Fenced);
-            return;
-        }
-        if let Some(min) = self.cfg.policy.min_in_sync {
-            let me = self.id();
-            let in_sync = self
-                .peers()
-                .iter()
-                .enumerate()
-                .filter(|(i, p)| {
-                    *i as NodeId != me
-                        && matches!(p.state, PeerState::Streaming | PeerState::Catchup)
-                        && now_us.saturating_sub(p.last_heard_us) <= min.max_lag_us
-                })
-                .count();
-            if in_sync < min.replicas as usize {
+        if let Some(error) = self.refusal(now_us) {
+            if error == WriteError::NotEnoughReplicas {
                 out.push(Effect::Note(Note::RefusedWrite));
-                self.refuse(out, to, req, WriteError::NotEnoughReplicas);
-                return;
             }
+            self.refuse(out, to, req, error);
+            return;
         }
         let lsn = self.d.wal.last_lsn() + 1;
         let entry = Entry {
@@ -135,6 +120,33 @@ impl Node {
                 gen: self.d.gen,
             });
         }
+    }
+
+    /// What a write arriving now, from a client that has seen no newer
+    /// epoch, would get instead of being appended: `None` if it would be
+    /// appended; `NotLeader`; `Fenced` once a lease has run out; or
+    /// `NotEnoughReplicas` under `min_replicas_to_write`. The page shows a
+    /// node as fenced exactly when this says so.
+    pub fn refusal(&self, now_us: u64) -> Option<WriteError> {
+        if self.role() != Role::Leader {
+            return Some(WriteError::NotLeader);
+        }
+        if self.lease_expired(now_us) {
+            return Some(WriteError::Fenced);
+        }
+        let min = self.cfg.policy.min_in_sync?;
+        let me = self.id();
+        let in_sync = self
+            .peers()
+            .iter()
+            .enumerate()
+            .filter(|(i, p)| {
+                *i as NodeId != me
+                    && matches!(p.state, PeerState::Streaming | PeerState::Catchup)
+                    && now_us.saturating_sub(p.last_heard_us) <= min.max_lag_us
+            })
+            .count();
+        (in_sync < min.replicas as usize).then_some(WriteError::NotEnoughReplicas)
     }
 
     /// The leader's own log reached disk: stream it and see what commits.

@@ -555,6 +555,9 @@ impl Simulation {
                         self.accounting
                             .on_read_served(now, node, key, served, &self.cluster);
                     }
+                    if let Msg::WriteOk { epoch, .. } | Msg::WriteUnreplicated { epoch, .. } = msg {
+                        self.accounting.on_write_acknowledged(epoch);
+                    }
                     self.send(Addr::Node(node), to, msg);
                 }
                 Effect::DiskWrite { upto, gen } => {

@@ -62,6 +62,7 @@ impl Simulation {
             false_failovers: m.false_failovers,
             split_brain_us: self.split_brain_us(),
             two_leaders_one_epoch: m.two_leaders_one_epoch,
+            stale_leader_acks: m.stale_leader_acks,
             messages_sent: m.messages_sent,
             messages_dropped: m.messages_dropped,
             violations: self
