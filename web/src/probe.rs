@@ -13,7 +13,7 @@
 //! read API is a change of this one file.
 
 use replica_engine::checker::{Violation, ViolationKind};
-use replica_engine::message::Msg;
+use replica_engine::message::{Msg, WriteError};
 use replica_engine::network::{Addr, NodeId};
 use replica_engine::node::{PeerState, Role};
 use replica_engine::policy::CommitPolicy;
@@ -41,9 +41,7 @@ pub enum Refusal {
     LeaseExpired,
     /// `min_in_sync`: fewer followers in sync than the policy demands.
     TooFewReplicas {
-        /// Followers in sync now.
-        have: u8,
-        /// Followers needed.
+        /// Followers needed in sync.
         need: u8,
     },
 }
@@ -174,28 +172,15 @@ pub fn nodes(sim: &Simulation) -> Vec<NodeFacts> {
                 #[allow(unreachable_patterns)]
                 _ => NodeRole::Follower,
             };
-            let refuses = if n.role() != Role::Leader || !up {
-                None
-            } else if n.lease_expired(now) {
-                Some(Refusal::LeaseExpired)
-            } else {
-                // As `Node::on_write` decides before appending.
-                n.cfg().policy.min_in_sync.and_then(|min| {
-                    let have = n
-                        .peers()
-                        .iter()
-                        .enumerate()
-                        .filter(|(j, p)| {
-                            *j != i
-                                && matches!(p.state, PeerState::Streaming | PeerState::Catchup)
-                                && now.saturating_sub(p.last_heard_us) <= min.max_lag_us
-                        })
-                        .count() as u8;
-                    (have < min.replicas).then_some(Refusal::TooFewReplicas {
-                        have,
-                        need: min.replicas,
-                    })
-                })
+            // The engine's own answer: `Node::handle` asks the same
+            // question before appending a write.
+            let refuses = match n.refusal(now) {
+                _ if !up => None,
+                Some(WriteError::Fenced) => Some(Refusal::LeaseExpired),
+                Some(WriteError::NotEnoughReplicas) => Some(Refusal::TooFewReplicas {
+                    need: n.cfg().policy.min_in_sync.map_or(0, |m| m.replicas),
+                }),
+                _ => None,
             };
             NodeFacts {
                 name: sim.scenario.nodes[i].name.clone(),

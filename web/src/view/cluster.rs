@@ -590,8 +590,8 @@ fn node(
         (_, NodeState::Down) => "down: not running".to_string(),
         (_, NodeState::Fenced) => "lease ran out: refuses writes".to_string(),
         (NodeRole::Leader, NodeState::Refusing) => match n.refuses {
-            Some(Refusal::TooFewReplicas { have, need }) => {
-                format!("{have} of {need} replicas: refuses")
+            Some(Refusal::TooFewReplicas { need }) => {
+                format!("needs {need} replicas: refuses")
             }
             _ => "refuses writes".to_string(),
         },

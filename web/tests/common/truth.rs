@@ -12,8 +12,9 @@
 
 use replica_engine::checker::ViolationKind;
 use replica_engine::history::OpKind;
+use replica_engine::message::WriteError;
 use replica_engine::network::{Addr, NodeId};
-use replica_engine::node::{PeerState, Role};
+use replica_engine::node::Role;
 use replica_engine::policy::{AckPoint, OnUnmet, Quorum};
 use replica_engine::routing::ReadRouting;
 use replica_engine::scenario::{FailoverMode, Fencing};
@@ -175,23 +176,10 @@ fn node_state(sim: &Simulation, i: usize, leader: Option<NodeId>) -> &'static st
         return "down";
     }
     if n.role() == Role::Leader {
-        if n.lease_expired(now) {
-            return "fenced";
-        }
-        if let Some(min) = n.cfg().policy.min_in_sync {
-            let in_sync = n
-                .peers()
-                .iter()
-                .enumerate()
-                .filter(|(j, p)| {
-                    *j != i
-                        && matches!(p.state, PeerState::Streaming | PeerState::Catchup)
-                        && now.saturating_sub(p.last_heard_us) <= min.max_lag_us
-                })
-                .count();
-            if in_sync < min.replicas as usize {
-                return "refusing";
-            }
+        match n.refusal(now) {
+            Some(WriteError::Fenced) => return "fenced",
+            Some(WriteError::NotEnoughReplicas) => return "refusing",
+            _ => {}
         }
         if leader.is_some_and(|l| l as usize != i) {
             return "stale-leader";
