@@ -93,6 +93,9 @@ export function pageFacts(page) {
       leader: q('#leader').dataset.node,
       nodes,
       writes: { acked: count('#writes-acked'), failed: count('#writes-failed'), lost: count('#writes-lost') },
+      // Shown with the two leaders (#leadership) or, once one is left, on
+      // its own line (#split-brain); nothing shown means none.
+      split_brain_us: Number((q('#leadership') ?? q('#split-brain'))?.dataset.splitBrainUs ?? 0),
       anomalies,
       policy: { state: ps.dataset.state, waiting: waiting ? Number(waiting[1]) : 0 },
       promotions,

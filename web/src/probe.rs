@@ -201,6 +201,35 @@ pub fn nodes(sim: &Simulation) -> Vec<NodeFacts> {
         .collect()
 }
 
+/// When a leader accepted client writes: a node in one epoch, with the
+/// first and last time it appended one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AcceptSpan {
+    /// The node.
+    pub node: NodeId,
+    /// Its epoch.
+    pub epoch: u32,
+    /// First client write appended.
+    pub first_us: u64,
+    /// Latest client write appended.
+    pub last_us: u64,
+}
+
+/// The spans the engine's split-brain time is computed from
+/// (`Accounting::accept_spans`).
+pub fn accept_spans(sim: &Simulation) -> Vec<AcceptSpan> {
+    sim.accounting()
+        .accept_spans()
+        .iter()
+        .map(|&(node, epoch, first_us, last_us)| AcceptSpan {
+            node,
+            epoch,
+            first_us,
+            last_us,
+        })
+        .collect()
+}
+
 /// How the current leader sees follower `i`'s connection
 /// (`pg_stat_replication.state`), if there is a leader.
 pub fn stream_state(sim: &Simulation, i: usize) -> Option<PeerState> {

@@ -59,10 +59,8 @@ pub fn Readouts(props: &Part<ReadoutsView>) -> Html {
             <p class="line" id="policy-state" data-state={v.policy.key} data-waiting={v.policy.waiting.to_string()}>
                 <span class="k">{"Policy "}</span>{v.policy.text.clone()}
             </p>
-            if v.split_brain_us > 0 && v.leadership.is_none() {
-                <p class="line alarm-line" id="split-brain" data-us={v.split_brain_us.to_string()}>
-                    {format!("Earlier, two leaders both acknowledged writes for {}.", fmt_us(v.split_brain_us))}
-                </p>
+            if let Some(text) = v.split_brain_text.clone() {
+                <p class="line alarm-line" id="split-brain" data-split-brain-us={v.split_brain_us.to_string()}>{text}</p>
             }
             if !v.promotions.is_empty() {
                 <ul id="promotions" class="promotions" aria-label="Promotions, newest first">

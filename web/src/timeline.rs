@@ -463,25 +463,7 @@ pub struct Timeline {
     pub recent_latency: Histogram,
     /// Start of the latency window: the last policy change.
     pub since_us: u64,
-    /// Per leader and epoch, when it acknowledged writes: the first and
-    /// last acknowledgement and how many, in order of first.
-    pub ack_spans: Vec<AckSpan>,
     collector: Option<Collector>,
-}
-
-/// When one node, in one epoch, acknowledged writes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct AckSpan {
-    /// The node.
-    pub node: NodeId,
-    /// Its epoch.
-    pub epoch: u32,
-    /// First acknowledgement (client's completion time).
-    pub first_us: u64,
-    /// Latest acknowledgement.
-    pub last_us: u64,
-    /// Writes acknowledged.
-    pub count: u64,
 }
 
 fn push_capped<T>(q: &mut VecDeque<T>, cap: usize, v: T) {
@@ -571,23 +553,6 @@ impl Timeline {
                 }
                 if op.kind == OpKind::Write && op.ok() {
                     self.recent_latency.record(op.latency_us());
-                    match self
-                        .ack_spans
-                        .iter_mut()
-                        .find(|s| s.node == op.node && s.epoch == op.epoch)
-                    {
-                        Some(s) => {
-                            s.last_us = op.complete_us;
-                            s.count += 1;
-                        }
-                        None => self.ack_spans.push(AckSpan {
-                            node: op.node,
-                            epoch: op.epoch,
-                            first_us: op.complete_us,
-                            last_us: op.complete_us,
-                            count: 1,
-                        }),
-                    }
                 }
                 if let Some(t) = self.tracked.as_mut() {
                     if op.id == t.req {

@@ -4,9 +4,9 @@
 //! instants reached by seeking and then by playing on (the page's own
 //! frame action), the facts the view model shows — the leader; each
 //! node's role, epoch, state and log positions; acknowledged, failed and
-//! lost writes; anomalies by kind; the policy state; promotions with
-//! their lost writes; the values of the commit, routing and failover
-//! controls — equal the ground truth read from a separate simulation of
+//! lost writes; split-brain time; anomalies by kind; the policy state;
+//! promotions with their lost writes; the values of the commit, routing
+//! and failover controls — equal the ground truth read from a separate simulation of
 //! the same scenario, seed and instant ([`common::truth`]). And figures
 //! the page shows side by side agree with one another.
 //!
@@ -67,6 +67,13 @@ pub fn facts_of(v: &View) -> Truth {
             acked: v.readouts.acked,
             failed: v.readouts.failed,
             lost: v.readouts.lost,
+        },
+        // As the page shows it: with the two leaders or on its own line.
+        split_brain_us: if v.readouts.leadership.is_some() || v.readouts.split_brain_text.is_some()
+        {
+            v.readouts.split_brain_us
+        } else {
+            0
         },
         anomalies: v
             .anomalies

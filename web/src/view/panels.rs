@@ -238,8 +238,11 @@ pub struct ReadoutsView {
     pub failed_detail: String,
     /// Reads a follower answered while the leader had a newer version.
     pub reads_behind: u64,
-    /// Time two leaders both acknowledged writes.
+    /// Time two leaders, in different epochs, both accepted client writes
+    /// (the engine's split-brain time).
     pub split_brain_us: u64,
+    /// What that time was, once only one node holds the leader role.
+    pub split_brain_text: Option<String>,
     /// Leader name, if any.
     pub leader: Option<String>,
     /// `f1 (epoch 2)` or `none`.
@@ -573,8 +576,9 @@ pub fn policy_state(lab: &Lab, facts: &Facts) -> PolicyStateView {
 }
 
 /// When more than one node holds the leader role: whether it is
-/// split-brain (both acknowledging writes at overlapping times) and, if
-/// not, why not.
+/// split-brain (both accepting client writes at overlapping times, the
+/// engine's split-brain time) and, if not, why not, from the same spans
+/// the engine's figure is computed from.
 fn leadership(lab: &Lab, facts: &Facts, split_us: u64, lost: u64) -> Option<String> {
     let leaders = facts.leaders();
     if leaders.len() < 2 {
@@ -583,7 +587,7 @@ fn leadership(lab: &Lab, facts: &Facts, split_us: u64, lost: u64) -> Option<Stri
     let cur = facts.leader?;
     let run = lab.main.borrow();
     let fencing = probe::epoch_fencing(&run.sim);
-    let spans = &run.timeline.ack_spans;
+    let spans = probe::accept_spans(&run.sim);
     let who = |n: NodeId| {
         format!(
             "{} (epoch {})",
@@ -596,7 +600,7 @@ fn leadership(lab: &Lab, facts: &Facts, split_us: u64, lost: u64) -> Option<Stri
         let pair = format!("{} and {}", who(old), who(cur));
         if split_us > 0 {
             out.push_str(&format!(
-                "Split-brain: two leaders acknowledged writes at overlapping times, for {} so far ({pair}). ",
+                "Split-brain: two leaders accepted client writes at overlapping times, for {} so far ({pair}). ",
                 fmt_us(split_us)
             ));
         } else {
@@ -606,22 +610,25 @@ fn leadership(lab: &Lab, facts: &Facts, split_us: u64, lost: u64) -> Option<Stri
             };
             let turns = match (span(old), span(cur)) {
                 (Some(o), Some(c)) => format!(
-                    "they took turns: {}'s last acknowledged write was at {}, {}'s first at {}",
+                    "they took turns: {} last accepted a client write at {}, {} first did at {}",
                     facts.name(old),
                     fmt_at(o.last_us),
                     facts.name(cur),
                     fmt_at(c.first_us)
                 ),
                 (Some(o), None) => format!(
-                    "so far only {} has acknowledged writes (the last at {}); {} none yet",
+                    "so far only {} has accepted client writes (the last at {}); {} none yet",
                     facts.name(old),
                     fmt_at(o.last_us),
                     facts.name(cur)
                 ),
-                (None, _) => format!("{} has acknowledged no write in its epoch", facts.name(old)),
+                (None, _) => format!(
+                    "{} has accepted no client write in its epoch",
+                    facts.name(old)
+                ),
             };
             out.push_str(&format!(
-                "Two nodes hold the leader role, {pair}, but this is not split-brain: split-brain is two leaders acknowledging writes at overlapping times, and {turns}. "
+                "Two nodes hold the leader role, {pair}, but this is not split-brain: split-brain is two leaders accepting client writes at overlapping times, and {turns}. "
             ));
         }
         let writers = facts.writers_of(old, fencing);
@@ -791,6 +798,12 @@ pub fn readouts(lab: &Lab, facts: &Facts) -> ReadoutsView {
         failed_detail,
         reads_behind: totals.reads_behind_leader,
         split_brain_us: totals.split_brain_us,
+        split_brain_text: (totals.split_brain_us > 0 && leadership.is_none()).then(|| {
+            format!(
+                "Earlier, two leaders both accepted client writes for {}.",
+                fmt_us(totals.split_brain_us)
+            )
+        }),
         leader: facts.leader.map(|l| facts.name(l)),
         leader_text: match facts.leader {
             Some(l) => format!(

@@ -112,6 +112,8 @@ pub struct Truth {
     pub nodes: Vec<NodeTruth>,
     /// Write totals.
     pub writes: WritesTruth,
+    /// Time two leaders, in different epochs, both accepted client writes.
+    pub split_brain_us: u64,
     /// Anomalies by kind key (kinds with none left out).
     pub anomalies: BTreeMap<String, u64>,
     /// Policy state.
@@ -326,6 +328,7 @@ pub fn truth(sim: &Simulation) -> Truth {
             failed: sim.metrics().writes_failed,
             lost: sim.lost_acknowledged_writes(),
         },
+        split_brain_us: sim.split_brain_us(),
         anomalies,
         policy,
         promotions: sim
