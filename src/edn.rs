@@ -14,7 +14,7 @@ use std::fmt::Write;
 
 fn completion(op: &OpRecord) -> &'static str {
     match op.outcome {
-        Outcome::Ok => ":ok",
+        Outcome::Ok | Outcome::CommittedUnreplicated => ":ok",
         Outcome::WriteFailed {
             error: WriteError::ClientTimeout | WriteError::QuorumTimeout,
         } => ":info",

@@ -210,7 +210,7 @@ fn check(dir: &Path, out: &mut dyn std::io::Write, err: &mut dyn std::io::Write)
                         format!(
                             "{}{}={}",
                             if e.passed { "" } else { "✗ " },
-                            e.metric,
+                            e.label(),
                             e.value
                         )
                     })

@@ -23,6 +23,13 @@ pub fn render(r: &Report) -> String {
         "writes   {} attempted, {} acknowledged, {} failed (refused {}, quorum timeout {}, client timeout {})",
         r.writes_attempted, r.writes_acknowledged, r.writes_failed, r.writes_refused, r.writes_quorum_timeout, r.writes_client_timeout
     );
+    if r.writes_committed_unreplicated > 0 {
+        let _ = writeln!(
+            s,
+            "cancel   {} acknowledged writes committed on the leader only (their wait for the standbys was cancelled), {} of them lost",
+            r.writes_committed_unreplicated, r.lost_committed_unreplicated
+        );
+    }
     let c = &r.commit_latency;
     let _ = writeln!(
         s,
@@ -46,6 +53,30 @@ pub fn render(r: &Report) -> String {
         "rate     {} writes/s, {} reads/s",
         r.write_throughput_per_s, r.read_throughput_per_s
     );
+    // One class closed-loop is the whole run: nothing more to say.
+    if r.classes.len() > 1 || r.classes.iter().any(|c| c.arrivals > 0) {
+        for c in &r.classes {
+            let _ = write!(
+                s,
+                "class    {:<10} {} writes/s (commit p50 {}), {} reads/s (p50 {})",
+                c.name,
+                c.write_throughput_per_s,
+                ms(c.commit_latency.p50_us),
+                c.read_throughput_per_s,
+                ms(c.read_latency.p50_us)
+            );
+            if c.arrivals > 0 {
+                let _ = write!(
+                    s,
+                    "; {} arrivals, {} shed, schedule lag max {}",
+                    c.arrivals,
+                    c.arrivals_shed,
+                    ms(c.schedule_lag.max_us)
+                );
+            }
+            let _ = writeln!(s);
+        }
+    }
     for f in &r.followers {
         let _ = writeln!(
             s,
@@ -85,7 +116,7 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             s,
             "expect   {} {} {}: {}",
-            e.metric,
+            e.label(),
             bound,
             e.value,
             if e.passed { "ok" } else { "FAILED" }

@@ -85,7 +85,7 @@ pub fn run(scenario: &Scenario, seeds: RangeInclusive<u64>, jobs: Option<usize>)
                 .expectations
                 .iter()
                 .filter(|e| !e.passed)
-                .map(|e| format!("{}={}", e.metric, e.value))
+                .map(|e| format!("{}={}", e.label(), e.value))
                 .collect();
             (r.seed, which)
         })

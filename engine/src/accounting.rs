@@ -18,7 +18,9 @@ use crate::message::WriteError;
 use crate::metrics::{Histogram, LagStats};
 use crate::network::NodeId;
 use crate::node::{Note, Role};
+use crate::policy::WaitFor;
 use crate::report::{PolicyChange, Promotion, RolledBack};
+use crate::scenario::Workload;
 use crate::store::Version;
 use crate::wal::{Entry, Epoch, Lsn, Op};
 use alloc::collections::{BTreeMap, VecDeque};
@@ -31,7 +33,53 @@ struct AckedWrite {
     lsn: Lsn,
     epoch: Epoch,
     ack_us: u64,
+    /// How the client was told: committed unreplicated after a cancel, or
+    /// committed under a `local` class override, or committed as the
+    /// cluster's synchronous policy promises.
+    promise: Promise,
     value: u64,
+}
+
+/// What an acknowledged write's acknowledgement promised about
+/// replication.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Promise {
+    /// Committed under the cluster's policy: if that policy is synchronous,
+    /// the standbys it names hold the write.
+    Policy,
+    /// Its class waits for the leader's own fsync only (`local`).
+    Local,
+    /// Its session cancelled the wait: committed on the leader only.
+    Unreplicated,
+}
+
+/// Running totals of one workload class.
+#[derive(Clone, Debug, Default)]
+pub struct ClassMetrics {
+    /// Writes issued.
+    pub writes_attempted: u64,
+    /// Writes acknowledged.
+    pub writes_acknowledged: u64,
+    /// Writes that failed (any reason).
+    pub writes_failed: u64,
+    /// Writes whose client gave up.
+    pub writes_client_timeout: u64,
+    /// Writes committed unreplicated after their session's cancel.
+    pub writes_committed_unreplicated: u64,
+    /// Latency of acknowledged writes.
+    pub commit_latency: Histogram,
+    /// Reads answered.
+    pub reads_ok: u64,
+    /// Reads that failed.
+    pub reads_failed: u64,
+    /// Latency of answered reads.
+    pub read_latency: Histogram,
+    /// Open loop: arrivals that came due.
+    pub arrivals: u64,
+    /// Open loop: arrivals shed after waiting a second for a session.
+    pub arrivals_shed: u64,
+    /// Open loop: how long started arrivals waited for a session.
+    pub schedule_lag: Histogram,
 }
 
 /// Running totals of a run.
@@ -49,6 +97,9 @@ pub struct Metrics {
     pub writes_quorum_timeout: u64,
     /// Writes whose client gave up.
     pub writes_client_timeout: u64,
+    /// Writes committed unreplicated after their session's cancel (also
+    /// counted as acknowledged).
+    pub writes_committed_unreplicated: u64,
     /// Latency of acknowledged writes.
     pub commit_latency: Histogram,
     /// Reads answered.
@@ -96,6 +147,10 @@ pub struct Metrics {
     /// The first violations the checker found (at most
     /// [`MAX_KEPT_VIOLATIONS`]; the checker's counts cover all of them).
     pub violations: Vec<Violation>,
+    /// Open-loop arrivals shed, over all classes.
+    pub arrivals_shed: u64,
+    /// Per workload class, in the workload's order.
+    pub classes: Vec<ClassMetrics>,
 }
 
 /// Acknowledged writes tracked for loss accounting, at most.
@@ -120,14 +175,18 @@ pub struct Accounting {
     epoch_leaders: BTreeMap<Epoch, NodeId>,
     /// The leader the run started with.
     initial_leader: NodeId,
+    /// Per workload class: its writes wait for the leader's fsync only.
+    local_classes: Vec<bool>,
 }
 
 impl Accounting {
-    /// Accounts for a cluster of `nodes` that starts led by `leader`.
-    pub fn new(nodes: usize, leader: NodeId) -> Self {
+    /// Accounts for a cluster of `nodes` that starts led by `leader`, and
+    /// for the classes of `workload`.
+    pub fn new(nodes: usize, leader: NodeId, workload: &Workload) -> Self {
         Accounting {
             metrics: Metrics {
                 lag: vec![LagStats::default(); nodes],
+                classes: vec![ClassMetrics::default(); workload.classes.len()],
                 ..Metrics::default()
             },
             acked: VecDeque::new(),
@@ -136,6 +195,11 @@ impl Accounting {
             accept_spans: Vec::new(),
             epoch_leaders: BTreeMap::from([(1, leader)]),
             initial_leader: leader,
+            local_classes: workload
+                .classes
+                .iter()
+                .map(|c| c.wait() == Some(WaitFor::Local))
+                .collect(),
         }
     }
 
@@ -258,9 +322,30 @@ impl Accounting {
         }
     }
 
-    /// A client issued a write.
-    pub(crate) fn on_write_issued(&mut self) {
+    /// A client of workload class `class` issued a write.
+    pub(crate) fn on_write_issued(&mut self, class: u8) {
         self.metrics.writes_attempted += 1;
+        self.metrics.classes[class as usize].writes_attempted += 1;
+    }
+
+    /// An open-loop arrival of `class` came due.
+    pub(crate) fn on_arrival(&mut self, class: u8) {
+        self.metrics.classes[class as usize].arrivals += 1;
+    }
+
+    /// `n` open-loop arrivals of `class` were shed: they waited a second
+    /// for a session.
+    pub(crate) fn on_arrivals_shed(&mut self, class: u8, n: u64) {
+        self.metrics.arrivals_shed += n;
+        self.metrics.classes[class as usize].arrivals_shed += n;
+    }
+
+    /// An open-loop arrival of `class` started on a session `lag_us` after
+    /// it was due.
+    pub(crate) fn on_arrival_started(&mut self, class: u8, lag_us: u64) {
+        self.metrics.classes[class as usize]
+            .schedule_lag
+            .record(lag_us);
     }
 
     /// A message was sent; `dropped` if the network lost it at once.
@@ -293,11 +378,23 @@ impl Accounting {
         }
     }
 
-    /// A client operation completed.
-    pub(crate) fn on_op(&mut self, op: &OpRecord, cluster: &Cluster) {
+    /// A client operation of workload class `class` completed.
+    pub(crate) fn on_op(&mut self, op: &OpRecord, class: u8, cluster: &Cluster) {
         let m = &mut self.metrics;
+        let c = &mut m.classes[class as usize];
         match (op.kind, op.outcome) {
-            (OpKind::Write, Outcome::Ok) => {
+            (OpKind::Write, Outcome::Ok | Outcome::CommittedUnreplicated) => {
+                let promise = if op.outcome == Outcome::CommittedUnreplicated {
+                    c.writes_committed_unreplicated += 1;
+                    m.writes_committed_unreplicated += 1;
+                    Promise::Unreplicated
+                } else if self.local_classes[class as usize] {
+                    Promise::Local
+                } else {
+                    Promise::Policy
+                };
+                c.writes_acknowledged += 1;
+                c.commit_latency.record(op.latency_us());
                 m.writes_acknowledged += 1;
                 m.commit_latency.record(op.latency_us());
                 for p in m.promotions.iter_mut().rev() {
@@ -312,25 +409,35 @@ impl Accounting {
                     lsn: op.lsn,
                     epoch: op.epoch,
                     ack_us: op.complete_us,
+                    promise,
                     value: op.value.unwrap_or(0),
                 });
             }
             (OpKind::Write, Outcome::WriteFailed { error }) => {
+                c.writes_failed += 1;
                 m.writes_failed += 1;
                 match error {
                     WriteError::QuorumTimeout => m.writes_quorum_timeout += 1,
-                    WriteError::ClientTimeout => m.writes_client_timeout += 1,
+                    WriteError::ClientTimeout => {
+                        c.writes_client_timeout += 1;
+                        m.writes_client_timeout += 1;
+                    }
                     _ => {}
                 }
             }
             (OpKind::Read, Outcome::Ok) => {
+                c.reads_ok += 1;
+                c.read_latency.record(op.latency_us());
                 m.reads_ok += 1;
                 if cluster.node(op.node).role() != Role::Leader {
                     m.follower_reads += 1;
                 }
                 m.read_latency.record(op.latency_us());
             }
-            _ => m.reads_failed += 1,
+            _ => {
+                c.reads_failed += 1;
+                m.reads_failed += 1;
+            }
         }
     }
 
@@ -396,18 +503,38 @@ impl Accounting {
     /// their acknowledgement times. Only writes of the authoritative node's
     /// epoch or older are judged: a deposed leader that has not yet heard
     /// of a newer epoch cannot speak for that epoch's writes.
-    fn lost_ack_times<'a>(&'a self, cluster: &'a Cluster) -> impl Iterator<Item = u64> + 'a {
+    fn lost_acks<'a>(&'a self, cluster: &'a Cluster) -> impl Iterator<Item = &'a AckedWrite> + 'a {
         let node = cluster.node(cluster.authoritative_node());
         let (wal, epoch) = (node.wal(), node.epoch().max(node.wal().last_epoch()));
         self.acked
             .iter()
             .filter(move |a| a.epoch <= epoch && wal.epoch_at(a.lsn) != Some(a.epoch))
-            .map(|a| a.ack_us)
+    }
+
+    fn lost_ack_times<'a>(&'a self, cluster: &'a Cluster) -> impl Iterator<Item = u64> + 'a {
+        self.lost_acks(cluster).map(|a| a.ack_us)
     }
 
     /// Acknowledged writes the authoritative log lacks right now.
     pub fn lost_acknowledged_writes(&self, cluster: &Cluster) -> u64 {
-        self.lost_ack_times(cluster).count() as u64
+        self.lost_acks(cluster).count() as u64
+    }
+
+    /// Of those, the writes committed unreplicated after a cancel.
+    pub fn lost_committed_unreplicated(&self, cluster: &Cluster) -> u64 {
+        self.lost_acks(cluster)
+            .filter(|a| a.promise == Promise::Unreplicated)
+            .count() as u64
+    }
+
+    /// Of those, the writes acknowledged as committed under the cluster's
+    /// policy: neither committed unreplicated after a cancel nor written by
+    /// a class whose own `synchronous_commit` is `local`. These are the
+    /// writes a synchronous policy with fencing must never lose.
+    pub fn lost_policy_committed_writes(&self, cluster: &Cluster) -> u64 {
+        self.lost_acks(cluster)
+            .filter(|a| a.promise == Promise::Policy)
+            .count() as u64
     }
 
     /// The leader changes so far, each with the acknowledged writes it has

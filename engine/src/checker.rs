@@ -27,7 +27,7 @@
 //! Each [`Violation`] names the operations, sessions, nodes and times
 //! involved and explains itself in one sentence.
 
-use crate::history::{OpKind, OpRecord};
+use crate::history::{OpKind, OpRecord, Outcome};
 use crate::network::{NodeId, SessionId};
 use crate::wal::{Epoch, Lsn};
 use alloc::collections::{BTreeMap, BTreeSet};
@@ -183,6 +183,8 @@ struct WriteInfo {
     /// The write this one was made after reading: `(key, version, op)`.
     cause: Option<(u32, Seen)>,
     acked: bool,
+    /// Acknowledged as committed unreplicated, after a cancel.
+    unreplicated: bool,
 }
 
 /// Incremental checker state.
@@ -209,6 +211,15 @@ pub struct Checker {
     /// Values read by a session other than their writer whose write is
     /// missing from the surviving log (set by [`Checker::lost_writes`]).
     pub phantom_reads: u64,
+    /// Writes acknowledged as committed unreplicated: their session
+    /// cancelled the wait for the synchronous standbys, and was told the
+    /// write succeeded though only the leader held it. Flagged as the hole
+    /// in "synchronous commit means an acknowledged write survives the
+    /// leader", not as an anomaly between operations.
+    pub committed_unreplicated: u64,
+    /// Of the lost writes, those committed unreplicated (set by
+    /// [`Checker::lost_writes`]).
+    pub lost_committed_unreplicated: u64,
     /// Counts per kind, in [`ViolationKind::ALL`] order.
     pub counts: [u64; 6],
 }
@@ -260,7 +271,9 @@ impl Checker {
             .get(&op.session)
             .filter(|(_, s)| s.t_us <= op.invoke_us)
             .copied();
-        let acked = op.ok();
+        let acked = op.acknowledged();
+        let unreplicated = op.outcome == Outcome::CommittedUnreplicated;
+        self.committed_unreplicated += unreplicated as u64;
         self.writes.insert(
             value,
             WriteInfo {
@@ -268,6 +281,7 @@ impl Checker {
                 key: op.key,
                 cause,
                 acked,
+                unreplicated,
             },
         );
         if !acked {
@@ -424,6 +438,8 @@ impl Checker {
             .filter(|(_, w)| w.acked && epoch_at(w.seen.ver.1) != Some(w.seen.ver.0))
             .map(|(_, w)| (*w, w.seen.op))
             .collect();
+        self.lost_committed_unreplicated =
+            lost.iter().filter(|(w, _)| w.unreplicated).count() as u64;
         for (w, op) in lost {
             let v = Violation {
                 kind: ViolationKind::LostWrite,
@@ -448,7 +464,6 @@ impl Checker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::history::Outcome;
 
     #[allow(clippy::too_many_arguments)]
     fn op(

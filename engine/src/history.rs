@@ -32,6 +32,11 @@ pub enum Outcome {
     WriteFailed { error: WriteError },
     /// A read that failed.
     ReadFailed { error: ReadError },
+    /// A write whose session cancelled the wait for the synchronous
+    /// standbys: committed on the leader, not replicated, and reported to
+    /// the client as success with a warning (PostgreSQL's "canceling wait
+    /// for synchronous replication"). The client was told it succeeded.
+    CommittedUnreplicated,
 }
 
 /// One completed client operation.
@@ -73,5 +78,11 @@ impl OpRecord {
     /// Whether it succeeded.
     pub fn ok(&self) -> bool {
         self.outcome == Outcome::Ok
+    }
+
+    /// Whether its client was told it succeeded: answered, or (a write)
+    /// committed unreplicated after a cancel.
+    pub fn acknowledged(&self) -> bool {
+        matches!(self.outcome, Outcome::Ok | Outcome::CommittedUnreplicated)
     }
 }

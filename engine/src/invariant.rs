@@ -10,7 +10,10 @@
 //!   leader's within an epoch);
 //! * under a synchronous or quorum policy with fencing whose quorum every
 //!   possible new leader overlaps ([`loss_free_by_construction`]), no
-//!   acknowledged write is ever missing from the authoritative log.
+//!   write acknowledged as committed under that policy is ever missing
+//!   from the authoritative log (a write committed unreplicated after a
+//!   cancel, or by a class whose own `synchronous_commit` is `local`, is
+//!   not covered).
 
 use crate::network::NodeId;
 use crate::policy::Quorum;
@@ -146,11 +149,15 @@ pub fn check(sim: &Simulation) -> Result<(), String> {
         ));
     }
     // Judged against a leader's log; mid-election there is none to judge.
+    // A write committed unreplicated after its session's cancel, or written
+    // by a class whose own synchronous_commit is `local`, was acknowledged
+    // without the policy's promise, so it may be lost (and is still
+    // counted as lost in the report).
     if loss_free_by_construction(&sim.scenario)
         && !sim.policy_ever_degraded()
         && sim.current_leader().is_some()
     {
-        let lost = sim.lost_acknowledged_writes();
+        let lost = sim.lost_policy_committed_writes();
         if lost > 0 {
             return Err(format!(
                 "{lost} acknowledged writes lost under a synchronous policy with fencing"

@@ -115,6 +115,102 @@ pub struct ViolationCounts {
     pub split_brain: u64,
     /// Acknowledged writes missing at the end.
     pub lost_acknowledged_writes: u64,
+    /// Writes committed on the leader only, because their session
+    /// cancelled the wait for the synchronous standbys: acknowledged, but
+    /// not covered by synchronous replication.
+    #[serde(default)]
+    pub committed_unreplicated: u64,
+    /// Of the lost acknowledged writes, those committed unreplicated.
+    #[serde(default)]
+    pub lost_committed_unreplicated: u64,
+}
+
+/// The figures of one workload class.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassReport {
+    /// Class name (`default` for a `[workload]` without classes).
+    pub name: String,
+    /// Its sessions.
+    pub sessions: u16,
+    /// Writes its sessions issued.
+    pub writes_attempted: u64,
+    /// Writes its sessions were told succeeded (those committed
+    /// unreplicated included).
+    pub writes_acknowledged: u64,
+    /// Writes that failed or were given up on.
+    pub writes_failed: u64,
+    /// Writes whose session gave up waiting.
+    pub writes_client_timeout: u64,
+    /// Writes answered, after the session's cancel, as committed on the
+    /// leader but not replicated (also in `writes_acknowledged`).
+    pub writes_committed_unreplicated: u64,
+    /// Commit latency of its acknowledged writes.
+    pub commit_latency: LatencySummary,
+    /// Reads answered.
+    pub reads_ok: u64,
+    /// Reads not answered.
+    pub reads_failed: u64,
+    /// Latency of its answered reads.
+    pub read_latency: LatencySummary,
+    /// Acknowledged writes per simulated second.
+    pub write_throughput_per_s: u64,
+    /// Answered reads per simulated second.
+    pub read_throughput_per_s: u64,
+    /// Open loop: operations the schedule offered.
+    pub arrivals: u64,
+    /// Open loop: arrivals dropped after waiting a second for a free
+    /// session.
+    pub arrivals_shed: u64,
+    /// Open loop: arrivals still waiting in the backlog at the end.
+    pub arrivals_waiting: u64,
+    /// Open loop: how long started operations waited for a free session
+    /// after their scheduled time (pgbench's schedule lag).
+    pub schedule_lag: LatencySummary,
+}
+
+/// A figure of a workload class that an `[[expect]]` entry with `class`
+/// may bound.
+pub type ClassMetric = (&'static str, fn(&ClassReport) -> u64);
+
+/// Every figure of a class that an `[[expect]]` entry with `class` may
+/// bound. The names mean what they mean in [`METRICS`], for that class's
+/// sessions only.
+pub const CLASS_METRICS: &[ClassMetric] = &[
+    ("writes_attempted", |c| c.writes_attempted),
+    ("writes_acknowledged", |c| c.writes_acknowledged),
+    ("writes_failed", |c| c.writes_failed),
+    ("writes_client_timeout", |c| c.writes_client_timeout),
+    ("writes_committed_unreplicated", |c| {
+        c.writes_committed_unreplicated
+    }),
+    ("commit_p50_ms", |c| c.commit_latency.p50_us / 1_000),
+    ("commit_p99_ms", |c| c.commit_latency.p99_us / 1_000),
+    ("commit_max_ms", |c| c.commit_latency.max_us / 1_000),
+    ("commit_p50_us", |c| c.commit_latency.p50_us),
+    ("commit_p99_us", |c| c.commit_latency.p99_us),
+    ("reads_ok", |c| c.reads_ok),
+    ("reads_failed", |c| c.reads_failed),
+    ("read_p50_ms", |c| c.read_latency.p50_us / 1_000),
+    ("write_throughput_per_s", |c| c.write_throughput_per_s),
+    ("read_throughput_per_s", |c| c.read_throughput_per_s),
+    ("arrivals", |c| c.arrivals),
+    ("arrivals_shed", |c| c.arrivals_shed),
+    ("schedule_lag_max_ms", |c| c.schedule_lag.max_us / 1_000),
+];
+
+/// The names of [`CLASS_METRICS`], in order.
+pub fn class_metric_names() -> impl Iterator<Item = &'static str> {
+    CLASS_METRICS.iter().map(|(name, _)| *name)
+}
+
+impl ClassReport {
+    /// The value of a named figure of this class.
+    pub fn metric(&self, name: &str) -> Option<i64> {
+        CLASS_METRICS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, read)| read(self).min(i64::MAX as u64) as i64)
+    }
 }
 
 /// Outcome of one `[[expect]]` entry.
@@ -122,6 +218,9 @@ pub struct ViolationCounts {
 pub struct ExpectationResult {
     /// Metric name.
     pub metric: String,
+    /// The workload class it bounds (absent: the whole run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
     /// Its value in this run.
     pub value: i64,
     /// Lower bound.
@@ -155,6 +254,10 @@ pub struct Report {
     pub writes_quorum_timeout: u64,
     /// Writes whose client gave up waiting.
     pub writes_client_timeout: u64,
+    /// Writes answered, after their session's cancel, as committed on the
+    /// leader but not replicated (counted in `writes_acknowledged` too).
+    #[serde(default)]
+    pub writes_committed_unreplicated: u64,
     /// Commit latency of acknowledged writes.
     pub commit_latency: LatencySummary,
     /// Reads answered.
@@ -195,6 +298,10 @@ pub struct Report {
     pub rolled_back_acknowledged: u64,
     /// Acknowledged writes missing from the surviving leader's log.
     pub lost_acknowledged_writes: u64,
+    /// Of those, writes that were committed unreplicated: the cancelled
+    /// synchronous waits that a failover turned into losses.
+    #[serde(default)]
+    pub lost_committed_unreplicated: u64,
     /// Promotions while the old leader was still up.
     pub false_failovers: u64,
     /// Time during which two nodes in different epochs accepted writes.
@@ -210,6 +317,13 @@ pub struct Report {
     pub messages_dropped: u64,
     /// Checker findings (all zero when the checker was off).
     pub violations: ViolationCounts,
+    /// Open-loop arrivals shed, over all classes.
+    #[serde(default)]
+    pub arrivals_shed: u64,
+    /// Per workload class, in file order (one, `default`, without
+    /// classes). The top-level figures are their totals.
+    #[serde(default)]
+    pub classes: Vec<ClassReport>,
     /// The first violations, explained (at most 50).
     pub violation_examples: Vec<ExplainedViolation>,
     /// Trace hash (0 when not computed).
@@ -230,6 +344,9 @@ pub const METRICS: &[Metric] = &[
     ("writes_refused", |r| r.writes_refused),
     ("writes_quorum_timeout", |r| r.writes_quorum_timeout),
     ("writes_client_timeout", |r| r.writes_client_timeout),
+    ("writes_committed_unreplicated", |r| {
+        r.writes_committed_unreplicated
+    }),
     ("commit_p50_ms", |r| r.commit_latency.p50_us / 1_000),
     ("commit_p99_ms", |r| r.commit_latency.p99_us / 1_000),
     ("commit_max_ms", |r| r.commit_latency.max_us / 1_000),
@@ -260,6 +377,9 @@ pub const METRICS: &[Metric] = &[
         r.violations.lost_acknowledged_writes
     }),
     ("lost_acknowledged_writes", |r| r.lost_acknowledged_writes),
+    ("lost_committed_unreplicated", |r| {
+        r.lost_committed_unreplicated
+    }),
     ("rolled_back_acknowledged", |r| r.rolled_back_acknowledged),
     ("false_failovers", |r| r.false_failovers),
     ("split_brain_ms", |r| r.split_brain_us / 1_000),
@@ -276,11 +396,23 @@ pub const METRICS: &[Metric] = &[
     ("follower_reads", |r| r.follower_reads),
     ("reclones", |r| r.reclones),
     ("phantom_reads", |r| r.phantom_reads),
+    ("arrivals_shed", |r| r.arrivals_shed),
 ];
 
 /// The names of [`METRICS`], in order.
 pub fn metric_names() -> impl Iterator<Item = &'static str> {
     METRICS.iter().map(|(name, _)| *name)
+}
+
+impl ExpectationResult {
+    /// What it bounds, for people: `metric`, or `class.metric` for one
+    /// class's figure.
+    pub fn label(&self) -> String {
+        match &self.class {
+            Some(class) => alloc::format!("{class}.{}", self.metric),
+            None => self.metric.clone(),
+        }
+    }
 }
 
 impl Report {

@@ -1,7 +1,8 @@
 //! Swarm testing: random clusters under random faults, from a seed.
 //!
 //! [`generate`] draws a whole scenario from one seed — node count, regions
-//! and latencies, disks, commit policy, routing, workload, failover manager,
+//! and latencies, disks, commit policy, routing, workload (with classes,
+//! closed or open loop), failover manager,
 //! fencing, and a schedule of crashes, restarts, one-way and two-way
 //! partitions, latency spikes, slow disks and (with leases) clock drift.
 //! [`check`] runs it with the safety invariants checked after every event,
@@ -18,9 +19,9 @@
 use crate::invariant;
 use crate::rng::Rng;
 use crate::scenario::{
-    ExpectFile, FailoverFile, FailoverMode, FaultFile, FaultKind, Fencing, LinkFile, NetworkFile,
-    NodeFile, OnQuorumUnmet, PickFollower, PolicyFile, Reads, ReplicationFile, RoutingFile,
-    ScenarioFile, SynchronousCommit, WaitPoint, WorkloadFile,
+    ClassFile, ExpectFile, FailoverFile, FailoverMode, FaultFile, FaultKind, Fencing, LinkFile,
+    NetworkFile, NodeFile, OnQuorumUnmet, PickFollower, PolicyFile, Reads, ReplicationFile,
+    RoutingFile, ScenarioFile, SynchronousCommit, WaitPoint, WorkloadFile,
 };
 use crate::sim::Simulation;
 use alloc::format;
@@ -37,6 +38,70 @@ pub const END_MS: u64 = 7_000;
 
 fn pick<T: Copy>(rng: &mut Rng, items: &[T]) -> T {
     items[rng.below(items.len() as u64) as usize]
+}
+
+/// A session's own `synchronous_commit`, sometimes: any value, or only
+/// `local` where `[policy]`'s `local` keeps no standby list (the validator
+/// refuses a session that would wait for one there).
+fn draw_session_commit(rng: &mut Rng, standbys_dropped: bool) -> Option<SynchronousCommit> {
+    let values = if standbys_dropped {
+        &[SynchronousCommit::Local][..]
+    } else {
+        SynchronousCommit::ALL
+    };
+    rng.chance_ppm(300_000).then(|| pick(rng, values))
+}
+
+/// A cancel, sometimes: always sooner than the shortest request time-out
+/// the generator draws (200 ms), as the validator requires.
+fn draw_cancel_after_ms(rng: &mut Rng) -> Option<u64> {
+    rng.chance_ppm(250_000).then(|| 1 + rng.below(199))
+}
+
+/// An open-loop rate: a trickle, a steady load, or more than a few
+/// sessions can serve (the backlog then sheds). Rates up to the
+/// validator's million per second would only add arrival events.
+fn draw_rate_per_s(rng: &mut Rng) -> u32 {
+    let (lo, hi) = pick(rng, &[(1, 10), (10, 1_000), (1_000, 20_000)]);
+    rng.between(lo, hi) as u32
+}
+
+/// The workload's session keys of a swarm scenario, from their own stream
+/// of draws (so adding one leaves every other knob of a seed as it was):
+/// `[workload]`'s own commit override and cancel, and no class (the
+/// `[workload]` table alone) or up to three, each with its own sessions
+/// and optionally its own read share, time-out, fixed open-loop rate,
+/// commit override and cancel.
+fn session_keys(rng: &mut Rng, w: WorkloadFile, policy: &PolicyFile) -> WorkloadFile {
+    let standbys_dropped = policy.synchronous_commit == Some(SynchronousCommit::Local)
+        && policy
+            .synchronous_standby_names
+            .as_deref()
+            .is_some_and(|n| !n.trim().is_empty());
+    let synchronous_commit = draw_session_commit(rng, standbys_dropped);
+    let cancel_after_ms = draw_cancel_after_ms(rng);
+    let classes = if rng.chance_ppm(400_000) {
+        (0..1 + rng.below(3))
+            .map(|i| ClassFile {
+                name: format!("c{i}"),
+                sessions: Some(1 + rng.below(3) as u16),
+                read_percent: rng.chance_ppm(500_000).then(|| rng.below(101) as u8),
+                rate_per_s: rng.chance_ppm(500_000).then(|| draw_rate_per_s(rng)),
+                request_timeout_ms: rng.chance_ppm(300_000).then(|| 200 + rng.below(800)),
+                synchronous_commit: draw_session_commit(rng, standbys_dropped),
+                cancel_after_ms: draw_cancel_after_ms(rng),
+                ..ClassFile::default()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    WorkloadFile {
+        synchronous_commit,
+        cancel_after_ms,
+        classes,
+        ..w
+    }
 }
 
 /// A long-tailed delay table around a median of `median_us`: p99 four
@@ -111,6 +176,7 @@ fn draw_policy(rng: &mut Rng, names: &[String]) -> PolicyFile {
 
 /// The scenario of swarm seed `seed`.
 pub fn generate(seed: u64) -> ScenarioFile {
+    let mut session_rng = Rng::new(seed ^ 0x434c_4153_5345_5300);
     let mut rng = Rng::new(seed ^ 0x5157_4152_4d00_0000);
     let n = 2 + rng.below(5) as usize; // 2..=6 nodes
     let region_count = 1 + rng.below(3) as usize;
@@ -338,17 +404,21 @@ pub fn generate(seed: u64) -> ScenarioFile {
         },
         defaults: NodeFile::default(),
         nodes,
-        policy,
+        policy: policy.clone(),
         routing,
-        workload: WorkloadFile {
-            sessions: Some(1 + rng.below(6) as u16),
-            think_time_us: Some(rng.below(20_000)),
-            read_percent: Some(rng.below(101) as u8),
-            keys: Some(1 + rng.below(50) as u32),
-            request_timeout_ms: Some(200 + rng.below(800)),
-            stop_ms: Some(WORKLOAD_END_MS),
-            ..WorkloadFile::default()
-        },
+        workload: session_keys(
+            &mut session_rng,
+            WorkloadFile {
+                sessions: Some(1 + rng.below(6) as u16),
+                think_time_us: Some(rng.below(20_000)),
+                read_percent: Some(rng.below(101) as u8),
+                keys: Some(1 + rng.below(50) as u32),
+                request_timeout_ms: Some(200 + rng.below(800)),
+                stop_ms: Some(WORKLOAD_END_MS),
+                ..WorkloadFile::default()
+            },
+            &policy,
+        ),
         replication: ReplicationFile {
             status_interval_ms: Some(50 + rng.below(200)),
             sender_timeout_ms: Some(300 + rng.below(1_000)),

@@ -104,6 +104,11 @@ pub const DEFAULT_HOT_PERCENT: u8 = 0;
 pub const DEFAULT_REQUEST_TIMEOUT_MS: u64 = 5_000;
 /// `start_ms`.
 pub const DEFAULT_START_MS: u64 = 0;
+/// `cancel_after_ms` (0: never cancel).
+pub const DEFAULT_CANCEL_AFTER_MS: u64 = 0;
+/// The name of the one class a `[workload]` without `[[workload.classes]]`
+/// describes.
+pub const DEFAULT_CLASS_NAME: &str = "default";
 
 // [replication].
 

@@ -127,7 +127,9 @@ pub struct RoutingFile {
     pub max_staleness_ms: Option<u64>,
 }
 
-/// `[workload]`.
+/// `[workload]`. Its keys from `read_percent` on are also a class's
+/// settings: alone, `[workload]` is one class; with `[[workload.classes]]`,
+/// each class inherits the keys it does not set.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkloadFile {
@@ -144,6 +146,72 @@ pub struct WorkloadFile {
     pub request_timeout_ms: Option<u64>,
     pub start_ms: Option<u64>,
     pub stop_ms: Option<u64>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "workload_commit"
+    )]
+    pub synchronous_commit: Option<SynchronousCommit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_per_s: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_after_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub classes: Vec<ClassFile>,
+}
+
+/// `[[workload.classes]]`: one class of sessions. Unset keys inherit from
+/// `[workload]`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassFile {
+    pub name: String,
+    pub sessions: Option<u16>,
+    pub read_percent: Option<u8>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "class_commit"
+    )]
+    pub synchronous_commit: Option<SynchronousCommit>,
+    pub rate_per_s: Option<u32>,
+    pub think_time_us: Option<u64>,
+    pub think_jitter_us: Option<u64>,
+    pub request_timeout_ms: Option<u64>,
+    pub cancel_after_ms: Option<u64>,
+}
+
+/// `synchronous_commit` read where the workload sets it: the same words as
+/// `[policy]`, but an error names the key where it was written.
+fn commit_at<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    key: &'static str,
+) -> Result<Option<SynchronousCommit>, D::Error> {
+    let word = String::deserialize(d)?;
+    SynchronousCommit::parse(&word)
+        .map(Some)
+        .map_err(|e| match e {
+            super::ScenarioError::Invalid { problem, fix, .. } => {
+                serde::de::Error::custom(super::ScenarioError::Invalid {
+                    path: String::from(key),
+                    problem,
+                    fix,
+                })
+            }
+            other => serde::de::Error::custom(other),
+        })
+}
+
+fn workload_commit<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<SynchronousCommit>, D::Error> {
+    commit_at(d, "workload.synchronous_commit")
+}
+
+fn class_commit<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<SynchronousCommit>, D::Error> {
+    commit_at(d, "workload.classes[].synchronous_commit")
 }
 
 /// `[replication]`.
@@ -214,6 +282,9 @@ impl FaultFile {
 #[serde(deny_unknown_fields)]
 pub struct ExpectFile {
     pub metric: String,
+    /// A workload class: bound that class's figure instead of the run's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
     pub min: Option<i64>,
     pub max: Option<i64>,
     pub equals: Option<i64>,

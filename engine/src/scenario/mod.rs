@@ -33,21 +33,23 @@ use defaults::{DEFAULT_DURATION_MS, DEFAULT_NAME, DEFAULT_SAMPLE_INTERVAL_MS, DE
 use error::invalid;
 pub use error::ScenarioError;
 pub use file::{
-    ExpectFile, FailoverFile, FaultFile, LinkFile, NetworkFile, NodeFile, PolicyFile,
+    ClassFile, ExpectFile, FailoverFile, FaultFile, LinkFile, NetworkFile, NodeFile, PolicyFile,
     ReplicationFile, RoutingFile, ScenarioFile, WorkloadFile,
 };
 pub use model::{
     DiskSpec, Expectation, FailoverSpec, FaultAction, Group, NodeSpec, ReplicationSpec, Scenario,
-    ScheduledFault,
+    ScheduledFault, Workload, WorkloadClass,
 };
 pub use values::{
     FailoverMode, FaultKind, Fencing, OnQuorumUnmet, PickFollower, Reads, SynchronousCommit,
     WaitPoint,
 };
+pub use workload::{MAX_CLASSES, MAX_RATE_PER_S, MAX_SESSIONS};
 
 #[cfg(feature = "std")]
 use alloc::string::String;
 use alloc::string::ToString;
+use alloc::vec::Vec;
 use units::ms_to_us;
 
 /// The longest run: a day of simulated time.
@@ -90,11 +92,29 @@ impl ScenarioFile {
             ));
         }
         let leader_region = cluster.nodes[cluster.leader as usize].region;
-        let sessions = workload::sessions(&self.workload, &regions, leader_region, duration_us)?;
+        let standbys_dropped = self.policy.synchronous_commit == Some(SynchronousCommit::Local)
+            && self
+                .policy
+                .synchronous_standby_names
+                .as_deref()
+                .is_some_and(|n| !n.trim().is_empty());
+        let sessions = workload::sessions(
+            &self.workload,
+            &regions,
+            leader_region,
+            duration_us,
+            standbys_dropped,
+        )?;
         let replication = replication::replication(&self.replication)?;
         let failover = failover::failover(&self.failover)?;
         let faults = faults::schedule(&self.faults, &cluster.nodes, failover.mode)?;
-        let expect = expect::expectations(&self.expect)?;
+        let class_names: Vec<&str> = sessions
+            .workload
+            .classes
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        let expect = expect::expectations(&self.expect, &class_names)?;
         let sample_interval_us = match self
             .sample_interval_ms
             .unwrap_or(DEFAULT_SAMPLE_INTERVAL_MS)

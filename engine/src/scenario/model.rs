@@ -8,11 +8,10 @@
 //! faults, by the page's buttons), which is why they carry no checks of
 //! their own.
 
-use super::values::{FailoverMode, Fencing};
-use crate::client::Workload;
+use super::values::{FailoverMode, Fencing, SynchronousCommit};
 use crate::delay::Quantiles;
-use crate::network::{LinkSpec, NodeId};
-use crate::policy::CommitPolicy;
+use crate::network::{LinkSpec, NodeId, SessionId};
+use crate::policy::{CommitPolicy, WaitFor};
 use crate::routing::ReadRouting;
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -182,11 +181,97 @@ pub struct ReplicationSpec {
     pub max_in_flight_entries: u64,
 }
 
+/// One class of client sessions: its own sessions, mix, pacing and commit
+/// setting (`[[workload.classes]]`, or `[workload]` alone).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkloadClass {
+    /// Name, as the report and `[[expect]] class` use it.
+    pub name: String,
+    /// The class's first session; its sessions are numbered on from there.
+    pub first_session: SessionId,
+    /// Number of sessions.
+    pub sessions: u16,
+    /// Share of operations that are reads, in percent.
+    pub read_percent: u8,
+    /// Closed loop: pause between an answer and the next operation.
+    pub think_us: u64,
+    /// Closed loop: up to this much extra pause, uniformly drawn.
+    pub think_jitter_us: u64,
+    /// Open loop: operations start on a fixed schedule of this many per
+    /// simulated second (`None`: closed loop).
+    pub rate_per_s: Option<u32>,
+    /// A session gives up on an answer after this long (0: never).
+    pub request_timeout_us: u64,
+    /// A session cancels a write still unanswered after this long (0:
+    /// never), as a client's query cancel, and keeps waiting: a write
+    /// still waiting for standbys is then answered as committed on the
+    /// leader only.
+    pub cancel_after_us: u64,
+    /// What the class's writes wait for, overriding the cluster's
+    /// `synchronous_commit` (PostgreSQL's `SET synchronous_commit`);
+    /// `None`: the cluster's policy.
+    pub synchronous_commit: Option<SynchronousCommit>,
+}
+
+impl WorkloadClass {
+    /// The sessions of the class.
+    pub fn session_ids(&self) -> core::ops::Range<SessionId> {
+        self.first_session..self.first_session + self.sessions
+    }
+
+    /// Whether operations arrive on a schedule rather than after answers.
+    pub fn open_loop(&self) -> bool {
+        self.rate_per_s.is_some()
+    }
+
+    /// What each write of the class asks the leader to wait for (`None`:
+    /// the cluster's `synchronous_commit`).
+    pub fn wait(&self) -> Option<WaitFor> {
+        self.synchronous_commit.map(|sc| match sc.standby_ack() {
+            None => WaitFor::Local,
+            Some(ack) => WaitFor::Standbys(ack),
+        })
+    }
+}
+
+/// The operations client sessions issue: the key space every class shares,
+/// when the sessions run, and the classes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Workload {
+    /// Keys are `0..keys`.
+    pub keys: u32,
+    /// When non-zero, this percentage of operations goes to the first
+    /// `hot_keys` keys.
+    pub hot_percent: u8,
+    /// Size of the hot set.
+    pub hot_keys: u32,
+    /// Sessions stop issuing new operations at this time.
+    pub stop_at_us: u64,
+    /// No operation starts before this time.
+    pub start_at_us: u64,
+    /// The classes, in file order, their sessions numbered in that order;
+    /// never empty.
+    pub classes: Vec<WorkloadClass>,
+}
+
+impl Workload {
+    /// The class session `s` belongs to.
+    pub fn class_of(&self, s: SessionId) -> u8 {
+        self.classes
+            .iter()
+            .position(|c| c.session_ids().contains(&s))
+            .unwrap_or(0) as u8
+    }
+}
+
 /// A bound on a report figure, checked after the run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Expectation {
     /// Report figure, e.g. `lost_acknowledged_writes` or `commit_p50_ms`.
     pub metric: String,
+    /// The workload class whose figure it bounds (`None`: the whole run's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
     /// Lowest acceptable value.
     pub min: Option<i64>,
     /// Highest acceptable value.

@@ -12,7 +12,7 @@
 
 use crate::accounting::{Accounting, Metrics};
 use crate::checker::{Checker, Violation};
-use crate::client::{ClientEffect, Session};
+use crate::client::{Arrivals, ClientEffect, Session};
 use crate::cluster::{Cluster, Host};
 use crate::history::OpRecord;
 use crate::manager::{Manager, ManagerAction, NodeFacts};
@@ -69,6 +69,10 @@ enum Event {
     ClientTimeout {
         session: SessionId,
     },
+    /// The next operation of an open-loop workload class is due.
+    Arrival {
+        class: u8,
+    },
     Fault {
         index: u32,
     },
@@ -123,6 +127,8 @@ pub struct Simulation {
     pub sessions: Vec<Session>,
     /// Per session: when its one pending time-out event fires.
     client_timer_us: Vec<Option<u64>>,
+    /// Per workload class: its open-loop schedule (`None`: closed loop).
+    arrivals: Vec<Option<Arrivals>>,
     /// What routers believe.
     pub view: ClusterView,
     next_msg_id: u64,
@@ -201,8 +207,14 @@ impl Simulation {
                 let from = Addr::Client(s);
                 let mut order: Vec<NodeId> = (0..n as NodeId).collect();
                 order.sort_by_key(|&x| (net.spec(from, Addr::Node(x)).base_us, x));
-                Session::new(s, order, scenario.leader)
+                Session::new(s, scenario.workload.class_of(s), order, scenario.leader)
             })
+            .collect();
+        let w = &scenario.workload;
+        let arrivals: Vec<Option<Arrivals>> = w
+            .classes
+            .iter()
+            .map(|c| Arrivals::new(c, w.start_at_us, w.stop_at_us))
             .collect();
         let view = ClusterView {
             leader: scenario.leader,
@@ -217,11 +229,12 @@ impl Simulation {
             cluster: Cluster::new(hosts),
             client_timer_us: vec![None; sessions.len()],
             sessions,
+            arrivals,
             view,
             next_msg_id: 0,
             effects: Vec::new(),
             client_effects: Vec::new(),
-            accounting: Accounting::new(n, scenario.leader),
+            accounting: Accounting::new(n, scenario.leader, &scenario.workload),
             history: None,
             trace: TraceSink::default(),
             events: 0,
@@ -240,15 +253,26 @@ impl Simulation {
             sim.node_effects(i as NodeId, &mut fx);
             sim.effects = fx;
         }
+        // Closed-loop sessions start within one think time of the start;
+        // open-loop classes at their first arrival.
         for s in 0..sim.sessions.len() {
             let w = &sim.scenario.workload;
-            let at = w.start_at_us + sim.rng.below(w.think_us + 1);
+            let class = &w.classes[sim.sessions[s].class as usize];
+            if class.open_loop() {
+                continue;
+            }
+            let at = w.start_at_us + sim.rng.below(class.think_us + 1);
             sim.queue.push(
                 at,
                 Event::ClientWake {
                     session: s as SessionId,
                 },
             );
+        }
+        for class in 0..sim.arrivals.len() {
+            if let Some(at) = sim.arrivals[class].as_ref().and_then(|a| a.next_due_us()) {
+                sim.queue.push(at, Event::Arrival { class: class as u8 });
+            }
         }
         for (i, f) in sim.scenario.faults.iter().enumerate() {
             sim.queue.push(f.at_us, Event::Fault { index: i as u32 });
@@ -437,14 +461,8 @@ impl Simulation {
             Event::ClientWake { session } => self.wake_session(session),
             Event::ManagerTick { node } => self.manager_tick(node),
             Event::RecloneDone { node, inc, from } => self.finish_reclone(node, inc, from),
-            Event::ClientTimeout { session } => {
-                self.client_timer_us[session as usize] = None;
-                let mut fx = core::mem::take(&mut self.client_effects);
-                let w = &self.scenario.workload;
-                self.sessions[session as usize].on_timeout(self.now_us, w, &mut self.rng, &mut fx);
-                self.client_effects_apply(session, &mut fx);
-                self.client_effects = fx;
-            }
+            Event::ClientTimeout { session } => self.session_timeout(session),
+            Event::Arrival { class } => self.arrival(class),
             Event::Fault { index } => {
                 let action = self.scenario.faults[index as usize].action;
                 self.apply_fault(action);
@@ -712,13 +730,7 @@ impl Simulation {
                     self.handle_node(n, Input::Message { from, msg });
                 }
             }
-            Addr::Client(s) => {
-                let mut fx = core::mem::take(&mut self.client_effects);
-                let w = &self.scenario.workload;
-                self.sessions[s as usize].on_reply(self.now_us, msg, w, &mut self.rng, &mut fx);
-                self.client_effects_apply(s, &mut fx);
-                self.client_effects = fx;
-            }
+            Addr::Client(s) => self.session_reply(s, msg),
         }
     }
 
@@ -747,6 +759,13 @@ impl Simulation {
     /// Acknowledged writes the authoritative log lacks right now.
     pub fn lost_acknowledged_writes(&self) -> u64 {
         self.accounting.lost_acknowledged_writes(&self.cluster)
+    }
+
+    /// Of those, the writes acknowledged as committed under the cluster's
+    /// policy (see [`Accounting::lost_policy_committed_writes`]): what a
+    /// synchronous policy with fencing promises never to lose.
+    pub fn lost_policy_committed_writes(&self) -> u64 {
+        self.accounting.lost_policy_committed_writes(&self.cluster)
     }
 
     /// The leader changes so far, each with the acknowledged writes it has

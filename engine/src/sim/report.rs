@@ -4,7 +4,9 @@
 
 use super::Simulation;
 use crate::checker::ViolationKind;
-use crate::report::{ExpectationResult, ExplainedViolation, FollowerLag, Report, ViolationCounts};
+use crate::report::{
+    ClassReport, ExpectationResult, ExplainedViolation, FollowerLag, Report, ViolationCounts,
+};
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -29,6 +31,33 @@ impl Simulation {
                 mean_lag_us: m.lag[i].mean_us(),
             })
             .collect();
+        let classes = self
+            .scenario
+            .workload
+            .classes
+            .iter()
+            .zip(&m.classes)
+            .enumerate()
+            .map(|(i, (spec, c))| ClassReport {
+                name: spec.name.clone(),
+                sessions: spec.sessions,
+                writes_attempted: c.writes_attempted,
+                writes_acknowledged: c.writes_acknowledged,
+                writes_failed: c.writes_failed,
+                writes_client_timeout: c.writes_client_timeout,
+                writes_committed_unreplicated: c.writes_committed_unreplicated,
+                commit_latency: c.commit_latency.summary(),
+                reads_ok: c.reads_ok,
+                reads_failed: c.reads_failed,
+                read_latency: c.read_latency.summary(),
+                write_throughput_per_s: per_s(c.writes_acknowledged),
+                read_throughput_per_s: per_s(c.reads_ok),
+                arrivals: c.arrivals,
+                arrivals_shed: c.arrivals_shed,
+                arrivals_waiting: self.arrivals(i as u8).map_or(0, |a| a.waiting()),
+                schedule_lag: c.schedule_lag.summary(),
+            })
+            .collect();
         let mut r = Report {
             scenario: self.scenario.name.clone(),
             seed: self.scenario.seed,
@@ -40,6 +69,7 @@ impl Simulation {
             writes_refused: m.writes_refused,
             writes_quorum_timeout: m.writes_quorum_timeout,
             writes_client_timeout: m.writes_client_timeout,
+            writes_committed_unreplicated: m.writes_committed_unreplicated,
             commit_latency: m.commit_latency.summary(),
             reads_ok: m.reads_ok,
             reads_failed: m.reads_failed,
@@ -59,6 +89,7 @@ impl Simulation {
             rolled_back: m.rolled_back.clone(),
             rolled_back_acknowledged: m.rolled_back_acknowledged,
             lost_acknowledged_writes: self.lost_acknowledged_writes(),
+            lost_committed_unreplicated: self.accounting.lost_committed_unreplicated(&self.cluster),
             false_failovers: m.false_failovers,
             split_brain_us: self.split_brain_us(),
             two_leaders_one_epoch: m.two_leaders_one_epoch,
@@ -75,6 +106,8 @@ impl Simulation {
                     stale_reads: c.count(ViolationKind::StaleRead),
                     split_brain: c.count(ViolationKind::SplitBrain),
                     lost_acknowledged_writes: c.count(ViolationKind::LostWrite),
+                    committed_unreplicated: c.committed_unreplicated,
+                    lost_committed_unreplicated: c.lost_committed_unreplicated,
                 }),
             violation_examples: {
                 let names: Vec<String> =
@@ -90,6 +123,8 @@ impl Simulation {
                     })
                     .collect()
             },
+            arrivals_shed: m.arrivals_shed,
+            classes,
             trace_hash: self.trace_hash(),
             expectations: Vec::new(),
         };
@@ -98,9 +133,18 @@ impl Simulation {
             .expect
             .iter()
             .map(|e| {
-                let value = r.metric(&e.metric).unwrap_or(i64::MIN);
+                let value = match &e.class {
+                    None => r.metric(&e.metric),
+                    Some(name) => r
+                        .classes
+                        .iter()
+                        .find(|c| c.name == *name)
+                        .and_then(|c| c.metric(&e.metric)),
+                }
+                .unwrap_or(i64::MIN);
                 ExpectationResult {
                     metric: e.metric.clone(),
+                    class: e.class.clone(),
                     value,
                     min: e.min,
                     max: e.max,

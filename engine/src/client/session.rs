@@ -1,13 +1,13 @@
-//! Client sessions and the workload they generate.
+//! One client session: a connection that has at most one operation
+//! outstanding.
 //!
-//! Each session is a closed loop: it issues one operation, waits for the
-//! answer (or gives up after a time-out), thinks for a while, and issues the
-//! next. The number of sessions and the think time set the offered load;
-//! because a session never has more than one operation outstanding, queues
-//! and memory stay bounded even when the cluster is saturated. Each
-//! operation is a read with probability `read_percent`, else a write of a
-//! fresh, unique value, so every value read can be traced to the write that
-//! produced it. Keys are uniform or skewed (a hot set takes most traffic).
+//! A session issues an operation when it is woken (closed loop: after its
+//! think time; open loop: when the simulation hands it an arrival), waits
+//! for the answer, and may cancel a write or give up on it after the
+//! times its class sets. Each operation is a read with probability
+//! `read_percent`, else a write of a fresh, unique value, so every value
+//! read can be traced to the write that produced it. Keys are uniform or
+//! skewed (a hot set takes most traffic).
 //!
 //! Sessions are sans-IO like nodes: the simulation hands them the time, the
 //! RNG and the routing view, and they answer with [`ClientEffect`]s.
@@ -17,39 +17,18 @@ use crate::message::{Msg, ReadError, ReqId, WriteError};
 use crate::network::{Addr, NodeId, SessionId};
 use crate::rng::Rng;
 use crate::routing::{ClusterView, ReadRouting, SessionRoute};
+use crate::scenario::{Workload, WorkloadClass};
 use crate::wal::{Lsn, Op};
 use alloc::vec::Vec;
-
-/// The operations sessions issue.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct Workload {
-    /// Pause between an answer and the next operation.
-    pub think_us: u64,
-    /// Up to this much extra pause, uniformly drawn.
-    pub think_jitter_us: u64,
-    /// Share of operations that are reads, in percent.
-    pub read_percent: u8,
-    /// Keys are `0..keys`.
-    pub keys: u32,
-    /// When non-zero, this percentage of operations goes to the first
-    /// `hot_keys` keys.
-    pub hot_percent: u8,
-    /// Size of the hot set.
-    pub hot_keys: u32,
-    /// A session gives up on an answer after this long (0: never).
-    pub request_timeout_us: u64,
-    /// Sessions stop issuing new operations at this time.
-    pub stop_at_us: u64,
-    /// Per session: the time of its first operation.
-    pub start_at_us: u64,
-}
 
 /// What a session asks the simulation to do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ClientEffect {
     /// Send a request.
     Send { to: Addr, msg: Msg },
-    /// Wake the session (think time over) after `after_us`.
+    /// Wake the session (think time over) after `after_us`. Only
+    /// closed-loop sessions ask; an open-loop session that finishes is
+    /// simply idle until the simulation hands it the next arrival.
     Wake { after_us: u64 },
     /// Call [`Session::on_timeout`] no later than `after_us` from now. A
     /// session keeps one such timer, not one per request, so a request
@@ -70,6 +49,8 @@ struct InFlight {
     /// A position-token read that a follower could not serve in time is
     /// retried once at the leader.
     retried: bool,
+    /// The session has sent a cancel for this write.
+    cancelled: bool,
 }
 
 /// How an operation ended, as the session records it.
@@ -99,6 +80,8 @@ impl Completion {
 pub struct Session {
     /// This session.
     pub id: SessionId,
+    /// Its workload class (an index into the workload's classes).
+    pub class: u8,
     /// Routing facts.
     pub route: SessionRoute,
     /// Nodes from nearest to farthest.
@@ -118,10 +101,11 @@ fn req_id(session: SessionId, seq: u64) -> ReqId {
 }
 
 impl Session {
-    /// A new idle session.
-    pub fn new(id: SessionId, nearest: Vec<NodeId>, leader: NodeId) -> Self {
+    /// A new idle session of workload class `class`.
+    pub fn new(id: SessionId, class: u8, nearest: Vec<NodeId>, leader: NodeId) -> Self {
         Session {
             id,
+            class,
             route: SessionRoute::default(),
             nearest,
             in_flight: None,
@@ -153,7 +137,26 @@ impl Session {
         }
     }
 
-    /// Think time is over: issue the next operation.
+    /// The settings of this session's class.
+    fn class<'w>(&self, w: &'w Workload) -> &'w WorkloadClass {
+        &w.classes[self.class as usize]
+    }
+
+    /// When the operation in flight next needs the session's attention:
+    /// its cancel, if one is due and not yet sent, else its request
+    /// time-out (`None`: neither applies).
+    fn next_deadline_us(f: &InFlight, c: &WorkloadClass) -> Option<u64> {
+        let cancel = (f.kind == OpKind::Write && !f.cancelled && c.cancel_after_us > 0)
+            .then(|| f.invoke_us + c.cancel_after_us);
+        let timeout = (c.request_timeout_us > 0).then(|| f.invoke_us + c.request_timeout_us);
+        match (cancel, timeout) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Issue the next operation (closed loop: think time is over; open
+    /// loop: an arrival was handed to this idle session).
     #[allow(clippy::too_many_arguments)]
     pub fn wake(
         &mut self,
@@ -168,7 +171,7 @@ impl Session {
             return;
         }
         let key = Self::pick_key(w, rng);
-        let is_read = rng.below(100) < w.read_percent as u64;
+        let is_read = rng.below(100) < self.class(w).read_percent as u64;
         let (req, msg, node, kind, value) = if is_read {
             let (req, _) = self.fresh_value();
             let t = routing.route(
@@ -192,7 +195,7 @@ impl Session {
                 req,
                 op: Op::Put { key, value },
                 epoch: self.epoch,
-                wait: None,
+                wait: self.class(w).wait(),
             };
             (req, msg, self.leader, OpKind::Write, Some(value))
         };
@@ -204,15 +207,18 @@ impl Session {
             node,
             invoke_us: now_us,
             retried: false,
+            cancelled: false,
         });
         out.push(ClientEffect::Send {
             to: Addr::Node(node),
             msg,
         });
-        if w.request_timeout_us > 0 {
-            out.push(ClientEffect::Timeout {
-                after_us: w.request_timeout_us,
-            });
+        if let Some(f) = &self.in_flight {
+            if let Some(at) = Self::next_deadline_us(f, self.class(w)) {
+                out.push(ClientEffect::Timeout {
+                    after_us: at - now_us,
+                });
+            }
         }
     }
 
@@ -241,8 +247,11 @@ impl Session {
             epoch: c.epoch,
             applied_lsn: c.applied_lsn,
         }));
-        let pause = w.think_us + rng.below(w.think_jitter_us + 1);
-        out.push(ClientEffect::Wake { after_us: pause });
+        let c = self.class(w);
+        if !c.open_loop() {
+            let pause = c.think_us + rng.below(c.think_jitter_us + 1);
+            out.push(ClientEffect::Wake { after_us: pause });
+        }
     }
 
     /// A reply arrived.
@@ -262,6 +271,20 @@ impl Session {
                 self.route.last_write_us = Some(now_us);
                 let c = Completion {
                     outcome: Outcome::Ok,
+                    value: f.value,
+                    lsn,
+                    epoch,
+                    applied_lsn: 0,
+                };
+                self.finish(now_us, w, rng, c, out);
+            }
+            Msg::WriteUnreplicated { req, lsn, epoch } if req == f.req => {
+                // Success with a warning: the client believes it wrote.
+                self.epoch = self.epoch.max(epoch);
+                self.route.seen_lsn = self.route.seen_lsn.max(lsn);
+                self.route.last_write_us = Some(now_us);
+                let c = Completion {
+                    outcome: Outcome::CommittedUnreplicated,
                     value: f.value,
                     lsn,
                     epoch,
@@ -317,8 +340,9 @@ impl Session {
         }
     }
 
-    /// The session's timer fired: give up on the operation in flight if
-    /// its time is up, or ask for the timer again at its deadline.
+    /// The session's timer fired: cancel the write in flight if its
+    /// cancel is due, give up on the operation if its time is up, and ask
+    /// for the timer again at the next deadline.
     pub fn on_timeout(
         &mut self,
         now_us: u64,
@@ -326,15 +350,28 @@ impl Session {
         rng: &mut Rng,
         out: &mut Vec<ClientEffect>,
     ) {
-        let Some(f) = self.in_flight else { return };
-        if w.request_timeout_us == 0 {
-            return;
-        }
-        let deadline_us = f.invoke_us + w.request_timeout_us;
-        if deadline_us > now_us {
-            out.push(ClientEffect::Timeout {
-                after_us: deadline_us - now_us,
+        let Some(mut f) = self.in_flight else { return };
+        let c = self.class(w);
+        if f.kind == OpKind::Write
+            && !f.cancelled
+            && c.cancel_after_us > 0
+            && f.invoke_us + c.cancel_after_us <= now_us
+        {
+            // PostgreSQL's client cancels the statement; the session keeps
+            // waiting for the answer, which the cancel changes.
+            f.cancelled = true;
+            self.in_flight = Some(f);
+            out.push(ClientEffect::Send {
+                to: Addr::Node(f.node),
+                msg: Msg::Cancel { req: f.req },
             });
+        }
+        if c.request_timeout_us == 0 || f.invoke_us + c.request_timeout_us > now_us {
+            if let Some(at) = Self::next_deadline_us(&f, c) {
+                out.push(ClientEffect::Timeout {
+                    after_us: at - now_us,
+                });
+            }
             return;
         }
         let outcome = match f.kind {
