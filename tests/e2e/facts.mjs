@@ -80,6 +80,17 @@ export function pageFacts(page) {
         lost: lost ? Number(lost[1]) : /no acknowledged write lost/.test(li.textContent) ? 0 : NaN,
       };
     });
+    const unreplicated = () => {
+      const el = q('#writes-unreplicated');
+      if (!el) return { unreplicated: 0, lost_unreplicated: 0 };
+      const m = el.textContent.match(/acknowledged writes, (\d+) committed on the leader only.*; (\d+) of them (is|are) lost/);
+      const fact = { unreplicated: m ? Number(m[1]) : NaN, lost_unreplicated: m ? Number(m[2]) : NaN };
+      const attrs = { unreplicated: Number(el.dataset.count), lost_unreplicated: Number(el.dataset.lost) };
+      if (JSON.stringify(attrs) !== JSON.stringify(fact)) {
+        throw new Error(`#writes-unreplicated: text ${JSON.stringify(fact)} vs attributes ${JSON.stringify(attrs)}`);
+      }
+      return fact;
+    };
     const value = (s) => q(s)?.value;
     const mode = value('#commit-mode');
     const waits = mode !== 'async';
@@ -92,7 +103,14 @@ export function pageFacts(page) {
       hash: q('#clock').dataset.hash,
       leader: q('#leader').dataset.node,
       nodes,
-      writes: { acked: count('#writes-acked'), failed: count('#writes-failed'), lost: count('#writes-lost') },
+      writes: {
+        acked: count('#writes-acked'),
+        failed: count('#writes-failed'),
+        lost: count('#writes-lost'),
+        // Said only when there are any: the caption's words and its
+        // attributes must agree.
+        ...unreplicated(),
+      },
       // Shown with the two leaders (#leadership) or, once one is left, on
       // its own line (#split-brain); nothing shown means none.
       split_brain_us: Number((q('#leadership') ?? q('#split-brain'))?.dataset.splitBrainUs ?? 0),

@@ -103,6 +103,12 @@ pub struct Totals {
     pub writes_client_timeout: u64,
     /// Acknowledged writes the authoritative log lacks now.
     pub writes_lost: u64,
+    /// Of the acknowledged writes, those committed on the leader only
+    /// because their session cancelled the wait for standbys
+    /// (`committed_unreplicated`, counted as acknowledged too).
+    pub writes_unreplicated: u64,
+    /// Of the lost writes, those committed unreplicated.
+    pub writes_lost_unreplicated: u64,
     /// Reads answered.
     pub reads_ok: u64,
     /// Reads that failed.
@@ -110,8 +116,8 @@ pub struct Totals {
     /// Reads a follower answered while the leader already held a newer
     /// version of the key (judged by the engine at serving time).
     pub reads_behind_leader: u64,
-    /// Time during which two leaders of different epochs both
-    /// acknowledged writes.
+    /// Time during which two leaders of different epochs both accepted
+    /// client writes.
     pub split_brain_us: u64,
     /// Anomalies found by the checker, per kind in
     /// [`ViolationKind::ALL`] order.
@@ -315,6 +321,13 @@ pub fn totals(sim: &Simulation) -> Totals {
         writes_quorum_timeout: m.writes_quorum_timeout,
         writes_client_timeout: m.writes_client_timeout,
         writes_lost: sim.lost_acknowledged_writes(),
+        writes_unreplicated: m.writes_committed_unreplicated,
+        // Only runs with cancels have any, so others skip the count.
+        writes_lost_unreplicated: if m.writes_committed_unreplicated > 0 {
+            sim.accounting().lost_committed_unreplicated(sim.cluster())
+        } else {
+            0
+        },
         reads_ok: m.reads_ok,
         reads_failed: m.reads_failed,
         reads_behind_leader: m.stale_reads,

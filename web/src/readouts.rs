@@ -44,6 +44,9 @@ pub fn Readouts(props: &Part<ReadoutsView>) -> Html {
                 {"Reads behind leader: a follower answered while the leader already had a newer version. "}
                 {"The anomaly panel's stale reads count only reads older than a write acknowledged before they began: what a client can notice."}
             </p>
+            if let Some(text) = v.unreplicated_text.clone() {
+                <p class="caption" id="writes-unreplicated" data-count={v.unreplicated.to_string()} data-lost={v.lost_unreplicated.to_string()}>{text}</p>
+            }
             if !v.failed_detail.is_empty() {
                 <p class="caption" id="writes-failed-detail">{format!("Failed writes: {}.", v.failed_detail)}</p>
             }

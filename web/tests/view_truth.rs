@@ -4,7 +4,7 @@
 //! instants reached by seeking and then by playing on (the page's own
 //! frame action), the facts the view model shows — the leader; each
 //! node's role, epoch, state and log positions; acknowledged, failed and
-//! lost writes; split-brain time; anomalies by kind; the policy state;
+//! lost writes, and those committed unreplicated; split-brain time; anomalies by kind; the policy state;
 //! promotions with their lost writes; the values of the commit, routing
 //! and failover controls — equal the ground truth read from a separate simulation of
 //! the same scenario, seed and instant ([`common::truth`]). And figures
@@ -67,6 +67,17 @@ pub fn facts_of(v: &View) -> Truth {
             acked: v.readouts.acked,
             failed: v.readouts.failed,
             lost: v.readouts.lost,
+            // As the page shows them: only when there are any.
+            unreplicated: v
+                .readouts
+                .unreplicated_text
+                .as_ref()
+                .map_or(0, |_| v.readouts.unreplicated),
+            lost_unreplicated: v
+                .readouts
+                .unreplicated_text
+                .as_ref()
+                .map_or(0, |_| v.readouts.lost_unreplicated),
         },
         // As the page shows it: with the two leaders or on its own line.
         split_brain_us: if v.readouts.leadership.is_some() || v.readouts.split_brain_text.is_some()

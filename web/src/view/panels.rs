@@ -232,6 +232,13 @@ pub struct ReadoutsView {
     pub acked: u64,
     /// Acknowledged writes missing from the current leader's log now.
     pub lost: u64,
+    /// Of the acknowledged writes, those committed unreplicated after a
+    /// cancel.
+    pub unreplicated: u64,
+    /// Of the lost writes, those committed unreplicated.
+    pub lost_unreplicated: u64,
+    /// What the committed-unreplicated writes are, when there are any.
+    pub unreplicated_text: Option<String>,
     /// Writes failed.
     pub failed: u64,
     /// What the failures were.
@@ -794,6 +801,16 @@ pub fn readouts(lab: &Lab, facts: &Facts) -> ReadoutsView {
         ),
         acked: totals.writes_acked,
         lost: totals.writes_lost,
+        unreplicated: totals.writes_unreplicated,
+        lost_unreplicated: totals.writes_lost_unreplicated,
+        unreplicated_text: (totals.writes_unreplicated > 0).then(|| {
+            format!(
+                "Of the acknowledged writes, {} committed on the leader only: the session cancelled its wait for the standbys and was told the commit succeeded, with a warning (committed unreplicated); {} of them {} lost now.",
+                totals.writes_unreplicated,
+                totals.writes_lost_unreplicated,
+                if totals.writes_lost_unreplicated == 1 { "is" } else { "are" }
+            )
+        }),
         failed: totals.writes_failed,
         failed_detail,
         reads_behind: totals.reads_behind_leader,

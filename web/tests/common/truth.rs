@@ -52,6 +52,10 @@ pub struct WritesTruth {
     pub failed: u64,
     /// Acknowledged, then lost (now).
     pub lost: u64,
+    /// Acknowledged as committed unreplicated, after a cancel.
+    pub unreplicated: u64,
+    /// Of the lost, those committed unreplicated.
+    pub lost_unreplicated: u64,
 }
 
 /// The commit policy's state at the leader.
@@ -327,6 +331,8 @@ pub fn truth(sim: &Simulation) -> Truth {
             acked: sim.metrics().writes_acknowledged,
             failed: sim.metrics().writes_failed,
             lost: sim.lost_acknowledged_writes(),
+            unreplicated: sim.metrics().writes_committed_unreplicated,
+            lost_unreplicated: sim.accounting().lost_committed_unreplicated(sim.cluster()),
         },
         split_brain_us: sim.split_brain_us(),
         anomalies,
