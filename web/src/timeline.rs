@@ -11,15 +11,18 @@
 //! for it, the follower acknowledgements that cover that record and the
 //! reply, and [`Tracked::steps`] decides from their timing whether this
 //! write was committed synchronously (1 Write, 2 Replicate, 3 ACK, 4 OK —
-//! the ACK being the one after which the leader answered) or
-//! asynchronously (1 Write, 2 OK, 3 Later…).
+//! the ACK being the one after which the leader answered), asynchronously
+//! (1 Write, 2 OK, 3 Later…), or committed on the leader only after its
+//! session cancelled the wait for the standbys (1 Write, 2 Cancel, 3 OK,
+//! not replicated).
 
 use replica_engine::checker::{Violation, ViolationKind};
-use replica_engine::history::{OpKind, OpRecord};
+use replica_engine::history::{OpKind, OpRecord, Outcome};
 use replica_engine::message::{Msg, MsgKind, ReqId};
 use replica_engine::metrics::Histogram;
 use replica_engine::network::{Addr, NodeId, SessionId};
-use replica_engine::policy::{AckPoint, CommitPolicy, Quorum};
+use replica_engine::policy::{AckPoint, CommitPolicy, Quorum, WaitFor};
+use replica_engine::scenario::Workload;
 use replica_engine::trace::TraceEvent;
 use replica_engine::wal::Lsn;
 use std::collections::VecDeque;
@@ -36,8 +39,9 @@ pub const FOCUS_OPS: usize = 10_000;
 /// How far before the anomaly's earlier operation the close-up keeps
 /// messages.
 pub const FOCUS_BEFORE_US: u64 = 2_000_000;
-/// A write followed for longer than this is let go (it may block for
-/// ever, e.g. synchronous commit with its standby down).
+/// A write followed for longer than this (plus its session's cancel
+/// delay, if it cancels) is let go: it may block for ever, e.g.
+/// synchronous commit with its standby down.
 pub const MAX_TRACK_US: u64 = 3_000_000;
 
 /// One message, as an arrow from sender to receiver.
@@ -93,6 +97,11 @@ pub enum Step {
     Unwaited,
     /// The leader answers the client.
     Ok,
+    /// The client cancels its wait for the standbys.
+    Cancel,
+    /// The leader answers a cancelled wait: committed on the leader only,
+    /// reported as success with a warning.
+    OkUnreplicated,
     /// Replication that happens after the client already has its answer.
     Later,
 }
@@ -120,6 +129,8 @@ impl Numbered {
             Step::AckEarlier => "ack from a standby",
             Step::Unwaited => "ack, not waited for",
             Step::Ok => "OK",
+            Step::Cancel => "Cancel",
+            Step::OkUnreplicated => "OK, not replicated",
             Step::Later => "Later…",
         };
         if self.n == 0 {
@@ -176,8 +187,13 @@ pub struct Tracked {
     pub acked_by: Vec<NodeId>,
     /// When the client got its answer.
     pub completed_us: Option<u64>,
-    /// Whether that answer was a success.
+    /// Whether the client was told it succeeded (committed unreplicated
+    /// included, as the engine counts it).
     pub ok: Option<bool>,
+    /// Whether the answer was "committed unreplicated", after a cancel.
+    pub unreplicated: bool,
+    /// When the diagram lets it go if it is still not over.
+    pub give_up_us: u64,
     /// When the whole story was over (answer in, every shipped record
     /// acknowledged), or it was given up.
     pub done_us: Option<u64>,
@@ -187,16 +203,35 @@ pub struct Tracked {
 }
 
 impl Tracked {
-    fn new(a: &Arrow, policy: &CommitPolicy, picked: (Pick, u64)) -> Option<Tracked> {
-        let (Addr::Client(session), Addr::Node(leader), Msg::WriteReq { req, op, .. }) =
-            (a.from, a.to, a.msg)
+    fn new(
+        a: &Arrow,
+        policy: &CommitPolicy,
+        workload: &Workload,
+        picked: (Pick, u64),
+    ) -> Option<Tracked> {
+        let (
+            Addr::Client(session),
+            Addr::Node(leader),
+            Msg::WriteReq {
+                req, op, wait: w, ..
+            },
+        ) = (a.from, a.to, a.msg)
         else {
             return None;
         };
-        let (standbys, quorum) = match &policy.quorum {
-            Quorum::None => (Vec::new(), 0),
-            Quorum::First { standbys, k } | Quorum::Any { standbys, k } => (standbys.clone(), *k),
+        // What this write waits for: the session may override the policy
+        // (its own `synchronous_commit`), as the leader decides it.
+        let (standbys, quorum, ack) = match (policy.wait_for(w), &policy.quorum) {
+            (WaitFor::Local, _) | (_, Quorum::None) => (Vec::new(), 0, policy.ack),
+            (
+                WaitFor::Standbys(ack),
+                Quorum::First { standbys, k } | Quorum::Any { standbys, k },
+            ) => (standbys.clone(), *k, ack),
         };
+        let cancel_us = workload
+            .classes
+            .get(workload.class_of(session) as usize)
+            .map_or(0, |c| c.cancel_after_us);
         Some(Tracked {
             req,
             session,
@@ -204,13 +239,15 @@ impl Tracked {
             invoke_us: a.sent_us,
             leader,
             lsn: None,
-            ack: policy.ack,
+            ack,
             standbys,
             quorum,
             arrows: vec![*a],
             acked_by: Vec::new(),
             completed_us: None,
             ok: None,
+            unreplicated: false,
+            give_up_us: a.sent_us + MAX_TRACK_US + cancel_us,
             done_us: None,
             picked,
             delivered_us: None,
@@ -219,9 +256,12 @@ impl Tracked {
 
     /// The reply to the client, once sent.
     pub fn reply(&self) -> Option<&Arrow> {
-        self.arrows
-            .iter()
-            .find(|a| matches!(a.msg, Msg::WriteOk { .. } | Msg::WriteErr { .. }))
+        self.arrows.iter().find(|a| {
+            matches!(
+                a.msg,
+                Msg::WriteOk { .. } | Msg::WriteErr { .. } | Msg::WriteUnreplicated { .. }
+            )
+        })
     }
 
     /// The acknowledgement that completed the quorum: the last standby
@@ -266,6 +306,9 @@ impl Tracked {
         let standby = |a: &Arrow| matches!(a.from, Addr::Node(n) if self.standbys.contains(&n));
         let completing = self.completing_ack();
         let sync = completing.is_some();
+        let cancelled = self
+            .reply()
+            .is_some_and(|r| matches!(r.msg, Msg::WriteUnreplicated { .. }));
         let quorum_from = completing.and_then(|i| match self.arrows[i].from {
             Addr::Node(n) => Some(n),
             Addr::Client(_) => None,
@@ -276,6 +319,10 @@ impl Tracked {
         for (i, a) in self.arrows.iter().enumerate() {
             let (step, n) = match a.msg {
                 Msg::WriteReq { .. } => (Step::Write, 1),
+                // The cancelled story: 1 Write, 2 Cancel, 3 OK, not
+                // replicated; what was shipped is drawn, not numbered.
+                Msg::Cancel { .. } => (Step::Cancel, if cancelled { 2 } else { 0 }),
+                Msg::WriteUnreplicated { .. } => (Step::OkUnreplicated, 3),
                 Msg::WriteOk { .. } | Msg::WriteErr { .. } => (Step::Ok, if sync { 4 } else { 2 }),
                 _ if Some(i) == completing => (Step::Ack, 3),
                 // The synchronous story: what happened before the answer.
@@ -295,7 +342,7 @@ impl Tracked {
                 _ if reply_sent.is_none() && is_ack(a) && standby(a) => (Step::AckEarlier, 0),
                 _ if is_ack(a) => (Step::Unwaited, 0),
                 // Answered without waiting: replication is later.
-                _ if !sync && !later_given => {
+                _ if !sync && !cancelled && !later_given => {
                     later_given = true;
                     (Step::Later, 3)
                 }
@@ -343,7 +390,12 @@ impl Tracked {
 
     fn ingest_sent(&mut self, a: &Arrow) {
         match a.msg {
-            Msg::WriteOk { req, .. } | Msg::WriteErr { req, .. } if req == self.req => {
+            Msg::WriteOk { req, .. }
+            | Msg::WriteErr { req, .. }
+            | Msg::WriteUnreplicated { req, .. }
+            | Msg::Cancel { req }
+                if req == self.req =>
+            {
                 self.arrows.push(*a);
             }
             Msg::Wal { entry, .. }
@@ -474,8 +526,9 @@ fn push_capped<T>(q: &mut VecDeque<T>, cap: usize, v: T) {
 }
 
 impl Timeline {
-    /// Reads one trace event; `policy` is the commit policy in force.
-    pub fn ingest(&mut self, ev: &TraceEvent, policy: &CommitPolicy) {
+    /// Reads one trace event; `policy` is the commit policy in force and
+    /// `workload` the sessions' settings.
+    pub fn ingest(&mut self, ev: &TraceEvent, policy: &CommitPolicy, workload: &Workload) {
         match *ev {
             TraceEvent::Sent {
                 t_us,
@@ -499,7 +552,7 @@ impl Timeline {
                 match self.tracked.as_mut() {
                     Some(t) => t.ingest_sent(&a),
                     None if t_us >= self.pick.1 => {
-                        self.tracked = Tracked::new(&a, policy, self.pick)
+                        self.tracked = Tracked::new(&a, policy, workload, self.pick)
                     }
                     None => {}
                 }
@@ -548,16 +601,19 @@ impl Timeline {
                 }
             }
             TraceEvent::Op { t_us, op } => {
-                if op.kind == OpKind::Write && op.ok() && op.invoke_us >= self.since_us {
+                // Acknowledged writes, as the engine's commit latency counts
+                // them (committed unreplicated included).
+                if op.kind == OpKind::Write && op.acknowledged() && op.invoke_us >= self.since_us {
                     self.window.record(op.latency_us());
                 }
-                if op.kind == OpKind::Write && op.ok() {
+                if op.kind == OpKind::Write && op.acknowledged() {
                     self.recent_latency.record(op.latency_us());
                 }
                 if let Some(t) = self.tracked.as_mut() {
                     if op.id == t.req {
                         t.completed_us = Some(t_us);
-                        t.ok = Some(op.ok());
+                        t.ok = Some(op.acknowledged());
+                        t.unreplicated = op.outcome == Outcome::CommittedUnreplicated;
                         if t.lsn.is_none() && op.lsn > 0 {
                             t.lsn = Some(op.lsn);
                         }
@@ -585,7 +641,7 @@ impl Timeline {
             let answered = t.completed_us.is_some() && t.replication_settled(now);
             if answered {
                 t.done_us = Some(t.end_us(now));
-            } else if now > t.invoke_us + MAX_TRACK_US {
+            } else if now > t.give_up_us {
                 t.done_us = Some(now);
             }
         }

@@ -155,6 +155,14 @@ pub fn self_consistent(v: &View, at: &str) {
         .map(|p| p.lost.to_string())
         .collect();
     assert_eq!(chart_lost, shown, "{at}: failover chart vs read-outs");
+    if v.readouts.since_us == 0 {
+        // With no policy change the latency figures cover every write the
+        // engine counts as acknowledged (committed unreplicated included).
+        assert_eq!(
+            v.readouts.window_count, v.readouts.acked,
+            "{at}: commit latency counts vs Writes acked"
+        );
+    }
     let chips: u64 = v.anomalies.chips.iter().map(|c| c.2).sum();
     assert_eq!(chips, v.anomalies.total, "{at}: chips vs anomaly count");
     assert_eq!(

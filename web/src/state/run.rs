@@ -80,9 +80,9 @@ impl Run {
     /// Moves the trace into the timeline.
     pub(crate) fn pump(&mut self) {
         let events = self.sim.drain_trace();
-        let policy = probe::policy(&self.sim).clone();
+        let sc = probe::scenario(&self.sim);
         for ev in &events {
-            self.timeline.ingest(ev, &policy);
+            self.timeline.ingest(ev, &sc.policy, &sc.workload);
         }
         self.timeline.update(self.sim.now_us());
         self.series.offer(&self.sim, &mut self.timeline);

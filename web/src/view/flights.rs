@@ -51,6 +51,8 @@ pub fn label(msg: &Msg) -> String {
         Msg::ReadReq { key, .. } => format!("R k{key}"),
         Msg::WriteOk { .. } => "OK".into(),
         Msg::WriteErr { .. } => "ERR".into(),
+        Msg::WriteUnreplicated { .. } => "OK, unrepl.".into(),
+        Msg::Cancel { .. } => "cancel".into(),
         Msg::ReadOk { version_lsn, .. } => format!("v@{version_lsn}"),
         Msg::ReadErr { .. } => "ERR".into(),
         Msg::Wal { entry, .. } => format!("WAL {}", entry.lsn),

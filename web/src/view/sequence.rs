@@ -309,7 +309,17 @@ fn caption(run: &Run, policy_since: Option<u64>) -> String {
         Some(t) => format!("since the policy change at {}", fmt_at(t)),
         None => "so far".to_string(),
     };
+    let cancel = t
+        .arrows
+        .iter()
+        .find(|a| matches!(a.msg, Msg::Cancel { .. }))
+        .map(|a| a.sent_us.saturating_sub(t.invoke_us));
     let how = match (t.latency_us(), t.ok) {
+        (Some(l), Some(true)) if t.unreplicated => format!(
+            " Its session cancelled the wait for the standbys after {}; the leader then said it committed, with a warning, {} after it was sent: it is on the leader only.",
+            cancel.map_or_else(|| "a while".to_string(), fmt_us),
+            fmt_us(l)
+        ),
         (Some(l), Some(true)) if window.count > 0 => format!(
             " It committed in {}; the median commit {since} is {} ({}).",
             fmt_us(l),
@@ -377,6 +387,8 @@ fn step_class(step: Step) -> &'static str {
         Step::AckEarlier => "s-ack-earlier",
         Step::Unwaited => "s-unwaited",
         Step::Ok => "s-ok",
+        Step::Cancel => "s-cancel",
+        Step::OkUnreplicated => "s-ok",
         Step::Later => "s-later",
     }
 }
