@@ -251,12 +251,18 @@ pub fn lag(sim: &Simulation, leader: NodeId, i: usize) -> (u64, u64) {
 }
 
 /// Replay lag of every node behind the current leader, in time (`None`
-/// for the leader, down nodes, or when nobody leads).
+/// for a node holding the leader role, down nodes, or when nobody leads).
 pub fn lags_us(sim: &Simulation) -> Vec<Option<u64>> {
     let leader = sim.current_leader();
     (0..sim.nodes().len())
         .map(|i| match leader {
-            Some(l) if l as usize != i && sim.is_up(i as NodeId) => Some(lag(sim, l, i).1),
+            Some(l)
+                if l as usize != i
+                    && sim.is_up(i as NodeId)
+                    && sim.node(i as NodeId).role() != Role::Leader =>
+            {
+                Some(lag(sim, l, i).1)
+            }
             _ => None,
         })
         .collect()

@@ -124,6 +124,14 @@ pub fn facts_of(v: &View) -> Truth {
 /// Figures shown side by side that must agree.
 pub fn self_consistent(v: &View, at: &str) {
     for row in &v.readouts.lag {
+        // The table lists followers, as the drawing badges them: a node
+        // holding the leader role follows nobody.
+        let node = v.cluster.nodes.iter().find(|n| n.name == row.node);
+        assert!(
+            node.is_some_and(|n| n.role != "leader" || !n.up),
+            "{at}: lag row for {}, which holds the leader role",
+            row.node
+        );
         assert!(
             row.max_us >= row.now_us,
             "{at}: {} lag max {} below now {}",

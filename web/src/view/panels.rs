@@ -730,8 +730,12 @@ pub fn readouts(lab: &Lab, facts: &Facts) -> ReadoutsView {
     let sc = probe::scenario(sim);
     let lead_region = facts.leader.map(|l| facts.nodes[l as usize].region);
     let sampled = probe::sampled_max_lag(sim);
+    // Followers only, as the drawing's lag badges: a node that still holds
+    // the leader role of an older epoch follows nobody, so a lag behind
+    // the new leader would say it is caught up when its log has diverged.
     let lag = (0..facts.nodes.len())
         .filter(|&i| Some(i as NodeId) != facts.leader)
+        .filter(|&i| !(facts.nodes[i].up && facts.nodes[i].role == NodeRole::Leader))
         .map(|i| {
             let n = &facts.nodes[i];
             let (entries, now_us) = facts.leader.map_or((0, 0), |l| probe::lag(sim, l, i));
