@@ -151,8 +151,10 @@ pub fn main_with(
                 }
                 return 0;
             }
+            let started = std::time::Instant::now();
             let s = sweep::swarm(from..=to, jobs);
             let _ = write!(out, "{}", s.render());
+            let _ = writeln!(out, "{}", sweep::rate(s.seeds, s.events, started.elapsed()));
             if s.failures.is_empty() {
                 0
             } else {
@@ -172,8 +174,14 @@ pub fn main_with(
                     return 2;
                 }
             };
+            let started = std::time::Instant::now();
             let summary = sweep::run(&scenario, from..=to, jobs);
             let _ = write!(out, "{}", summary.render(&file));
+            let _ = writeln!(
+                out,
+                "{}",
+                sweep::rate(summary.seeds, summary.events, started.elapsed())
+            );
             if summary.failed.is_empty() {
                 0
             } else {

@@ -6,14 +6,13 @@
 //! distributions across seeds and lists every seed whose expectations
 //! failed, with the command that reproduces it.
 
-use crate::run_scenario;
 use rayon::prelude::*;
-use replica_engine::{Report, Scenario};
+use replica_engine::{Report, Scenario, Simulation};
 use std::fmt::Write;
 use std::ops::RangeInclusive;
 
 /// Figures whose distribution across seeds is reported.
-pub const FIGURES: &[&str] = &[
+pub const FIGURES: [&str; 9] = [
     "commit_p50_us",
     "commit_p99_us",
     "writes_acknowledged",
@@ -50,52 +49,102 @@ fn pct(sorted: &[i64], per_mille: usize) -> i64 {
     sorted[((sorted.len() - 1) * per_mille) / 1000]
 }
 
+/// The rate line of a sweep or swarm campaign: seeds and simulated
+/// events per wall-clock second. (Swarm seeds run twice; `events` counts
+/// the checked runs.)
+pub fn rate(seeds: u64, events: u64, wall: std::time::Duration) -> String {
+    let s = wall.as_secs_f64().max(1e-9);
+    format!(
+        "rate: {:.0} seeds/s, {:.0} events/s ({:.2} s wall)",
+        seeds as f64 / s,
+        events as f64 / s,
+        wall.as_secs_f64()
+    )
+}
+
+/// What a sweep keeps of one seed's report.
+struct SeedResult {
+    seed: u64,
+    /// [`FIGURES`], in order (`None`: not in the report).
+    figures: [Option<i64>; FIGURES.len()],
+    /// Lost acknowledged writes, per failover.
+    lost_per_failover: Vec<u64>,
+    /// The failed expectations, as `metric=value`.
+    failed: Vec<String>,
+    events: u64,
+}
+
+impl SeedResult {
+    fn of(r: &Report) -> Self {
+        SeedResult {
+            seed: r.seed,
+            figures: FIGURES.map(|name| r.metric(name)),
+            lost_per_failover: r
+                .promotions
+                .iter()
+                .map(|p| p.lost_acknowledged_writes)
+                .collect(),
+            failed: r
+                .expectations
+                .iter()
+                .filter(|e| !e.passed)
+                .map(|e| format!("{}={}", e.label(), e.value))
+                .collect(),
+            events: r.events,
+        }
+    }
+}
+
+/// Runs one seed as `replica run` does, without the trace hash (no sweep
+/// figure needs it), and keeps what the summary needs.
+fn run_seed(scenario: &Scenario, seed: u64) -> SeedResult {
+    let mut sim = Simulation::with_seed(scenario.clone(), seed);
+    sim.enable_checker();
+    sim.run();
+    sim.finish();
+    SeedResult::of(&sim.report())
+}
+
 /// Runs `seeds` of `scenario` on `jobs` threads (default: all cores).
 pub fn run(scenario: &Scenario, seeds: RangeInclusive<u64>, jobs: Option<usize>) -> SweepSummary {
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.unwrap_or(0))
         .build();
-    let work = || -> Vec<Report> {
+    let work = || -> Vec<SeedResult> {
         seeds
             .clone()
             .into_par_iter()
-            .map(|seed| run_scenario(scenario.clone(), Some(seed), false).0)
+            .map(|seed| run_seed(scenario, seed))
             .collect()
     };
-    let (reports, threads) = match pool {
+    let (results, threads) = match pool {
         Ok(pool) => (pool.install(work), pool.current_num_threads()),
         Err(_) => (work(), rayon::current_num_threads()),
     };
     let mut values = Vec::new();
-    for name in FIGURES {
-        let mut v: Vec<i64> = reports.iter().filter_map(|r| r.metric(name)).collect();
+    for (i, name) in FIGURES.iter().enumerate() {
+        let mut v: Vec<i64> = results.iter().filter_map(|r| r.figures[i]).collect();
         v.sort_unstable();
         values.push((*name, v));
     }
-    let mut lost_per_failover: Vec<u64> = reports
+    let mut lost_per_failover: Vec<u64> = results
         .iter()
-        .flat_map(|r| r.promotions.iter().map(|p| p.lost_acknowledged_writes))
+        .flat_map(|r| r.lost_per_failover.iter().copied())
         .collect();
     lost_per_failover.sort_unstable();
-    let failed = reports
-        .iter()
-        .filter(|r| !r.passed())
-        .map(|r| {
-            let which = r
-                .expectations
-                .iter()
-                .filter(|e| !e.passed)
-                .map(|e| format!("{}={}", e.label(), e.value))
-                .collect();
-            (r.seed, which)
-        })
+    let events = results.iter().map(|r| r.events).sum();
+    let seeds_run = results.len() as u64;
+    let failed = results
+        .into_iter()
+        .filter(|r| !r.failed.is_empty())
+        .map(|r| (r.seed, r.failed))
         .collect();
     SweepSummary {
-        seeds: reports.len() as u64,
+        seeds: seeds_run,
         values,
         lost_per_failover,
         failed,
-        events: reports.iter().map(|r| r.events).sum(),
+        events,
         threads,
     }
 }

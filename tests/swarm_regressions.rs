@@ -111,6 +111,21 @@ fn seed_36593_a_copy_from_a_deposed_leader_is_started_again_from_the_new_one() {
     passes("swarm-36593-a-copy-from-a-deposed-leader-is-started-again-from-the-new-one");
 }
 
+#[test]
+fn seed_284536791346_a_node_behind_on_epochs_learns_the_current_one() {
+    passes("swarm-284536791346-a-node-behind-on-epochs-learns-the-current-one");
+}
+
+#[test]
+fn seed_15093_a_new_synchronous_standby_is_named_once_it_has_every_acknowledged_write() {
+    passes("swarm-15093-a-new-synchronous-standby-is-named-once-it-has-every-acknowledged-write");
+}
+
+#[test]
+fn seed_87509_an_entry_of_an_epoch_the_leader_never_held_is_rolled_back() {
+    passes("swarm-87509-an-entry-of-an-epoch-the-leader-never-held-is-rolled-back");
+}
+
 /// Every file of the folder has a test above: a file added without one
 /// would never run.
 #[test]

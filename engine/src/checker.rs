@@ -27,6 +27,7 @@
 //! Each [`Violation`] names the operations, sessions, nodes and times
 //! involved and explains itself in one sentence.
 
+use crate::cluster::Cluster;
 use crate::history::{OpKind, OpRecord, Outcome};
 use crate::network::{NodeId, SessionId};
 use crate::wal::{Epoch, Lsn};
@@ -187,27 +188,219 @@ struct WriteInfo {
     unreplicated: bool,
 }
 
+/// What a read of a write's value needs to know about that write.
+struct Writer {
+    /// The writing session.
+    session: SessionId,
+    /// The write it was made after reading: `(key, version, op)`.
+    cause: Option<(u32, Seen)>,
+    /// Its operation id.
+    op: u64,
+}
+
+/// What one session has seen of one key.
+#[derive(Clone, Copy, Debug, Default)]
+struct SessionKey {
+    /// The session's newest acknowledged write to the key.
+    own: Option<Seen>,
+    /// The newest version the session read.
+    read: Option<Seen>,
+    /// The version the session must see from now on, because it saw
+    /// something that depends on it: `(cause, effect op)`.
+    must_see: Option<(Seen, u64)>,
+}
+
+/// Operation ids carry their session in the bits above these.
+const SEQ_BITS: u32 = 40;
+
+/// The sequence numbers of one session's completed operations, as sorted,
+/// disjoint, non-adjacent inclusive ranges: one range while every
+/// operation completes in turn, which is how sessions work.
+#[derive(Clone, Debug, Default)]
+struct Completed(Vec<(u64, u64)>);
+
+impl Completed {
+    fn insert(&mut self, seq: u64) {
+        if let Some(last) = self.0.last_mut() {
+            if seq == last.1 + 1 {
+                last.1 = seq;
+                return;
+            }
+        }
+        let i = self.0.partition_point(|r| r.1 < seq);
+        if i < self.0.len() && self.0[i].0 <= seq {
+            return;
+        }
+        let joins_before = i > 0 && self.0[i - 1].1 + 1 == seq;
+        let joins_after = i < self.0.len() && self.0[i].0 == seq + 1;
+        match (joins_before, joins_after) {
+            (true, true) => {
+                self.0[i - 1].1 = self.0[i].1;
+                self.0.remove(i);
+            }
+            (true, false) => self.0[i - 1].1 = seq,
+            (false, true) => self.0[i].0 = seq,
+            (false, false) => self.0.insert(i, (seq, seq)),
+        }
+    }
+
+    fn contains(&self, seq: u64) -> bool {
+        let i = self.0.partition_point(|r| r.1 < seq);
+        i < self.0.len() && self.0[i].0 <= seq
+    }
+}
+
+/// A map keyed by value (or operation id), stored per session: the
+/// session in a value's high bits picks a vector, sorted by the low bits.
+/// A session's writes complete in order, so inserting is a push; lookups
+/// are a binary search over the few records a session has pending; the
+/// order of iteration is the order of values, as a `BTreeMap`'s would be.
+#[derive(Clone, Debug)]
+struct ValueMap<T> {
+    by_session: Vec<Vec<(u64, T)>>,
+    len: usize,
+}
+
+impl<T> Default for ValueMap<T> {
+    fn default() -> Self {
+        ValueMap {
+            by_session: Vec::new(),
+            len: 0,
+        }
+    }
+}
+
+impl<T> ValueMap<T> {
+    fn split(value: u64) -> (usize, u64) {
+        (
+            (value >> SEQ_BITS) as usize,
+            value & ((1u64 << SEQ_BITS) - 1),
+        )
+    }
+
+    fn get(&self, value: u64) -> Option<&T> {
+        let (s, seq) = Self::split(value);
+        let v = self.by_session.get(s)?;
+        v.binary_search_by_key(&seq, |e| e.0).ok().map(|i| &v[i].1)
+    }
+
+    fn insert(&mut self, value: u64, t: T) {
+        let (s, seq) = Self::split(value);
+        if s >= self.by_session.len() {
+            self.by_session.resize_with(s + 1, Vec::new);
+        }
+        let v = &mut self.by_session[s];
+        if v.last().is_none_or(|e| e.0 < seq) {
+            v.push((seq, t));
+            self.len += 1;
+            return;
+        }
+        match v.binary_search_by_key(&seq, |e| e.0) {
+            Ok(i) => v[i].1 = t,
+            Err(i) => {
+                v.insert(i, (seq, t));
+                self.len += 1;
+            }
+        }
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(u64, &T) -> bool) {
+        let mut len = 0;
+        for (s, v) in self.by_session.iter_mut().enumerate() {
+            let high = (s as u64) << SEQ_BITS;
+            v.retain(|(seq, t)| keep(high | seq, t));
+            len += v.len();
+        }
+        self.len = len;
+    }
+
+    fn values(&self) -> impl Iterator<Item = &T> {
+        self.by_session.iter().flat_map(|v| v.iter().map(|e| &e.1))
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+}
+
+/// What the checker keeps per session.
+#[derive(Clone, Debug, Default)]
+struct SessionState {
+    /// The newest other-session write it read: `(key, the read)`.
+    last_foreign: Option<(u32, Seen)>,
+    /// Its completed operations (kept only by the bounded checker).
+    completed: Completed,
+    /// When its latest operation completed.
+    last_complete_us: u64,
+}
+
 /// Incremental checker state.
+///
+/// # Bounded memory
+///
+/// The checker forgets what can no longer change a verdict, so its memory
+/// does not grow with the length of a run (see [`Checker::forget_settled`],
+/// which the simulation calls at every sample). A version `(epoch, lsn)`
+/// is *settled* when every node — running or not — has applied its log up
+/// to `lsn` and holds `epoch` there. Then no node can ever lose it: a
+/// leader only appends and ships only what it has flushed, a rejoining
+/// node rolls back only past the point where its log parts from the
+/// leader's (which is after `lsn`, since both hold the same epoch there),
+/// a crash keeps at least what was applied, and a re-clone copies a
+/// leader's applied state. And since each epoch has one leader (an
+/// invariant the swarm checks after every event), the entry at
+/// `(epoch, lsn)` is the same write on every node, so every node's data
+/// holds that write's key at that version or newer, for good.
+///
+/// What each check needs, and so what is kept:
+///
+/// * **Lost writes** judge acknowledged writes against the final log. A
+///   settled write cannot be missing from it, so an acknowledged write is
+///   kept only until it is settled; an unacknowledged one is never judged.
+/// * **Phantom reads** judge the values other sessions read against the
+///   final log: kept only until their version is settled.
+/// * **Causality** needs, for a write that a later read may return, the
+///   write it was made after reading (its cause), so the reader can be
+///   held to that cause. Once the cause's version is settled, every read
+///   served from then on returns that version of its key or newer, so
+///   holding a reader to it can no longer find a violation: the reads
+///   that could are served later than the read that would set the
+///   obligation, because a session has one operation outstanding at a
+///   time. So a write is kept until its cause (if any) is settled.
+/// * Reading a forgotten write must still name its writer, for the
+///   reader's own causal dependencies: the writer is in the value's high
+///   bits, and whether that write had completed (the unbounded checker
+///   only knows completed writes) is kept per session as ranges of
+///   completed operation ids — one range while operations complete in
+///   turn.
+/// * **Read-your-writes, monotonic reads, stale reads and split-brain**
+///   keep one entry per session and key, per key, and per leader epoch:
+///   bounded by the scenario, not by the run's length.
+///
+/// Two assumptions are watched rather than trusted: if a session ever has
+/// two operations outstanding, or two nodes ever lead one epoch, the
+/// checker stops forgetting from then on.
 #[derive(Clone, Debug, Default)]
 pub struct Checker {
-    /// Every write seen, by its unique value.
-    writes: BTreeMap<u64, WriteInfo>,
-    /// Newest acknowledged version per key.
-    newest: BTreeMap<u32, Seen>,
-    /// Per (session, key): the session's newest acknowledged write.
-    own: BTreeMap<(SessionId, u32), Seen>,
-    /// Per (session, key): the newest version the session read.
-    read: BTreeMap<(SessionId, u32), Seen>,
-    /// Per (session, key): the version the session must see from now on,
-    /// because it saw something that depends on it: `(cause, effect op)`.
-    must_see: BTreeMap<(SessionId, u32), (Seen, u64)>,
-    /// Per session: the newest other-session write it read.
-    last_foreign: BTreeMap<SessionId, (u32, Seen)>,
+    /// Writes a verdict may still need, by their unique value (every write
+    /// when keeping everything).
+    writes: ValueMap<WriteInfo>,
+    /// Newest acknowledged version per key, by key.
+    newest: Vec<Option<Seen>>,
+    /// Per (session, key): what the session has seen of the key.
+    session_keys: BTreeMap<(SessionId, u32), SessionKey>,
+    /// Per session, by session id.
+    sessions: Vec<SessionState>,
     /// Per (node, epoch): first and last acknowledgement time.
     leaders: BTreeMap<(NodeId, Epoch), (u64, u64)>,
     reported_split: BTreeSet<(NodeId, Epoch, NodeId, Epoch)>,
     /// Versions other sessions read, by value.
-    read_versions: BTreeMap<u64, Ver>,
+    read_versions: ValueMap<Ver>,
+    /// Keeps every write to the end (the reference the bounded checker's
+    /// verdicts are tested against).
+    keep_everything: bool,
+    /// Forgetting stopped because an assumption it rests on failed.
+    forgetting_stopped: bool,
     /// Values read by a session other than their writer whose write is
     /// missing from the surviving log (set by [`Checker::lost_writes`]).
     pub phantom_reads: u64,
@@ -228,10 +421,29 @@ fn count_index(k: ViolationKind) -> usize {
     ViolationKind::ALL.iter().position(|x| *x == k).unwrap_or(0)
 }
 
+/// Raises `slot` to `seen` when `seen` is a newer version (or fills it).
+fn keep_newest(slot: &mut Option<Seen>, seen: Seen) {
+    match slot {
+        Some(s) if seen.ver <= s.ver => {}
+        _ => *slot = Some(seen),
+    }
+}
+
 impl Checker {
-    /// An empty checker.
+    /// An empty checker that forgets what can no longer change a verdict.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty checker that keeps every write until the end of the run:
+    /// the reference for the test that the bounded checker's verdicts are
+    /// the same.
+    #[cfg(feature = "unbounded-checker")]
+    pub fn keeping_everything() -> Self {
+        Checker {
+            keep_everything: true,
+            ..Self::default()
+        }
     }
 
     /// Number of violations of `kind` so far.
@@ -239,14 +451,42 @@ impl Checker {
         self.counts[count_index(kind)]
     }
 
-    fn found(&mut self, v: Violation, out: &mut Vec<Violation>) {
-        self.counts[count_index(v.kind)] += 1;
+    /// Records kept about individual writes and reads (the part of the
+    /// checker's memory that the run's length could grow).
+    pub fn records_kept(&self) -> u64 {
+        (self.writes.len() + self.read_versions.len()) as u64
+    }
+
+    fn found(counts: &mut [u64; 6], v: Violation, out: &mut Vec<Violation>) {
+        counts[count_index(v.kind)] += 1;
         out.push(v);
+    }
+
+    fn session(&mut self, s: SessionId) -> &mut SessionState {
+        let i = s as usize;
+        if i >= self.sessions.len() {
+            self.sessions.resize_with(i + 1, SessionState::default);
+        }
+        &mut self.sessions[i]
     }
 
     /// Feeds one completed operation; returns the violations it reveals.
     pub fn observe(&mut self, op: &OpRecord) -> Vec<Violation> {
         let mut out = Vec::new();
+        if !self.keep_everything {
+            let id = op.id;
+            let seq = id & ((1u64 << SEQ_BITS) - 1);
+            let s = self.session(op.session);
+            if op.invoke_us < s.last_complete_us {
+                // Two operations of one session overlapped.
+                self.forgetting_stopped = true;
+            }
+            let s = self.session(op.session);
+            s.last_complete_us = op.complete_us;
+            self.session((id >> SEQ_BITS) as SessionId)
+                .completed
+                .insert(seq);
+        }
         match op.kind {
             OpKind::Write => self.observe_write(op, &mut out),
             OpKind::Read if op.ok() => self.observe_read(op, &mut out),
@@ -267,10 +507,9 @@ impl Checker {
         // The write depends on the newest other-session write this session
         // had read before issuing it.
         let cause = self
+            .session(op.session)
             .last_foreign
-            .get(&op.session)
-            .filter(|(_, s)| s.t_us <= op.invoke_us)
-            .copied();
+            .filter(|(_, s)| s.t_us <= op.invoke_us);
         let acked = op.acknowledged();
         let unreplicated = op.outcome == Outcome::CommittedUnreplicated;
         self.committed_unreplicated += unreplicated as u64;
@@ -287,14 +526,13 @@ impl Checker {
         if !acked {
             return;
         }
-        let newest = self.newest.entry(op.key).or_insert(seen);
-        if seen.ver > newest.ver {
-            *newest = seen;
+        let k = op.key as usize;
+        if k >= self.newest.len() {
+            self.newest.resize(k + 1, None);
         }
-        let own = self.own.entry((op.session, op.key)).or_insert(seen);
-        if seen.ver > own.ver {
-            *own = seen;
-        }
+        keep_newest(&mut self.newest[k], seen);
+        let sk = self.session_keys.entry((op.session, op.key)).or_default();
+        keep_newest(&mut sk.own, seen);
         self.observe_leader(op, out);
     }
 
@@ -304,19 +542,25 @@ impl Checker {
         let span = self.leaders.entry(me).or_insert((t, t));
         span.1 = t;
         let first = span.0;
-        let overlapping: Vec<((NodeId, Epoch), (u64, u64))> = self
-            .leaders
-            .iter()
-            .filter(|((n, e), (f, l))| *n != me.0 && *e != me.1 && *l >= first && *f <= t)
-            .map(|(k, v)| (*k, *v))
-            .collect();
-        for ((n, e), (_, l)) in overlapping {
+        if self.leaders.len() < 2 {
+            return;
+        }
+        let Checker {
+            leaders,
+            reported_split,
+            counts,
+            ..
+        } = self;
+        for (&(n, e), &(f, l)) in leaders.iter() {
+            if n == me.0 || e == me.1 || l < first || f > t {
+                continue;
+            }
             let pair = if (n, e) < me {
                 (n, e, me.0, me.1)
             } else {
                 (me.0, me.1, n, e)
             };
-            if self.reported_split.insert(pair) {
+            if reported_split.insert(pair) {
                 let v = Violation {
                     kind: ViolationKind::SplitBrain,
                     t_us: t,
@@ -331,9 +575,35 @@ impl Checker {
                     behind_us: 0,
                     behind_lsn: 0,
                 };
-                self.found(v, out);
+                Self::found(counts, v, out);
             }
         }
+    }
+
+    /// The write of value `v` as a read of it needs it. `None` when no
+    /// write of `v` has completed.
+    fn writer_of(&self, v: u64) -> Option<Writer> {
+        if let Some(w) = self.writes.get(v) {
+            return Some(Writer {
+                session: w.seen.session,
+                cause: w.cause,
+                op: w.seen.op,
+            });
+        }
+        if self.keep_everything {
+            return None;
+        }
+        // Forgotten writes completed; their cause no longer matters.
+        let session = (v >> SEQ_BITS) as SessionId;
+        let seq = v & ((1u64 << SEQ_BITS) - 1);
+        self.sessions
+            .get(session as usize)
+            .filter(|s| s.completed.contains(seq))
+            .map(|_| Writer {
+                session,
+                cause: None,
+                op: v,
+            })
     }
 
     fn observe_read(&mut self, op: &OpRecord, out: &mut Vec<Violation>) {
@@ -363,60 +633,96 @@ impl Checker {
             behind_us: op.complete_us.saturating_sub(other.t_us),
             behind_lsn: other.ver.1.saturating_sub(ver.1),
         };
-        let sk = (op.session, op.key);
+        let counts = &mut self.counts;
         // Stale: older than the newest write acknowledged before we began.
-        if let Some(newest) = self.newest.get(&op.key).copied() {
+        if let Some(Some(newest)) = self.newest.get(op.key as usize) {
             if newest.t_us < op.invoke_us && ver < newest.ver {
-                self.found(violation(ViolationKind::StaleRead, &newest), out);
+                Self::found(counts, violation(ViolationKind::StaleRead, newest), out);
             }
         }
-        if let Some(own) = self.own.get(&sk).copied() {
+        let sk = self.session_keys.entry((op.session, op.key)).or_default();
+        if let Some(own) = &sk.own {
             if own.t_us < op.invoke_us && ver < own.ver {
-                self.found(violation(ViolationKind::ReadYourWrites, &own), out);
+                Self::found(counts, violation(ViolationKind::ReadYourWrites, own), out);
             }
         }
-        if let Some(prev) = self.read.get(&sk).copied() {
+        if let Some(prev) = &sk.read {
             if prev.t_us < op.invoke_us && ver < prev.ver {
-                self.found(violation(ViolationKind::MonotonicReads, &prev), out);
+                Self::found(counts, violation(ViolationKind::MonotonicReads, prev), out);
             }
         }
-        if let Some((cause, _effect)) = self.must_see.get(&sk).copied() {
+        if let Some((cause, _effect)) = &sk.must_see {
             if cause.t_us < op.invoke_us && ver < cause.ver {
-                self.found(violation(ViolationKind::Causality, &cause), out);
+                Self::found(counts, violation(ViolationKind::Causality, cause), out);
             }
         }
         // Remember what this session has now seen.
-        let r = self.read.entry(sk).or_insert(here);
-        if ver > r.ver {
-            *r = here;
+        keep_newest(&mut sk.read, here);
+        let Some(v) = op.value else { return };
+        // Values carry their writer session in the high bits.
+        if (v >> SEQ_BITS) as SessionId != op.session {
+            self.read_versions.insert(v, ver);
         }
-        if let Some(v) = op.value {
-            // Values carry their writer session in the high bits.
-            if (v >> 40) as SessionId != op.session {
-                self.read_versions.insert(v, ver);
-            }
+        let Some(Writer {
+            session: writer,
+            cause,
+            op: write_op,
+        }) = self.writer_of(v)
+        else {
+            return;
+        };
+        if writer != op.session {
+            self.session(op.session).last_foreign = Some((op.key, here));
         }
-        if let Some(w) = op.value.and_then(|v| self.writes.get(&v)).copied() {
-            if w.seen.session != op.session {
-                self.last_foreign.insert(op.session, (op.key, here));
-            }
-            if let Some((ck, cause)) = w.cause {
-                if ck != op.key {
-                    // Owed from the moment this read completed.
-                    let req = Seen {
-                        t_us: here.t_us,
-                        ..cause
-                    };
-                    let slot = self
-                        .must_see
-                        .entry((op.session, ck))
-                        .or_insert((req, w.seen.op));
-                    if req.ver > slot.0.ver {
-                        *slot = (req, w.seen.op);
-                    }
+        if let Some((ck, cause)) = cause {
+            if ck != op.key {
+                // Owed from the moment this read completed.
+                let req = Seen {
+                    t_us: here.t_us,
+                    ..cause
+                };
+                let slot = &mut self
+                    .session_keys
+                    .entry((op.session, ck))
+                    .or_default()
+                    .must_see;
+                match slot {
+                    Some((s, _)) if req.ver <= s.ver => {}
+                    _ => *slot = Some((req, write_op)),
                 }
             }
         }
+    }
+
+    /// Forgets the writes and reads no verdict can need any more (see the
+    /// type's documentation); the simulation calls it at every sample.
+    /// `one_leader_per_epoch` is false once two nodes have led one epoch,
+    /// after which nothing is forgotten.
+    pub(crate) fn forget_settled(&mut self, cluster: &Cluster, one_leader_per_epoch: bool) {
+        if !one_leader_per_epoch {
+            self.forgetting_stopped = true;
+        }
+        if self.keep_everything || self.forgetting_stopped {
+            return;
+        }
+        let Some(floor) = cluster.nodes().map(|n| n.wal().applied).min() else {
+            return;
+        };
+        let settled = |(epoch, lsn): Ver| {
+            lsn <= floor
+                && cluster
+                    .nodes()
+                    .all(|n| n.wal().epoch_at(lsn) == Some(epoch))
+        };
+        self.writes.retain(|value, w| {
+            // A value that is not its write's id could not be found again
+            // among the completed operations: keep it.
+            let value_is_its_id = value == w.seen.op;
+            let loss_judged = w.acked && !settled(w.seen.ver);
+            let cause_owed = w.cause.is_some_and(|(_, c)| !settled(c.ver));
+            !value_is_its_id || loss_judged || cause_owed
+        });
+        self.read_versions.retain(|_, ver| !settled(*ver));
     }
 
     /// After the run: acknowledged writes that the surviving leader's log
@@ -434,9 +740,9 @@ impl Checker {
             .count() as u64;
         let lost: Vec<(WriteInfo, u64)> = self
             .writes
-            .iter()
-            .filter(|(_, w)| w.acked && epoch_at(w.seen.ver.1) != Some(w.seen.ver.0))
-            .map(|(_, w)| (*w, w.seen.op))
+            .values()
+            .filter(|w| w.acked && epoch_at(w.seen.ver.1) != Some(w.seen.ver.0))
+            .map(|w| (*w, w.seen.op))
             .collect();
         self.lost_committed_unreplicated =
             lost.iter().filter(|(w, _)| w.unreplicated).count() as u64;
@@ -455,7 +761,7 @@ impl Checker {
                 behind_us: 0,
                 behind_lsn: 0,
             };
-            self.found(v, &mut out);
+            Self::found(&mut self.counts, v, &mut out);
         }
         out
     }

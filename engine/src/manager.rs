@@ -36,8 +36,10 @@ pub struct Dcs {
     pub epoch: Epoch,
     /// The leader's WAL position at its last renewal.
     pub leader_lsn: Lsn,
-    /// The synchronous standby the leader last reported.
-    pub sync_standby: Option<NodeId>,
+    /// Bit `p`: standby `p` is recorded as synchronous (Patroni's `/sync`
+    /// key). The leader counts only these standbys' acknowledgements, so
+    /// each acknowledged write is on one of them.
+    pub sync_mask: u64,
     /// The leader that reported it (Patroni's `/sync` key holds both): in
     /// synchronous mode either of them may take over, even after the
     /// leader has given the leader key up.
@@ -63,8 +65,9 @@ pub struct NodeFacts {
     pub priority: u8,
     /// Bit `p`: peer `p` answers this agent's API calls.
     pub reachable: u64,
-    /// The first synchronous standby, when this node leads.
-    pub sync_standby: Option<NodeId>,
+    /// Bit `p`: standby `p` could be synchronous now (its policy's choice
+    /// among the standbys streaming to it), when this node leads.
+    pub sync_mask: u64,
 }
 
 /// What the manager asks the simulation to do.
@@ -84,6 +87,9 @@ pub enum ManagerAction {
         leader: NodeId,
         epoch: Epoch,
     },
+    /// Tell leader `node` which standbys the store records as synchronous
+    /// (synchronous mode only): only they may acknowledge its writes.
+    SyncStandbys { node: NodeId, allowed: u64 },
 }
 
 /// The manager: the store plus per-agent bookkeeping.
@@ -96,15 +102,17 @@ pub struct Manager {
 }
 
 impl Manager {
-    /// A store whose key is held by `leader` at time 0.
-    pub fn new(spec: FailoverSpec, nodes: usize, leader: NodeId) -> Self {
+    /// A store whose key is held by `leader` at time 0, with `sync_mask`
+    /// recorded as its synchronous standbys (the run starts in a steady
+    /// state).
+    pub fn new(spec: FailoverSpec, nodes: usize, leader: NodeId, sync_mask: u64) -> Self {
         Manager {
             dcs: Dcs {
                 holder: Some(leader),
                 expires_us: spec.ttl_us,
                 epoch: 1,
                 leader_lsn: 0,
-                sync_standby: None,
+                sync_mask,
                 sync_leader: Some(leader),
             },
             spec,
@@ -121,8 +129,8 @@ impl Manager {
         f.priority > 0
             && d.leader_lsn.saturating_sub(f.flushed) <= self.spec.maximum_lag_on_failover
             && (!self.spec.synchronous_mode
-                || d.sync_standby.is_none()
-                || d.sync_standby == Some(n)
+                || d.sync_mask == 0
+                || d.sync_mask & (1u64 << n) != 0
                 || d.sync_leader == Some(n)
                 || d.holder == Some(n))
     }
@@ -157,9 +165,17 @@ impl Manager {
             if me.role == Role::Leader {
                 self.dcs.expires_us = now_us + self.spec.ttl_us;
                 self.dcs.leader_lsn = me.flushed;
-                self.dcs.sync_standby = me.sync_standby;
+                // Patroni's order: the store first, then the database, so
+                // a standby counts only once the store names it.
+                self.dcs.sync_mask = me.sync_mask;
                 self.dcs.sync_leader = Some(n);
                 self.last_renew_us[n as usize] = now_us;
+                if self.spec.synchronous_mode {
+                    out.push(ManagerAction::SyncStandbys {
+                        node: n,
+                        allowed: me.sync_mask,
+                    });
+                }
             } else {
                 // Holding the key without leading (a restart): give it up.
                 self.dcs.holder = None;
@@ -208,7 +224,7 @@ impl Manager {
         self.dcs.expires_us = now_us + self.spec.ttl_us;
         self.dcs.epoch += 1;
         self.dcs.leader_lsn = me.flushed;
-        self.dcs.sync_standby = None;
+        self.dcs.sync_mask = 0;
         self.dcs.sync_leader = Some(n);
         self.last_renew_us[n as usize] = now_us;
         out.push(ManagerAction::Promote {
@@ -216,6 +232,13 @@ impl Manager {
             epoch: self.dcs.epoch,
             old,
         });
+        if self.spec.synchronous_mode {
+            // No standby is recorded yet: none counts until the next loop.
+            out.push(ManagerAction::SyncStandbys {
+                node: n,
+                allowed: 0,
+            });
+        }
         out
     }
 }

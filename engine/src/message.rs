@@ -142,9 +142,14 @@ pub enum Msg {
     /// Rejoining node → leader: where does epoch `epoch` end in your log?
     EpochEndReq { epoch: Epoch },
     /// Leader → rejoining node: my log holds epoch `epoch` (or the
-    /// nearest older one) up to `end_lsn`; anything of yours after it
-    /// diverges (Kafka's OffsetsForLeaderEpoch, pg_rewind's timeline check).
-    EpochEnd { epoch: Epoch, end_lsn: Lsn },
+    /// nearest older one, `held`) up to `end_lsn`; anything of yours after
+    /// it, or of an epoch newer than `held`, diverges (Kafka's
+    /// OffsetsForLeaderEpoch, pg_rewind's timeline check).
+    EpochEnd {
+        epoch: Epoch,
+        end_lsn: Lsn,
+        held: Epoch,
+    },
 }
 
 /// The kind of a message, as the UI colours it.

@@ -143,7 +143,8 @@ pub struct FollowerAck {
 }
 
 impl FollowerAck {
-    fn at(&self, ack: AckPoint) -> Lsn {
+    /// The position this follower reported for `ack`.
+    pub fn at(&self, ack: AckPoint) -> Lsn {
         match ack {
             AckPoint::Written => self.written,
             AckPoint::Flushed => self.flushed,

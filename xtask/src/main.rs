@@ -10,13 +10,17 @@
 //!   and port from `Trunk.toml`) for development.
 //! * `cargo xtask test [--only LAYER] [--skip LAYER]` runs every test layer in
 //!   order (format, lints, native tests, `no_std` build, wasm tests in
-//!   headless Chromium, scenario checks, the recorded benchmarks, 30 s of
-//!   fuzzing per decoder, Trunk release build, end-to-end browser tests),
+//!   headless Chromium, scenario checks, the calibration against real
+//!   PostgreSQL, the recorded benchmarks, 30 s of fuzzing per decoder,
+//!   Trunk release build, end-to-end browser tests),
 //!   keeps going after a failure and ends with a summary table. CI runs
 //!   exactly this through `.ci/run`.
 //! * `cargo xtask fuzz [SECONDS]` fuzzes every decoder of outside input for
 //!   SECONDS each (default 600): the longer campaign beside the 30 s per
 //!   target that `test` runs.
+//! * `cargo xtask calibrate` measures a real PostgreSQL primary and standby
+//!   against the simulator and rewrites `docs/calibration.md` (see
+//!   `calibrate/mod.rs`); `test` runs it as its `calibrate` layer.
 //!
 //! Why a Rust crate rather than a shell script: the only prerequisite is the
 //! Rust toolchain that the project needs anyway, it behaves the same on every
@@ -24,6 +28,7 @@
 //! the workspace. It has no dependencies so that it compiles in seconds.
 
 mod bench;
+mod calibrate;
 mod fuzz;
 mod proc;
 mod setup;
@@ -44,9 +49,11 @@ commands:
   serve [TRUNK ARGS]         setup, then `trunk serve` on http://127.0.0.1:8080
   test [--only L] [--skip L] setup, then run the test layers and print a summary;
                              L is a comma-separated list of layer ids:
-                             fmt, clippy, native, nostd, wasm, scenarios, bench, fuzz,
-                             trunk, e2e
-  fuzz [SECONDS]             fuzz each decoder of outside input for SECONDS (default 600)";
+                             fmt, clippy, native, nostd, wasm, scenarios, calibrate,
+                             bench, fuzz, trunk, e2e
+  fuzz [SECONDS]             fuzz each decoder of outside input for SECONDS (default 600)
+  calibrate                  install PostgreSQL if missing, measure a real primary and
+                             standby against the simulator, write docs/calibration.md";
 
 fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
@@ -69,6 +76,7 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Some("calibrate") if args.len() == 1 => calibrate(&ctx),
         Some("help" | "-h" | "--help") => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -91,11 +99,28 @@ fn fuzz_for(ctx: &Ctx, seconds: u64) -> ExitCode {
     }
 }
 
-/// `cargo xtask serve`: everything but the browser, then `trunk serve`.
+/// `cargo xtask calibrate`: PostgreSQL if missing, then the calibration.
+fn calibrate(ctx: &Ctx) -> ExitCode {
+    let started = std::time::Instant::now();
+    if !setup::ensure(ctx, &[Tool::Postgres]).is_empty() {
+        eprintln!("xtask calibrate: setup failed");
+        return ExitCode::FAILURE;
+    }
+    match calibrate::run(ctx, started) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask calibrate: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cargo xtask serve`: everything but the browser and PostgreSQL, then
+/// `trunk serve`.
 fn serve(ctx: &Ctx, trunk_args: &[String]) -> ExitCode {
     let needed: Vec<Tool> = Tool::ALL
         .into_iter()
-        .filter(|tool| *tool != Tool::Browser)
+        .filter(|tool| !matches!(tool, Tool::Browser | Tool::Postgres))
         .collect();
     if !setup::ensure(ctx, &needed).is_empty() {
         eprintln!("xtask serve: setup failed, not starting trunk");

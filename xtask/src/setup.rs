@@ -5,10 +5,11 @@
 //! newer rustc than the project's 1.95, wasm-bindgen-cli must equal
 //! the `wasm-bindgen` crate in `Cargo.lock` (and fails to install with
 //! `--locked`), and browsers come from Debian, never from a test tool's own
-//! download.
+//! download. PostgreSQL, which the calibration layer runs for real, also
+//! comes from Debian's packages.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::proc::{run, Ctx};
@@ -36,16 +37,19 @@ pub enum Tool {
     WasmBindgen,
     /// `node_modules` from `package-lock.json` (`npm ci`).
     NodeModules,
+    /// Debian's `postgresql` (server binaries under `/usr/lib/postgresql`).
+    Postgres,
 }
 
 impl Tool {
-    pub const ALL: [Tool; 6] = [
+    pub const ALL: [Tool; 7] = [
         Tool::Targets,
         Tool::Components,
         Tool::Browser,
         Tool::Trunk,
         Tool::WasmBindgen,
         Tool::NodeModules,
+        Tool::Postgres,
     ];
 }
 
@@ -92,6 +96,7 @@ pub fn ensure(ctx: &Ctx, tools: &[Tool]) -> Vec<String> {
                 Err(err) => report("wasm-bindgen-cli".into(), Err(err)),
             },
             Tool::NodeModules => report("npm ci".into(), node_modules(ctx)),
+            Tool::Postgres => report("postgresql".into(), postgres(ctx)),
         }
     }
     failed
@@ -118,6 +123,12 @@ fn browser(ctx: &Ctx) -> Result<Status, String> {
     if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
         return Ok(Status::Present);
     }
+    apt_install(ctx, &["chromium", "chromium-driver"])?;
+    Ok(Status::Installed)
+}
+
+/// `apt-get update`, then `apt-get install -y PACKAGES`.
+fn apt_install(ctx: &Ctx, packages: &[&str]) -> Result<(), String> {
     // apt-get needs root; fall back to sudo for a developer's own account.
     let as_root = |args: &[&str]| {
         let mut command = if ctx.probe("id", &["-u"]).as_deref() == Some("0") {
@@ -131,8 +142,32 @@ fn browser(ctx: &Ctx) -> Result<Status, String> {
         run(&mut command)
     };
     as_root(&["update"])?;
-    as_root(&["install", "-y", "chromium", "chromium-driver"])?;
-    Ok(Status::Installed)
+    as_root(&[&["install", "-y"], packages].concat())
+}
+
+/// The newest `/usr/lib/postgresql/<major>/bin` that holds `postgres`.
+pub fn postgres_bin_dir() -> Option<PathBuf> {
+    let mut found: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .filter_map(|entry| {
+            let major = entry.file_name().to_str()?.parse::<u32>().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("postgres").exists().then_some((major, bin))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, bin)| bin)
+}
+
+fn postgres(ctx: &Ctx) -> Result<Status, String> {
+    if postgres_bin_dir().is_some() {
+        return Ok(Status::Present);
+    }
+    apt_install(ctx, &["postgresql"])?;
+    postgres_bin_dir()
+        .map(|_| Status::Installed)
+        .ok_or_else(|| "installed, but no /usr/lib/postgresql/*/bin/postgres".into())
 }
 
 fn trunk(ctx: &Ctx) -> Result<Status, String> {

@@ -23,6 +23,7 @@ enum Layer {
     NoStd,
     Wasm,
     Scenarios,
+    Calibrate,
     Bench,
     Fuzz,
     Trunk,
@@ -30,13 +31,14 @@ enum Layer {
 }
 
 impl Layer {
-    const ALL: [Layer; 10] = [
+    const ALL: [Layer; 11] = [
         Layer::Fmt,
         Layer::Clippy,
         Layer::Native,
         Layer::NoStd,
         Layer::Wasm,
         Layer::Scenarios,
+        Layer::Calibrate,
         Layer::Bench,
         Layer::Fuzz,
         Layer::Trunk,
@@ -52,6 +54,7 @@ impl Layer {
             Layer::NoStd => "nostd",
             Layer::Wasm => "wasm",
             Layer::Scenarios => "scenarios",
+            Layer::Calibrate => "calibrate",
             Layer::Bench => "bench",
             Layer::Fuzz => "fuzz",
             Layer::Trunk => "trunk",
@@ -68,6 +71,7 @@ impl Layer {
             Layer::NoStd => "no_std",
             Layer::Wasm => "wasm tests",
             Layer::Scenarios => "scenarios",
+            Layer::Calibrate => "calibration vs PostgreSQL",
             Layer::Bench => "benchmarks",
             Layer::Fuzz => "fuzz",
             Layer::Trunk => "trunk build",
@@ -82,6 +86,7 @@ impl Layer {
             Layer::Clippy => &[Tool::Components, Tool::Targets],
             Layer::Native | Layer::Scenarios | Layer::Fuzz => &[],
             Layer::NoStd => &[Tool::Targets],
+            Layer::Calibrate => &[Tool::Postgres],
             Layer::Wasm | Layer::Bench => &[Tool::Targets, Tool::WasmBindgen, Tool::Browser],
             Layer::Trunk => &[
                 Tool::Targets,
@@ -261,6 +266,10 @@ fn run_layer(ctx: &Ctx, layer: Layer, trunk_failed: bool) -> Outcome {
             }
             run_all(vec![ctx.replica(&["check", "scenarios"])])
         }
+        Layer::Calibrate => match crate::calibrate::run(ctx, Instant::now()) {
+            Ok(()) => Outcome::Passed,
+            Err(err) => Outcome::Failed(err),
+        },
         Layer::Bench => match crate::bench::run(ctx, |command| wasm_test_env(ctx, command)) {
             Ok(()) => Outcome::Passed,
             Err(err) => Outcome::Failed(err),

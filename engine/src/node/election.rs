@@ -323,6 +323,22 @@ impl Node {
                 }));
         let log_ok = candidate_log >= (self.d.wal.last_epoch(), self.d.wal.last_lsn());
         if pre {
+            if epoch <= self.d.epoch {
+                // The asker is behind on epochs: no pre-vote for it can ever
+                // be granted until it learns the current one, so tell it (a
+                // plain refusal carrying our epoch, which it adopts). Without
+                // this a node with the longest log but a stale epoch asks
+                // forever and nobody else may win.
+                out.push(Effect::Send {
+                    to: Addr::Node(from),
+                    msg: Msg::Vote {
+                        epoch: self.d.epoch,
+                        granted: false,
+                        pre: false,
+                    },
+                });
+                return;
+            }
             // Would we vote? Change nothing.
             let granted = epoch > self.d.epoch && !leader_alive && log_ok;
             out.push(Effect::Send {

@@ -189,6 +189,7 @@ impl Node {
         leader: NodeId,
         epoch: Epoch,
         end_lsn: Lsn,
+        held: Epoch,
         out: &mut Vec<Effect>,
     ) {
         if self.d.leader != Some(leader) || self.role() != Role::Follower {
@@ -198,8 +199,12 @@ impl Node {
         if !rejoining || epoch != self.d.wal.last_epoch() {
             return; // an answer to an older question
         }
-        if self.d.wal.last_lsn() > end_lsn {
-            self.roll_back_after(end_lsn, out);
+        // The leader may not hold our last epoch at all (a leader it never
+        // followed wrote it): then our entries of any epoch newer than the
+        // one it holds diverge too, even below `end_lsn`.
+        let agreed = end_lsn.min(self.d.wal.epoch_end(held));
+        if self.d.wal.last_lsn() > agreed {
+            self.roll_back_after(agreed, out);
             // Our new last entry may itself belong to an epoch the leader
             // never had: ask again.
             self.start_rejoin(out);

@@ -363,6 +363,16 @@ impl Node {
 
     /// A client cancelled its write: answer it now if it only waits for
     /// standbys, or as soon as it is flushed locally.
+    /// The manager recorded which standbys may be synchronous: only their
+    /// acknowledgements count from now on (a newly recorded one may let
+    /// waiting writes commit at once).
+    pub(super) fn set_sync_allowed(&mut self, now_us: u64, allowed: u64, out: &mut Vec<Effect>) {
+        if let Some(l) = self.role.leader_mut() {
+            l.sync_allowed = allowed;
+            self.advance_commit(now_us, out);
+        }
+    }
+
     pub(super) fn on_cancel(&mut self, req: ReqId, out: &mut Vec<Effect>) {
         let (flushed, epoch) = (self.d.wal.flushed, self.d.epoch);
         let Some(l) = self.role.leader_mut() else {

@@ -129,6 +129,9 @@ pub enum Input {
     Promote { epoch: Epoch },
     /// Leave the leader role (a manager's demotion).
     Demote,
+    /// Bit `p`: standby `p` may count as synchronous (what a manager in
+    /// synchronous mode recorded in its store). Only a leader keeps it.
+    SyncStandbys { allowed: u64 },
     /// Follow `leader` in `epoch`.
     Follow { leader: NodeId, epoch: Epoch },
     /// The leader `from` no longer has the log this follower needs: copy
@@ -215,7 +218,15 @@ impl Node {
             .iter()
             .position(|e| !matches!(e, Effect::Progress(Progress::Appended { .. })))
             .map_or(out.len(), |i| start + i);
-        out.splice(at..at, changes.into_iter().flatten().map(Effect::Progress));
+        // Appended, then swapped into place (both orders kept): `splice`
+        // would allocate, and `rotate_right` copies through a buffer.
+        let end = out.len();
+        out.extend(changes.into_iter().flatten().map(Effect::Progress));
+        for i in (at..end).rev() {
+            for j in i..out.len() - (end - i) {
+                out.swap(j, j + 1);
+            }
+        }
     }
 
     /// Appends `entry` to the log and says so.
@@ -243,6 +254,7 @@ impl Node {
                 self.step_down(now_us, epoch, None, out)
             }
             Input::Follow { leader, epoch } => self.adopt_leader(now_us, leader, epoch, out),
+            Input::SyncStandbys { allowed } => self.set_sync_allowed(now_us, allowed, out),
             Input::RecloneStarted { from } => self.start_reclone(from, out),
             Input::RecloneAborted => {
                 if let Some(f) = self.role.follower_mut() {
@@ -345,8 +357,20 @@ impl Node {
     }
 
     /// The leader's view of its followers, as the commit policy needs it
-    /// (empty for other roles).
+    /// (empty for other roles): a standby the manager has not recorded as
+    /// synchronous does not count.
     pub fn follower_acks(&self, now_us: u64) -> Vec<FollowerAck> {
+        let allowed = self.role.leader().map_or(u64::MAX, |l| l.sync_allowed);
+        let mut acks = self.standby_acks(now_us);
+        for a in &mut acks {
+            a.eligible &= allowed & (1u64 << a.node) != 0;
+        }
+        acks
+    }
+
+    /// The leader's view of its followers whatever the manager recorded:
+    /// the standbys that could be synchronous now.
+    pub fn standby_acks(&self, now_us: u64) -> Vec<FollowerAck> {
         self.peers()
             .iter()
             .enumerate()
@@ -487,12 +511,22 @@ impl Node {
                     msg: Msg::EpochEnd {
                         epoch,
                         end_lsn: self.d.wal.epoch_end(epoch),
+                        held: self
+                            .d
+                            .wal
+                            .epoch_at(self.d.wal.epoch_end(epoch))
+                            .unwrap_or(0),
                     },
                 });
             }
-            (Msg::EpochEnd { epoch, end_lsn }, Addr::Node(l)) => {
-                self.on_epoch_end(l, epoch, end_lsn, out)
-            }
+            (
+                Msg::EpochEnd {
+                    epoch,
+                    end_lsn,
+                    held,
+                },
+                Addr::Node(l),
+            ) => self.on_epoch_end(l, epoch, end_lsn, held, out),
             (
                 Msg::ReadReq {
                     req,

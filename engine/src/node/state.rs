@@ -219,6 +219,11 @@ pub(crate) struct LeaderState {
     pub deadline_armed_us: Option<u64>,
     /// The lease is valid until this local time.
     pub lease_until_us: u64,
+    /// Bit `p`: standby `p` may count as synchronous. A manager in
+    /// synchronous mode sets it to the standbys its store records, so that
+    /// every acknowledged write is on a node the manager may promote;
+    /// otherwise every standby may.
+    pub sync_allowed: u64,
     /// Its expiry has been noted (until it is renewed again).
     pub lease_expiry_noted: bool,
 }
@@ -233,6 +238,7 @@ impl LeaderState {
             deadline_armed_us: None,
             lease_until_us: 0,
             lease_expiry_noted: false,
+            sync_allowed: u64::MAX,
         }
     }
 }

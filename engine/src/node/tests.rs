@@ -381,6 +381,7 @@ fn a_divergent_suffix_is_rolled_back_when_the_new_leader_says_where_our_epoch_en
             msg: Msg::EpochEnd {
                 epoch: 1,
                 end_lsn: 2,
+                held: 1,
             },
         },
     );
@@ -399,6 +400,79 @@ fn a_divergent_suffix_is_rolled_back_when_the_new_leader_says_where_our_epoch_en
         2,
         "the undone write's key reads as before it"
     );
+}
+
+#[test]
+fn entries_of_an_epoch_the_new_leader_never_held_are_rolled_back_below_its_end() {
+    let mut n = follower_with_three_entries();
+    // Node 2 led epoch 2 briefly: we took its entry 4 (after its rejoin
+    // question, answered: epoch 1 ends at 3 there too).
+    feed(
+        &mut n,
+        100,
+        Input::Message {
+            from: Addr::Node(F2),
+            msg: wal_msg(entry(4, 2), 1, 2),
+        },
+    );
+    feed(
+        &mut n,
+        101,
+        Input::Message {
+            from: Addr::Node(F2),
+            msg: Msg::EpochEnd {
+                epoch: 1,
+                end_lsn: 3,
+                held: 1,
+            },
+        },
+    );
+    feed(
+        &mut n,
+        102,
+        Input::Message {
+            from: Addr::Node(F2),
+            msg: wal_msg(entry(4, 2), 1, 2),
+        },
+    );
+    assert_eq!(n.wal().epoch_at(4), Some(2));
+    // The old leader comes back as leader of epoch 3 without ever having
+    // seen epoch 2; its log holds epoch 1 up to 5. Asked where epoch 2
+    // ends, it answers 5, holding only epoch 1 there: our entry 4 of
+    // epoch 2 diverges although 4 < 5.
+    let fx = feed(
+        &mut n,
+        200,
+        Input::Follow {
+            leader: LEADER,
+            epoch: 3,
+        },
+    );
+    assert!(
+        fx.contains(&send(LEADER, Msg::EpochEndReq { epoch: 2 })),
+        "{fx:?}"
+    );
+    let fx = feed(
+        &mut n,
+        210,
+        Input::Message {
+            from: Addr::Node(LEADER),
+            msg: Msg::EpochEnd {
+                epoch: 2,
+                end_lsn: 5,
+                held: 1,
+            },
+        },
+    );
+    assert!(
+        fx.contains(&Effect::Note(Note::RolledBack { entry: entry(4, 2) })),
+        "{fx:?}"
+    );
+    assert!(
+        fx.contains(&send(LEADER, Msg::EpochEndReq { epoch: 1 })),
+        "{fx:?}"
+    );
+    assert_eq!(n.wal().last_lsn(), 3);
 }
 
 #[test]

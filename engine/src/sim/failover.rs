@@ -54,14 +54,10 @@ impl Simulation {
                         reachable |= 1u64 << p;
                     }
                 }
-                let sync_standby = if node.role() == Role::Leader {
-                    node.cfg()
-                        .policy
-                        .sync_set(&node.follower_acks(self.now_us))
-                        .first()
-                        .copied()
+                let sync_mask = if node.role() == Role::Leader {
+                    self.sync_standbys_to_record(node)
                 } else {
-                    None
+                    0
                 };
                 NodeFacts {
                     up: self.cluster.hosts()[i].up,
@@ -80,10 +76,33 @@ impl Simulation {
                     last_lsn: node.wal().last_lsn(),
                     priority: self.scenario.nodes[i].priority,
                     reachable,
-                    sync_standby,
+                    sync_mask,
                 }
             })
             .collect()
+    }
+
+    /// The standbys leader `node`'s agent records as synchronous: those its
+    /// policy picks among the streaming ones, except that a standby the
+    /// store does not name yet joins only once it holds every write the
+    /// leader has acknowledged (as Patroni waits for a new synchronous
+    /// standby to reach the primary's position before naming it), so that
+    /// each acknowledged write is on every standby the store names.
+    fn sync_standbys_to_record(&self, node: &Node) -> u64 {
+        let recorded = self.manager.as_ref().map_or(0, |m| m.dcs.sync_mask);
+        let policy = &node.cfg().policy;
+        let committed = node.commit_lsn().unwrap_or(0);
+        let acks = node.standby_acks(self.now_us);
+        policy
+            .sync_set(&acks)
+            .iter()
+            .filter(|&&s| {
+                recorded & (1u64 << s) != 0
+                    || acks
+                        .iter()
+                        .any(|a| a.node == s && a.at(policy.ack) >= committed)
+            })
+            .fold(0u64, |m, s| m | 1u64 << s)
     }
 
     pub(super) fn manager_tick(&mut self, node: NodeId) {
@@ -118,6 +137,9 @@ impl Simulation {
                     leader,
                     epoch,
                 } => self.handle_node(node, Input::Follow { leader, epoch }),
+                ManagerAction::SyncStandbys { node, allowed } => {
+                    self.handle_node(node, Input::SyncStandbys { allowed })
+                }
             }
         }
         let next = self.now_us + self.scenario.failover.loop_wait_us;

@@ -19,6 +19,7 @@ use crate::manager::{Manager, ManagerAction, NodeFacts};
 use crate::message::Msg;
 use crate::network::{Addr, Network, NodeId, SessionId, Transit};
 use crate::node::{Effect, Input, Node, NodeConfig, Note, Progress, Role};
+use crate::policy::FollowerAck;
 use crate::queue::EventQueue;
 use crate::report::Promotion;
 use crate::rng::Rng;
@@ -240,7 +241,7 @@ impl Simulation {
             events: 0,
             checker: None,
             manager: (scenario.failover.mode == FailoverMode::Manager)
-                .then(|| Manager::new(scenario.failover, n, scenario.leader)),
+                .then(|| Manager::new(scenario.failover, n, scenario.leader, 0)),
             scenario,
         };
         for i in 0..n {
@@ -253,6 +254,7 @@ impl Simulation {
             sim.node_effects(i as NodeId, &mut fx);
             sim.effects = fx;
         }
+        sim.record_initial_sync_standbys();
         // Closed-loop sessions start within one think time of the start;
         // open-loop classes at their first arrival.
         for s in 0..sim.sessions.len() {
@@ -279,9 +281,13 @@ impl Simulation {
         }
         sim.queue.push(0, Event::Sample);
         if sim.manager.is_some() {
+            // Agents' loops are spread over one loop_wait, none at time 0:
+            // the store already names the standbys the run starts with, and
+            // a leader's loop before they have even connected would drop
+            // them from it.
             let loop_us = sim.scenario.failover.loop_wait_us;
             for i in 0..n {
-                let offset = loop_us * i as u64 / n as u64;
+                let offset = loop_us * (i as u64 + 1) / n as u64;
                 sim.queue
                     .push(offset, Event::ManagerTick { node: i as NodeId });
             }
@@ -302,6 +308,13 @@ impl Simulation {
     /// Checks every completed operation for anomalies as the run goes.
     pub fn enable_checker(&mut self) {
         self.checker = Some(Checker::new());
+    }
+
+    /// The checker that keeps every write to the end: the reference the
+    /// bounded checker's verdicts are tested against.
+    #[cfg(feature = "unbounded-checker")]
+    pub fn enable_unbounded_checker(&mut self) {
+        self.checker = Some(Checker::keeping_everything());
     }
 
     /// Keeps every completed operation.
@@ -480,6 +493,39 @@ impl Simulation {
             }
         }
         true
+    }
+
+    /// A manager in synchronous mode starts with the store naming the
+    /// standbys the leader's policy picks when all of them stream (the
+    /// cluster has been running before the scenario starts), and the
+    /// leader counts only those.
+    fn record_initial_sync_standbys(&mut self) {
+        if !self.scenario.failover.synchronous_mode {
+            return;
+        }
+        let leader = self.scenario.leader;
+        let Some(manager) = self.manager.as_mut() else {
+            return;
+        };
+        let node = self.cluster.node(leader);
+        let all: Vec<FollowerAck> = (0..self.cluster.len() as NodeId)
+            .filter(|&p| p != leader)
+            .map(|p| FollowerAck {
+                node: p,
+                eligible: true,
+                written: 0,
+                flushed: 0,
+                applied: 0,
+            })
+            .collect();
+        let allowed = node
+            .cfg()
+            .policy
+            .sync_set(&all)
+            .iter()
+            .fold(0u64, |m, s| m | 1u64 << s);
+        manager.dcs.sync_mask = allowed;
+        self.handle_node(leader, Input::SyncStandbys { allowed });
     }
 
     /// Hands `input` to `node` if it was scheduled for the node's current
@@ -789,6 +835,10 @@ impl Simulation {
     fn sample(&mut self) {
         let now = self.now_us;
         self.accounting.prune_acked(&self.cluster);
+        if let Some(c) = self.checker.as_mut() {
+            let one_leader_per_epoch = self.accounting.metrics().two_leaders_one_epoch == 0;
+            c.forget_settled(&self.cluster, one_leader_per_epoch);
+        }
         if self.sessions.iter().any(|s| s.leader != self.view.leader) {
             self.spread_discovery();
         }
