@@ -1,42 +1,45 @@
-//! The page: its layout, the animation loop, the theme and the viewport.
+//! The page: its layout, the animation and idle loops, events to an
+//! embedding page, the theme and the viewport.
 //!
-//! The loop is driven by `requestAnimationFrame`: each frame dispatches
-//! [`Action::Frame`] with the browser's timestamp and the reducer advances
-//! the engine by the elapsed real time times the chosen speed. The frame
-//! handle lives in an effect; dropping it (on pause or unmount) cancels the
-//! next frame, so a paused lab costs nothing.
+//! Data goes one way. The lab lives in one reducer; each render builds the
+//! parts of the view model ([`crate::view`]) that need it and hands each
+//! panel its part; panels render it and dispatch actions. The loops only
+//! dispatch actions too: `requestAnimationFrame` sends
+//! [`Action::FrameWithin`] (the engine gets a wall-clock budget per frame,
+//! so a busy scenario slows the simulated clock rather than the page), and
+//! when the browser is idle, [`Action::WorkAhead`] computes checkpoints
+//! ahead of the playhead. Events to an embedding page are sent from an
+//! effect, after the render that shows the same figures.
 //!
-//! Each frame gives the engine a wall-clock budget
-//! ([`FRAME_ENGINE_BUDGET_MS`]), so a busy scenario slows the simulated
-//! clock rather than the page, and only what must move every frame is
-//! redrawn every frame: the messages in flight (and, below 1×, the run
-//! bar, the nodes and the sequence diagram). Panels showing settings
-//! redraw when something other than the clock changed; from 1× on, the
-//! run bar and the nodes redraw ten times a second, and the panels of live
+//! Only what must move every frame is rebuilt every frame: the messages in
+//! flight (and, below 1×, the nodes and the sequence diagram). From 1× on,
+//! the nodes and the run bar are rebuilt ten times a second and the live
 //! figures (read-outs, anomalies, charts, the sequence diagram) a few
-//! times a second, each in its own frame (see [`Refresh`]). In the
-//! background the run is computed ahead of the playhead, so that any
-//! instant can be sought from a near checkpoint ([`Lab::work_ahead`]).
+//! times a second, each at its own phase; settings only when something
+//! other than the clock changed.
 //!
 //! Three facts about the viewer's browser live here rather than in the
 //! reducer, because they only change how things are drawn: whether the
-//! screen is narrow (the cluster then switches to a portrait drawing),
-//! whether the user asked for reduced motion, and the colour theme.
+//! screen is narrow (portrait drawings), whether the user asked for
+//! reduced motion, and the colour theme.
 
-use crate::chapters::ChapterPanel;
-use crate::cluster::{ClusterView, LIVE_SPEED};
+use crate::chapter_panel::ChapterPanel;
+use crate::charts::ChartsPanel;
+use crate::cluster::Cluster;
 use crate::controls::{
-    ClusterControls, CommitControls, ExperimentControls, FailoverControls, FaultButtons, NodeMenu,
-    RoutingControls, RunBar,
+    focus_by_id, ClusterControls, CommitControls, ExperimentControls, FailoverControls,
+    FaultButtons, NodeMenu, RoutingControls, RunBar,
 };
 use crate::embed::{Command, Embed};
+use crate::icons::{icon, Icon};
 use crate::readouts::{Anomalies, Readouts};
 use crate::sequence::SequencePanel;
-use crate::state::{Action, AheadState, Lab};
+use crate::speeds::LIVE_SPEED;
+use crate::state::{Action, Lab};
+use crate::view::{self, charts, cluster, flights, panels, sequence, EventsView, Viewer};
 use gloo::events::{EventListener, EventListenerOptions};
 use gloo::render::{request_animation_frame, AnimationFrame};
-use replica_engine::network::NodeId;
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
@@ -63,12 +66,15 @@ const AHEAD_TIMEOUT_MS: u32 = 200;
 /// Once every checkpoint exists, how often to look whether the run changed
 /// (and the work must start again), in ms.
 const AHEAD_POLL_MS: u32 = 250;
-/// How often the page is told how far the checkpoints reach, in ms.
-const AHEAD_REPORT_MS: f64 = 250.0;
 
-/// Live panels redraw once every this many [`Lab::live`] ticks, each at
-/// its own phase, so no frame redraws all of them.
+/// Live panels are rebuilt once every this many [`Lab::live`] ticks, each
+/// at its own phase, so no frame rebuilds all of them.
 const LIVE_PERIOD: u64 = 4;
+
+/// At most this many anomaly events are sent per render.
+const VIOLATION_EVENTS: usize = 4;
+/// Commit events are sent at most this often, in ms of wall time.
+const COMMIT_EVENT_MS: f64 = 250.0;
 
 /// Requests frames until `alive` is cleared. The pending frame's handle is
 /// kept in `slot`; dropping it cancels that frame.
@@ -93,76 +99,48 @@ fn frame_loop(
     *slot.borrow_mut() = Some(handle);
 }
 
-/// What the background checkpointing last told the page.
+/// What the idle loop needs to know of the lab last rendered.
 #[derive(Clone, Copy, Default)]
-struct Reported {
-    /// How far checkpoints reached.
-    state: AheadState,
-    /// [`Lab::settled`] of the lab it worked on.
-    settled: u64,
-    /// When, on the page's clock (ms).
-    at_ms: f64,
-    /// Reports so far (the run bar redraws when this changes).
-    count: u64,
+struct AheadTrigger {
+    playing: bool,
+    done: bool,
 }
 
-/// Computes checkpoints ahead of the playhead on the lab last rendered
-/// (`current`) in small slices: while the run plays, when the browser is
-/// idle between frames (at most [`AHEAD_PLAYING_MS`] a slice); paused, in
-/// back-to-back tasks of [`AHEAD_PAUSED_MS`] (the page answers input
-/// between two). Tells the page to show how far they reach by counting
-/// `report` up (at most every [`AHEAD_REPORT_MS`], and whenever the work
-/// starts or ends or the lab changed). Once done, looks every
+/// Asks the reducer to compute checkpoints ahead of the playhead, in small
+/// slices: while the run plays, when the browser is idle between frames
+/// (at most [`AHEAD_PLAYING_MS`] a slice, and a checkpoint copy only if it
+/// fits too); paused, in back-to-back tasks of [`AHEAD_PAUSED_MS`] (the
+/// page answers input between two). Once done, asks every
 /// [`AHEAD_POLL_MS`] whether the run changed; stops when `alive` is
 /// cleared.
-fn ahead_loop(
-    current: Rc<RefCell<Option<Rc<Lab>>>>,
-    report: UseStateSetter<u64>,
-    last: Rc<Cell<Reported>>,
-    alive: Rc<Cell<bool>>,
-) {
-    let playing = current.borrow().as_ref().is_some_and(|l| l.playing);
-    let slice = move |left_ms: f64| {
-        if !alive.get() {
-            return;
-        }
-        let lab = current.borrow().clone();
-        let state = lab.as_ref().map(|lab| {
-            let start = crate::clock::now_ms();
-            if lab.playing {
-                // A checkpoint is saved only if it fits in this slice too:
-                // a copy of a long run can take longer than a frame.
-                let end = start + left_ms.clamp(1.0, AHEAD_PLAYING_MS);
-                lab.work_ahead(end, end)
-            } else {
-                lab.work_ahead(start + AHEAD_PAUSED_MS, f64::INFINITY)
+fn ahead_loop(dispatch: Callback<Action>, trigger: Rc<Cell<AheadTrigger>>, alive: Rc<Cell<bool>>) {
+    let t = trigger.get();
+    let slice = {
+        let (dispatch, trigger, alive) = (dispatch.clone(), trigger.clone(), alive.clone());
+        move |left_ms: f64| {
+            if !alive.get() {
+                return;
             }
-        });
-        let state = state.unwrap_or_default();
-        let settled = lab.as_ref().map_or(0, |l| l.settled);
-        let r = last.get();
-        let now = crate::clock::now_ms();
-        // The run bar last drew with another lab (a change can restart
-        // and finish the work between two reports), or the work started or
-        // ended, or it went on a while: show it.
-        if settled != r.settled
-            || state.done != r.state.done
-            || (state != r.state && now - r.at_ms >= AHEAD_REPORT_MS)
-        {
-            last.set(Reported {
-                state,
-                settled,
-                at_ms: now,
-                count: r.count + 1,
+            let now = trigger.get();
+            if now.playing {
+                let b = left_ms.clamp(1.0, AHEAD_PLAYING_MS);
+                dispatch.emit(Action::WorkAhead {
+                    budget_ms: b,
+                    save_budget_ms: Some(b),
+                });
+            } else {
+                dispatch.emit(Action::WorkAhead {
+                    budget_ms: AHEAD_PAUSED_MS,
+                    save_budget_ms: None,
+                });
+            }
+            let delay_ms = if trigger.get().done { AHEAD_POLL_MS } else { 0 };
+            crate::clock::later(delay_ms, false, move |_| {
+                ahead_loop(dispatch, trigger, alive)
             });
-            report.set(r.count + 1);
         }
-        let delay_ms = if state.done { AHEAD_POLL_MS } else { 0 };
-        crate::clock::later(delay_ms, false, move |_| {
-            ahead_loop(current, report, last, alive)
-        });
     };
-    if playing {
+    if t.playing {
         crate::clock::later(AHEAD_TIMEOUT_MS, true, slice);
     } else {
         slice(AHEAD_PAUSED_MS);
@@ -173,7 +151,7 @@ fn media(query: &str) -> Option<web_sys::MediaQueryList> {
     web_sys::window()?.match_media(query).ok().flatten()
 }
 
-/// Turns a host page's message into a command, if it is one.
+/// Turns a host page's message into an action, if it is a command.
 fn on_message(data: &JsValue, dispatch: &Callback<Action>) {
     let get = |k: &str| js_sys::Reflect::get(data, &JsValue::from_str(k)).ok();
     if !data.is_object() || get("replicaLab").and_then(|v| v.as_f64()) != Some(1.0) {
@@ -188,8 +166,8 @@ fn on_message(data: &JsValue, dispatch: &Callback<Action>) {
             .and_then(|v| v.as_string())
             .filter(|s| s.len() <= 200)
     };
-    if let Some(c) = Command::read(&command, t_us, text) {
-        dispatch.emit(Action::Embedded(c));
+    if let Some(a) = Command::read(&command, t_us, text).and_then(|c| c.action(false)) {
+        dispatch.emit(a);
     }
 }
 
@@ -221,6 +199,104 @@ pub(crate) fn post_event(event: &str, fields: &[(&str, JsValue)]) {
 thread_local! {
     /// Where events go: the first allowed origin.
     static EMBED_TARGET: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+/// What an embedding page has been told.
+#[derive(Default)]
+struct Told {
+    /// Events processed at the playhead last time (falls when the run
+    /// goes back or is rebuilt).
+    events: u64,
+    /// Promotions announced: `(t_us, epoch, leader)` and the lost writes
+    /// last sent for each.
+    promotions: Vec<((u64, u32, String), u64)>,
+    /// Anomalies announced.
+    violations: usize,
+    /// Acknowledged writes last sent, and when (wall ms).
+    acked: (u64, f64),
+}
+
+/// Sends what changed since `told`: a `failover` for each promotion that
+/// appeared as the run went forward, a `lost-writes` update for each
+/// announced promotion whose loss changed (the loss of a promotion grows
+/// after it, as the new leader's log is compared with what was
+/// acknowledged), new anomalies and, at most four times a second, the
+/// acknowledged count.
+fn tell(ev: &EventsView, told: &mut Told) {
+    let back = ev.events < told.events;
+    told.events = ev.events;
+    let key = |p: &view::PromotionEvent| (p.t_us, p.epoch, p.leader.clone());
+    if back {
+        // Sought back or rebuilt: what is gone is forgotten, and what is
+        // there now is not news.
+        told.promotions
+            .retain(|(k, _)| ev.promotions.iter().any(|p| key(p) == *k));
+    }
+    for p in &ev.promotions {
+        match told.promotions.iter_mut().find(|(k, _)| *k == key(p)) {
+            Some((_, sent)) => {
+                if *sent != p.lost_writes {
+                    *sent = p.lost_writes;
+                    post_event(
+                        "lost-writes",
+                        &[
+                            ("t_us", (ev.t_us as f64).into()),
+                            ("leader", p.leader.clone().into()),
+                            ("epoch", (p.epoch as f64).into()),
+                            ("lost_writes", (p.lost_writes as f64).into()),
+                            ("total_lost", (ev.lost_writes as f64).into()),
+                        ],
+                    );
+                }
+            }
+            None => {
+                told.promotions.push((key(p), p.lost_writes));
+                if !back {
+                    post_event(
+                        "failover",
+                        &[
+                            ("t_us", (p.t_us as f64).into()),
+                            ("leader", p.leader.clone().into()),
+                            ("old_leader", p.old_leader.clone().into()),
+                            ("epoch", (p.epoch as f64).into()),
+                            ("lost_writes", (p.lost_writes as f64).into()),
+                        ],
+                    );
+                }
+            }
+        }
+    }
+    if back || ev.violations < told.violations {
+        told.violations = ev.violations;
+    }
+    let fresh: Vec<(usize, u64, &str)> = ev
+        .recent_violations
+        .iter()
+        .rev()
+        .filter(|(i, _, _)| *i >= told.violations)
+        .take(VIOLATION_EVENTS)
+        .copied()
+        .collect();
+    for (_, t_us, kind) in fresh {
+        post_event(
+            "violation",
+            &[("t_us", (t_us as f64).into()), ("kind", kind.into())],
+        );
+    }
+    told.violations = told.violations.max(ev.violations);
+    let now_ms = js_sys::Date::now();
+    if back {
+        told.acked = (ev.acknowledged, now_ms);
+    } else if ev.acknowledged > told.acked.0 && now_ms - told.acked.1 >= COMMIT_EVENT_MS {
+        post_event(
+            "commit",
+            &[
+                ("t_us", (ev.t_us as f64).into()),
+                ("acknowledged", (ev.acknowledged as f64).into()),
+            ],
+        );
+        told.acked = (ev.acknowledged, now_ms);
+    }
 }
 
 /// Whether a media query matches now, kept up to date.
@@ -270,56 +346,6 @@ fn apply_theme(theme: Option<&str>) {
     }
 }
 
-/// Viewer facts the views draw with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Viewer {
-    /// Narrow screen: portrait drawings.
-    pub narrow: bool,
-    /// The user prefers reduced motion.
-    pub reduced_motion: bool,
-    /// Dark colours are on (the canvas of messages reads its colours
-    /// again when this changes).
-    pub dark: bool,
-}
-
-/// When a panel redraws.
-#[derive(Clone, Copy, Default, PartialEq, Eq)]
-pub enum Refresh {
-    /// On every change of the lab, animation frames included.
-    #[default]
-    Always,
-    /// Only when this key changes; the page derives it from
-    /// [`Lab::settled`] (or [`Lab::version`]), a throttled [`Lab::live`]
-    /// tick and whatever else the panel shows, so a panel that does not
-    /// need every frame skips most of them.
-    Key(u64, u64, u64),
-}
-
-/// Props shared by the panels.
-#[derive(Properties)]
-pub struct PanelProps {
-    /// The state.
-    pub lab: Rc<Lab>,
-    /// Dispatches actions.
-    pub on_action: Callback<Action>,
-    /// How the viewer sees the page.
-    #[prop_or(Viewer { narrow: false, reduced_motion: false, dark: false })]
-    pub viewer: Viewer,
-    /// When to redraw.
-    #[prop_or_default]
-    pub refresh: Refresh,
-}
-
-/// Every panel's `on_action` dispatches to the one reducer, so it is left
-/// out of the comparison (the page makes a new one each render).
-impl PartialEq for PanelProps {
-    fn eq(&self, other: &Self) -> bool {
-        self.viewer == other.viewer
-            && self.refresh == other.refresh
-            && (matches!(self.refresh, Refresh::Key(..)) || self.lab == other.lab)
-    }
-}
-
 /// Whether a key press should drive the lab: not while typing in a field
 /// or when a button already handles the key.
 fn is_global_key(e: &KeyboardEvent) -> bool {
@@ -335,8 +361,22 @@ fn is_global_key(e: &KeyboardEvent) -> bool {
     let tag = el.tag_name().to_ascii_lowercase();
     !matches!(
         tag.as_str(),
-        "input" | "select" | "textarea" | "button" | "summary"
+        "input" | "select" | "textarea" | "button" | "summary" | "a"
     ) && el.get_attribute("role").is_none()
+}
+
+/// Where the page is served from, for shared links.
+fn page_base() -> String {
+    web_sys::window()
+        .map(|w| {
+            let loc = w.location();
+            format!(
+                "{}{}",
+                loc.origin().unwrap_or_default(),
+                loc.pathname().unwrap_or_default()
+            )
+        })
+        .unwrap_or_default()
 }
 
 /// The whole lab.
@@ -346,9 +386,11 @@ pub fn App() -> Html {
         let query = web_sys::window()
             .and_then(|w| w.location().search().ok())
             .unwrap_or_default();
-        Lab::from_link(&query)
+        let mut lab = Lab::from_link(&query);
+        lab.page_base = page_base();
+        lab
     });
-    crate::set_report_context(&lab);
+    crate::panic::set_report_context(&lab);
     let embed = use_memo((), |_| {
         let win = web_sys::window();
         let query = win
@@ -394,8 +436,8 @@ pub fn App() -> Html {
             }
         });
     }
-    // Keyboard: Space or K plays and pauses, "." steps, Escape closes the
-    // node menu and the anomaly close-up.
+    // Keyboard: Space or K plays and pauses, "." steps, "," steps back,
+    // Escape closes the node menu and the anomaly close-up.
     {
         let dispatch = dispatch.clone();
         use_effect_with((), move |_| {
@@ -428,17 +470,16 @@ pub fn App() -> Html {
             move || drop(listener)
         });
     }
-    // Embedding: autoplay, commands from allowed origins, events out.
+    // Embedding: a chapter, autoplay, commands from allowed origins.
     {
         let dispatch = dispatch.clone();
         let embed = embed.clone();
-        let playing = lab.playing;
         use_effect_with((), move |_| {
             if let Some(i) = embed.chapter.as_deref().and_then(crate::chapters::find) {
                 dispatch.emit(Action::OpenChapter(Some(i)));
             }
-            if embed.autoplay && !playing {
-                dispatch.emit(Action::TogglePlay);
+            if embed.autoplay {
+                dispatch.emit(Action::SetPlaying(true));
             }
             let listener = web_sys::window().map(|win| {
                 EventListener::new(&win, "message", move |e| {
@@ -453,67 +494,23 @@ pub fn App() -> Html {
             move || drop(listener)
         });
     }
+    // Background checkpointing, as actions, on idle time.
+    let trigger = use_mut_ref(|| Rc::new(Cell::new(AheadTrigger::default())));
+    let trigger = trigger.borrow().clone();
+    trigger.set(AheadTrigger {
+        playing: lab.playing,
+        done: lab.ahead_state().done,
+    });
     {
-        let seen = use_mut_ref(|| (0usize, 0usize, 0u64, 0.0f64));
-        let run = lab.main.borrow();
-        let sim = &run.sim;
-        let m = &sim.metrics();
-        let mut seen = seen.borrow_mut();
-        // Seeking back or a rebuilt run lowers the counts: catch up
-        // silently, events are for what happens from here on.
-        if m.promotions.len() < seen.0
-            || m.violations.len() < seen.1
-            || m.writes_acknowledged < seen.2
-        {
-            *seen = (
-                m.promotions.len(),
-                m.violations.len(),
-                m.writes_acknowledged,
-                seen.3,
-            );
-        }
-        let name = |n: NodeId| {
-            sim.scenario
-                .nodes
-                .get(n as usize)
-                .map(|s| s.name.clone())
-                .unwrap_or_default()
-        };
-        for p in &m.promotions[seen.0..] {
-            post_event(
-                "failover",
-                &[
-                    ("t_us", (p.t_us as f64).into()),
-                    ("leader", name(p.node).into()),
-                    ("old_leader", name(p.old_leader).into()),
-                    ("lost_writes", (p.lost_acknowledged_writes as f64).into()),
-                ],
-            );
-        }
-        // At most a few per frame: a burst of anomalies is one story.
-        for v in m.violations[seen.1..].iter().take(4) {
-            post_event(
-                "violation",
-                &[
-                    ("t_us", (v.t_us as f64).into()),
-                    ("kind", v.kind.title().into()),
-                ],
-            );
-        }
-        seen.0 = m.promotions.len();
-        seen.1 = m.violations.len();
-        let now_ms = js_sys::Date::now();
-        if m.writes_acknowledged > seen.2 && now_ms - seen.3 >= 250.0 {
-            post_event(
-                "commit",
-                &[
-                    ("t_us", (sim.now_us() as f64).into()),
-                    ("acknowledged", (m.writes_acknowledged as f64).into()),
-                ],
-            );
-            seen.2 = m.writes_acknowledged;
-            seen.3 = now_ms;
-        }
+        let dispatch = dispatch.clone();
+        let trigger = trigger.clone();
+        use_effect_with((), move |_| {
+            let alive = Rc::new(Cell::new(true));
+            let running = alive.clone();
+            // Not before the first frame is drawn.
+            crate::clock::later(0, false, move |_| ahead_loop(dispatch, trigger, running));
+            move || alive.set(false)
+        });
     }
     let narrow = use_media(NARROW_QUERY);
     let reduced_motion = use_media(REDUCED_MOTION_QUERY);
@@ -535,8 +532,8 @@ pub fn App() -> Html {
             if let Some(s) = storage() {
                 s.set_item(THEME_KEY, next).ok();
             }
-            // At once, so the views drawn with it (the canvas reads its
-            // colours from the style sheet) see the new theme.
+            // At once, so the canvas (which reads its colours from the
+            // style sheet) sees the new theme.
             apply_theme(Some(next));
             theme.set(Some(next.to_string()));
         })
@@ -552,82 +549,133 @@ pub fn App() -> Html {
         dark,
     };
 
-    let l: Rc<Lab> = Rc::new((*lab).clone());
-    // Background checkpointing works on the lab last rendered.
-    let current = use_mut_ref(|| None::<Rc<Lab>>);
-    *current.borrow_mut() = Some(l.clone());
-    // Bumped when the run bar should show how far checkpoints reach.
-    let ahead = use_state(|| 0u64);
+    // The view model, part by part, each rebuilt as often as it is drawn.
+    let l: &Lab = &lab;
+    let fast = l.playing && l.speed >= LIVE_SPEED;
+    let live = |phase: u64| (l.live + phase) / LIVE_PERIOD;
+    let next = l.main.borrow().next;
+    let facts_cell: OnceCell<view::facts::Facts> = OnceCell::new();
+    let facts = || facts_cell.get_or_init(|| view::facts(l));
+    let every = |fast_key: (u64, u64)| {
+        if fast {
+            (true, fast_key.0, fast_key.1)
+        } else {
+            (false, l.version, 0)
+        }
+    };
+    let run_view = use_memo(every((l.settled, l.live)), |_| panels::run_bar(l));
+    let experiment = use_memo(l.settled, |_| panels::experiment(l));
+    let chapter = use_memo((l.settled, l.now_us() > 0), |_| {
+        panels::chapter(l).map(Rc::new)
+    });
+    let drawing = use_memo((every((l.settled, l.live)), narrow), |_| {
+        cluster::build(l, facts(), narrow)
+    });
+    let flights_view = use_memo(
+        (l.version, Rc::as_ptr(&drawing) as usize, reduced_motion),
+        |_| flights::build(l, &drawing, reduced_motion),
+    );
+    let menu = use_memo((l.settled, live(0)), |_| {
+        panels::node_menu(l, facts()).map(Rc::new)
+    });
+    let commit = use_memo((l.settled, next), |_| panels::commit(l));
+    let routing = use_memo((l.settled, next), |_| panels::routing(l));
+    let readouts = use_memo((l.settled, live(1)), |_| panels::readouts(l, facts()));
+    let anomalies = use_memo((l.settled, live(2)), |_| panels::anomalies(l, facts()));
+    let seq = use_memo(
+        (every((l.settled, live(3))), narrow, reduced_motion),
+        |_| sequence::build(l, facts(), narrow, reduced_motion),
+    );
+    let charts_view = use_memo((l.settled, live(0)), |_| {
+        let names: Vec<String> = facts().nodes.iter().map(|n| n.name.clone()).collect();
+        charts::build(l, &names, &readouts.promotions, &l.sweep)
+    });
+    let cluster_settings = use_memo(l.settled, |_| panels::cluster_settings(l));
+    let failover = use_memo(l.settled, |_| panels::failover(l));
+    let events = use_memo(Rc::as_ptr(&readouts) as usize, |_| {
+        view::events(l, &readouts)
+    });
+
+    // Events to an embedding page: after the render that shows them.
     {
-        let current = current.clone();
-        let report = ahead.setter();
-        use_effect_with((), move |_| {
-            let alive = Rc::new(Cell::new(true));
-            let last = Rc::new(Cell::new(Reported::default()));
-            let running = alive.clone();
-            // Not before the first frame is drawn.
-            crate::clock::later(0, false, move |_| {
-                ahead_loop(current, report, last, running)
-            });
-            move || alive.set(false)
+        let told = use_mut_ref(Told::default);
+        use_effect_with(events.clone(), move |ev| tell(ev, &mut told.borrow_mut()));
+    }
+    {
+        let done = chapter
+            .as_ref()
+            .as_ref()
+            .filter(|c| c.revealed)
+            .map(|c| c.index);
+        use_effect_with(done, |done| {
+            if let Some(i) = done {
+                post_event(
+                    "chapter-completed",
+                    &[("chapter", ((*i + 1) as f64).into())],
+                );
+            }
         });
     }
-    // When each panel redraws: every frame, on settled changes only, or a
-    // few times a second at its own phase of the live tick.
-    let fast = l.playing && l.speed >= LIVE_SPEED;
-    let settled = Refresh::Key(l.settled, 0, 0);
-    let live = |phase: u64| Refresh::Key(l.settled, (l.live + phase) / LIVE_PERIOD, 0);
-    let ahead_key = *ahead;
-    let run_bar = if fast {
-        Refresh::Key(l.settled, l.live, ahead_key)
-    } else {
-        Refresh::Key(l.version, 0, ahead_key)
-    };
-    let sequence = if fast { live(3) } else { Refresh::Always };
+
     let d = dispatch.clone();
-    let description = crate::library::description(&l.scenario_name);
     let show = |part: &str| embed.shows(part);
     let open_lessons = {
         let d = d.clone();
         Callback::from(move |_: MouseEvent| d.emit(Action::OpenChapter(Some(0))))
     };
+    let first_node = drawing.nodes.first().map(|n| n.dom_id.clone());
+    let skip = Callback::from(move |e: MouseEvent| {
+        if let Some(id) = &first_node {
+            e.prevent_default();
+            focus_by_id(id);
+        }
+    });
+    let description = experiment.description.clone();
     html! {
         <main class={classes!("lab", viewer.narrow.then_some("narrow"), embed.on.then_some("embed"))}>
-            <Banner lab={l.clone()} on_action={d.clone()} refresh={settled}/>
+            <a class="skip-link" id="skip-to-cluster" href="#stage" onclick={skip}>{"Skip to the cluster"}</a>
+            if let Some(text) = l.banner.clone() {
+                <div class="banner" role="alert" id="banner">
+                    <span>{text}</span>
+                    <button onclick={crate::props::on_click(&d, Action::DismissBanner)}
+                            aria-label="Dismiss message">{ icon(Icon::Close) }</button>
+                </div>
+            }
             if show("run") || show("experiment") || show("theme") {
                 <header class="bar panel">
                     if show("run") {
-                        <RunBar lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={run_bar}/>
+                        <RunBar view={run_view.clone()} on_action={d.clone()}/>
                     }
                     if show("experiment") {
-                        <ExperimentControls lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={settled}/>
+                        <ExperimentControls view={experiment.clone()} on_action={d.clone()}/>
                     }
                     if !embed.on && l.chapter.is_none() {
                         <button id="lessons" class="ghost" onclick={open_lessons}
-                                title="Nine short chapters, one experiment each">{"Guided lessons"}</button>
+                                title="Nine short chapters, one experiment each">{ icon(Icon::Book) }{" Guided lessons"}</button>
                     }
                     if show("theme") {
                         <button id="theme" class="ghost" onclick={on_theme} aria-pressed={dark.to_string()}
                                 title="Switch between light and dark colours">
-                            { if dark { "☀ Light theme" } else { "☾ Dark theme" } }
+                            { icon(if dark { Icon::Sun } else { Icon::Moon }) }
+                            { if dark { " Light theme" } else { " Dark theme" } }
                         </button>
                     }
                 </header>
             }
-            if let Some(i) = l.chapter {
-                <ChapterPanel key={format!("chapter-{i}")} lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={settled}/>
+            if let Some(c) = chapter.as_ref().clone() {
+                <ChapterPanel key={format!("chapter-{}", c.index)} view={c.clone()} on_action={d.clone()}/>
             }
-            <section class="stage panel" aria-labelledby="stage-title">
+            <section class="stage panel" id="stage" tabindex="-1" aria-labelledby="stage-title">
                 <div class="panel-head">
                     <h2 id="stage-title">{"Cluster"}</h2>
                     if !embed.on {
                         <p class="scenario-desc">{description}</p>
                     }
                 </div>
-                <ClusterView lab={l.clone()} on_action={d.clone()} viewer={viewer}/>
-                <NodeMenu lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={live(0)}/>
+                <Cluster drawing={drawing.clone()} flights={flights_view.clone()} viewer={viewer} on_action={d.clone()}/>
+                <NodeMenu view={(*menu).clone()} on_action={d.clone()}/>
                 if show("faults") {
-                    <FaultButtons lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={settled}/>
+                    <FaultButtons on_action={d.clone()}/>
                 }
                 if show("legend") {
                     <Legend/>
@@ -636,52 +684,37 @@ pub fn App() -> Html {
             if show("commit") || show("routing") || show("readouts") || show("anomalies") {
                 <section class="side">
                     if show("commit") || show("routing") {
-                        <div class="panel settings-main" aria-label="Commit and reads">
+                        <div class="panel settings-main" role="region" aria-label="Commit and reads">
                             if show("commit") {
-                                <CommitControls lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={settled}/>
+                                <CommitControls view={commit.clone()} on_action={d.clone()}/>
                             }
                             if show("routing") {
-                                <RoutingControls lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={settled}/>
+                                <RoutingControls view={routing.clone()} on_action={d.clone()}/>
                             }
                         </div>
                     }
                     if show("readouts") {
-                        <Readouts lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={live(1)}/>
+                        <Readouts view={readouts.clone()} on_action={d.clone()}/>
                     }
                     if show("anomalies") {
-                        <Anomalies lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={live(2)}/>
+                        <Anomalies view={anomalies.clone()} on_action={d.clone()}/>
                     }
                 </section>
             }
             if show("sequence") {
-                <SequencePanel lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={sequence}/>
+                <SequencePanel view={seq.clone()} on_action={d.clone()}/>
             }
             if show("charts") {
-                <crate::charts::ChartsPanel lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={live(0)}/>
+                <ChartsPanel view={charts_view.clone()} on_action={d.clone()}/>
             }
             if show("settings") {
                 <section class="panel settings-more" aria-label="Cluster and failover settings">
-                    <ClusterControls lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={settled}/>
-                    <FailoverControls lab={l.clone()} on_action={d.clone()} viewer={viewer} refresh={settled}/>
+                    <ClusterControls view={cluster_settings.clone()} on_action={d.clone()}/>
+                    <FailoverControls view={failover.clone()} on_action={d.clone()}/>
                 </section>
             }
             <p class="sr-only" role="status" aria-live="polite" id="status">{l.status.clone()}</p>
         </main>
-    }
-}
-
-#[function_component]
-fn Banner(props: &PanelProps) -> Html {
-    let Some(text) = props.lab.banner.clone() else {
-        return html! {};
-    };
-    let on_action = props.on_action.clone();
-    html! {
-        <div class="banner" role="alert" id="banner">
-            <span>{text}</span>
-            <button onclick={Callback::from(move |_| on_action.emit(Action::DismissBanner))}
-                    aria-label="Dismiss message">{"×"}</button>
-        </div>
     }
 }
 
@@ -704,7 +737,7 @@ fn Legend() -> Html {
                 { for items.iter().map(|(c, name, path)| html! {
                     <li title={*path}>
                         <svg width="16" height="16" viewBox="-8 -8 16 16" aria-hidden="true">
-                            { crate::cluster::glyph(c) }
+                            { glyph(c) }
                         </svg>
                         {*name}
                     </li>
@@ -719,4 +752,26 @@ fn Legend() -> Html {
             </ul>
         </div>
     }
+}
+
+/// The shape of a message kind, centred on the origin, as the legend and
+/// the canvas draw it.
+fn glyph(class: &str) -> Html {
+    let shape = match class {
+        "m-write" => html! { <circle r="6"/> },
+        "m-wal" => html! { <rect x="-5.5" y="-5.5" width="11" height="11" rx="1"/> },
+        "m-ack" => html! { <path d="M0,-7 L7,0 L0,7 L-7,0Z"/> },
+        "m-ok" => html! {
+            <>
+                <circle r="6.5"/>
+                <path class="tick" d="M-3.2,0.2 L-1,2.6 L3.2,-2.6"/>
+            </>
+        },
+        "m-read" => html! { <circle r="5.5"/> },
+        "m-readreply" => html! { <rect x="-5" y="-5" width="10" height="10" rx="1"/> },
+        "m-heartbeat" => html! { <circle r="3.5"/> },
+        "m-vote" => html! { <path d="M0,-7 L6.5,5 L-6.5,5Z"/> },
+        _ => html! { <path d="M-5,-5 L5,5 M5,-5 L-5,5"/> },
+    };
+    html! { <g class={classes!("msg", class.to_string())}>{shape}</g> }
 }

@@ -5,13 +5,9 @@
 //! words, the experiment (a library scenario and a speed), and a
 //! predict-then-observe question. The learner picks an answer and commits
 //! to it before the experiment can run; the answer and what to look at are
-//! shown once it runs. Adding a chapter is adding an entry here (and, if
-//! it needs one, a scenario file). The last chapter hands over to the free
-//! sandbox.
-
-use crate::app::PanelProps;
-use crate::state::Action;
-use yew::prelude::*;
+//! shown once it runs (the panel is `chapter_panel.rs`). Adding a chapter
+//! is adding an entry here (and, if it needs one, a scenario file). The
+//! last chapter hands over to the free sandbox.
 
 /// One guided chapter.
 pub struct Chapter {
@@ -21,7 +17,7 @@ pub struct Chapter {
     pub narration: &'static [&'static str],
     /// Library scenario of the experiment.
     pub scenario: &'static str,
-    /// Speed index (see [`crate::state::SPEEDS`]).
+    /// Speed index (see [`crate::speeds::SPEEDS`]).
     pub speed: usize,
     /// The question asked before running.
     pub question: &'static str,
@@ -46,7 +42,7 @@ pub const CHAPTERS: &[Chapter] = &[
         question: "Where does a follower get a new write from?",
         options: &["From the client that wrote it", "From the leader's WAL stream", "From the other follower"],
         answer: 1,
-        observe: "Watch the squares (WAL records) leave the leader for both followers after each write (●), while the hollow reads (○) go to any node.",
+        observe: "Watch the squares (WAL records) leave the leader for both followers after each write (a filled circle), while the hollow circles (reads) go to any node.",
     },
     Chapter {
         title: "Waiting for a follower, or not",
@@ -124,7 +120,7 @@ pub const CHAPTERS: &[Chapter] = &[
         question: "Without fencing, while the partition lasts, how many nodes accept writes?",
         options: &["One", "Two"],
         answer: 1,
-        observe: "The old leader keeps serving the clients that reach it (OLD LEADER) while the new one serves the rest; at the heal, the old leader's writes are rolled back and lost. Try Failover → fencing.",
+        observe: "The old leader keeps serving the clients that reach it (OLD LEADER) while the new one serves the rest; at the heal, the old leader's writes are rolled back and lost. Try the fencing setting under Failover.",
     },
     Chapter {
         title: "Followers multiply reads, not writes",
@@ -160,105 +156,4 @@ pub fn find(id: &str) -> Option<usize> {
         return (1..=CHAPTERS.len()).contains(&n).then(|| n - 1);
     }
     None
-}
-
-/// The chapter panel: narration, the question, and navigation.
-#[function_component]
-pub fn ChapterPanel(props: &PanelProps) -> Html {
-    let lab = &props.lab;
-    let cb = &props.on_action;
-    let pick = use_state(|| None::<usize>);
-    let committed = use_state(|| false);
-    let ran = lab.playing || lab.main.borrow().sim.now_us() > 0;
-    let revealed = *committed && ran;
-    {
-        let chapter = lab.chapter;
-        use_effect_with(revealed, move |r| {
-            if let (true, Some(i)) = (*r, chapter) {
-                crate::app::post_event(
-                    "chapter-completed",
-                    &[("chapter", ((i + 1) as f64).into())],
-                );
-            }
-        });
-    }
-    let Some(i) = lab.chapter.filter(|i| *i < CHAPTERS.len()) else {
-        return html! {};
-    };
-    let ch = &CHAPTERS[i];
-    let go = |to: Option<usize>| {
-        let cb = cb.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(Action::OpenChapter(to)))
-    };
-    let on_jump = {
-        let cb = cb.clone();
-        Callback::from(move |e: Event| {
-            if let Ok(n) = crate::controls::select_value(&e).parse::<usize>() {
-                cb.emit(Action::OpenChapter(Some(n)));
-            }
-        })
-    };
-    let on_commit = {
-        let committed = committed.clone();
-        Callback::from(move |_: MouseEvent| committed.set(true))
-    };
-    let on_run = {
-        let cb = cb.clone();
-        let playing = lab.playing;
-        Callback::from(move |_: MouseEvent| {
-            if !playing {
-                cb.emit(Action::TogglePlay);
-            }
-        })
-    };
-    let last = i + 1 == CHAPTERS.len();
-    html! {
-        <section class="panel chapter" id="chapter" data-chapter={(i + 1).to_string()}
-                 aria-labelledby="chapter-title">
-            <div class="chapter-nav">
-                <button id="chapter-back" onclick={go(i.checked_sub(1))} disabled={i == 0}>{"← Back"}</button>
-                <select id="chapter-jump" onchange={on_jump} aria-label="Jump to chapter">
-                    { for CHAPTERS.iter().enumerate().map(|(j, c)| html! {
-                        <option value={j.to_string()} selected={j == i}>{format!("{}. {}", j + 1, c.title)}</option>
-                    }) }
-                </select>
-                if last {
-                    <button id="chapter-next" class="primary" onclick={go(None)}>{"Open the sandbox →"}</button>
-                } else {
-                    <button id="chapter-next" onclick={go(Some(i + 1))}>{"Next →"}</button>
-                }
-                <button id="chapter-close" class="ghost" onclick={go(None)} title="Leave the lessons for the free sandbox">{"×"}</button>
-            </div>
-            <h2 id="chapter-title">{format!("Chapter {} of {}: {}", i + 1, CHAPTERS.len(), ch.title)}</h2>
-            { for ch.narration.iter().map(|p| html! { <p>{*p}</p> }) }
-            <fieldset class="predict" disabled={*committed}>
-                <legend>{"Predict: "}{ch.question}</legend>
-                { for ch.options.iter().enumerate().map(|(j, o)| {
-                    let pick = pick.clone();
-                    html! {
-                        <label class="option">
-                            <input type="radio" name="predict" id={format!("predict-{j}")}
-                                   checked={*pick == Some(j)}
-                                   onchange={Callback::from(move |_: Event| pick.set(Some(j)))} />
-                            {*o}
-                        </label>
-                    }
-                }) }
-            </fieldset>
-            <div class="chapter-actions">
-                if !*committed {
-                    <button id="predict-commit" onclick={on_commit} disabled={pick.is_none()}>{"Commit my guess"}</button>
-                } else if !ran {
-                    <button id="experiment-run" class="primary" onclick={on_run}>{"▶ Run the experiment"}</button>
-                }
-            </div>
-            if revealed {
-                <div class="reveal" id="chapter-reveal" role="status"
-                     data-correct={(*pick == Some(ch.answer)).to_string()}>
-                    <p><strong>{ if *pick == Some(ch.answer) { "You were right. " } else { "Not quite. " } }</strong>
-                       {format!("Answer: {}. ", ch.options[ch.answer])}{ch.observe}</p>
-                </div>
-            }
-        </section>
-    }
 }

@@ -3,56 +3,61 @@
 //!
 //! Every control is a native HTML element with a visible label (so it works
 //! with the keyboard and screen readers as is) and a stable `id` the page
-//! tests use. Controls only dispatch [`Action`]s; what a change does to the
-//! run (a live switch, or a rebuild from time zero) is the reducer's call.
+//! tests use. Each shows its part of the view model — the settings in
+//! effect at the playhead — and dispatches [`Action`]s; what a change does
+//! to the run (a live switch, or a rebuild from time zero) is the
+//! reducer's call.
 
-use crate::app::PanelProps;
-use crate::cluster::{fmt_us, node_state, region_caption};
+use crate::icons::{icon, Icon};
 use crate::library::SCENARIOS;
+use crate::props::{on_click, Part};
 use crate::settings::{
-    self, CommitMode, ACK_POINTS, FAILOVER_MODES, FENCING, MAX_FOLLOWERS, MITIGATIONS,
-    REGION_PRESETS, ROUTINGS,
+    self, CommitMode, PolicyForm, ACK_POINTS, FAILOVER_MODES, FENCING, MAX_FOLLOWERS, ROUTINGS,
 };
-use crate::state::{Action, Lab, SPEEDS};
-use replica_engine::network::NodeId;
-use replica_engine::node::Role;
-use replica_engine::scenario::defaults::DEFAULT_READS;
+use crate::speeds::SPEEDS;
+use crate::state::{Action, Lab};
+use crate::view::panels::{
+    ClusterSettingsView, CommitView, ExperimentView, FailoverView, NodeMenuView, RoutingView,
+    RunView,
+};
+use crate::widgets::Select;
 use replica_engine::scenario::{FaultAction, SynchronousCommit};
-use web_sys::{HtmlElement, HtmlInputElement, HtmlSelectElement};
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlElement, HtmlInputElement};
 use yew::prelude::*;
 
-pub(crate) fn select_value(e: &Event) -> String {
-    e.target_unchecked_into::<HtmlSelectElement>().value()
-}
-
 fn input_value(e: &Event) -> String {
-    e.target_unchecked_into::<HtmlInputElement>().value()
+    e.target()
+        .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
+        .map(|i| i.value())
+        .unwrap_or_default()
 }
 
-fn emit(cb: &Callback<Action>, a: Action) -> Callback<MouseEvent> {
-    let cb = cb.clone();
-    Callback::from(move |_: MouseEvent| cb.emit(a.clone()))
+fn options<'a>(items: impl Iterator<Item = (&'a str, &'a str)>) -> Vec<(AttrValue, AttrValue)> {
+    items
+        .map(|(v, l)| {
+            (
+                AttrValue::from(v.to_string()),
+                AttrValue::from(l.to_string()),
+            )
+        })
+        .collect()
 }
 
-/// Play, step, reset, speed, the clock, scenario and seed.
+/// Play, step, reset, speed, the clock and the scrubber.
 #[function_component]
-pub fn RunBar(props: &PanelProps) -> Html {
-    let lab = &props.lab;
+pub fn RunBar(props: &Part<RunView>) -> Html {
+    let v = &props.view;
     let cb = &props.on_action;
     let on_speed = {
         let cb = cb.clone();
-        Callback::from(move |e: Event| {
-            if let Ok(i) = select_value(&e).parse() {
+        Callback::from(move |value: String| {
+            if let Ok(i) = value.parse() {
                 cb.emit(Action::SetSpeed(i));
             }
         })
     };
-    let (now, events, hash) = {
-        let run = lab.main.borrow();
-        (run.sim.now_us(), run.sim.events, run.sim.trace_hash())
-    };
-    let end = lab.base.duration_us;
-    let ahead = lab.ahead_state();
     let on_scrub = {
         let cb = cb.clone();
         Callback::from(move |e: Event| {
@@ -61,47 +66,57 @@ pub fn RunBar(props: &PanelProps) -> Html {
             }
         })
     };
+    let speeds: Vec<(AttrValue, AttrValue)> = SPEEDS
+        .iter()
+        .enumerate()
+        .map(|(i, (_, name))| (AttrValue::from(i.to_string()), AttrValue::from(*name)))
+        .collect();
     html! {
         <div class="run" role="group" aria-label="Run">
-            <button id="play" class="primary" onclick={emit(cb, Action::TogglePlay)}
-                    aria-pressed={lab.playing.to_string()} title="Play or pause (Space)">
-                { if lab.playing { "❚❚ Pause" } else { "▶ Play" } }
+            <button id="play" class="primary" onclick={on_click(cb, Action::TogglePlay)}
+                    aria-pressed={v.playing.to_string()} title="Play or pause (Space)">
+                { icon(if v.playing { Icon::Pause } else { Icon::Play }) }
+                { if v.playing { " Pause" } else { " Play" } }
             </button>
-            <button id="rewind" onclick={emit(cb, Action::Rewind)} title="Back to time zero, keeping your changes">{"⇤ Rewind"}</button>
-            <button id="step-back" onclick={emit(cb, Action::StepBack)} title="Undo one event (,)">{"◀ Back"}</button>
-            <button id="step" onclick={emit(cb, Action::Step)} title="Process one event (.)">{"Step"}</button>
-            <button id="reset" onclick={emit(cb, Action::Reset)} title="Back to time zero, same settings and seed">{"⟲ Reset"}</button>
+            <button id="rewind" onclick={on_click(cb, Action::Rewind)} title="Back to time zero, keeping your changes">
+                { icon(Icon::Rewind) }{" Rewind"}
+            </button>
+            <button id="step-back" onclick={on_click(cb, Action::StepBack)} title="Undo one event (,)">
+                { icon(Icon::StepBack) }{" Back"}
+            </button>
+            <button id="step" onclick={on_click(cb, Action::Step)} title="Process one event (.)">
+                { icon(Icon::Step) }{" Step"}
+            </button>
+            <button id="reset" onclick={on_click(cb, Action::Reset)} title="Back to time zero, same settings and seed">
+                { icon(Icon::Reset) }{" Reset"}
+            </button>
             <label class="field inline">
                 <span>{"Speed"}</span>
-                <select id="speed" onchange={on_speed}>
-                    { for SPEEDS.iter().enumerate().map(|(i, (_, name))| html! {
-                        <option value={i.to_string()} selected={i == lab.speed}>{*name}</option>
-                    }) }
-                </select>
+                <Select id="speed" value={v.speed.to_string()} options={speeds} onchange={on_speed}/>
             </label>
-            <div class="clock" id="clock" data-now-us={now.to_string()} data-end-us={end.to_string()}
-                 data-events={events.to_string()} data-hash={format!("{hash:016x}")}
-                 data-ready-us={ahead.ready_us.to_string()}
-                 data-checkpoints={if ahead.done { "done" } else { "computing" }}>
-                <span>{format!("t = {}", fmt_us(now))}</span>
-                <span class="clock-end">{format!(" / {}", fmt_us(end))}</span>
-                <input type="range" id="scrubber" class="scrubber" min="0" max={end.to_string()}
-                       step="1" value={now.to_string()} onchange={on_scrub}
+            <div class="clock" id="clock" data-now-us={v.now_us.to_string()} data-end-us={v.end_us.to_string()}
+                 data-events={v.events.to_string()} data-hash={v.hash.clone()}
+                 data-ready-us={v.ready_us.to_string()}
+                 data-checkpoints={if v.checkpoints_done { "done" } else { "computing" }}>
+                <span>{v.clock_text.clone()}</span>
+                <span class="clock-end">{v.end_text.clone()}</span>
+                <input type="range" id="scrubber" class="scrubber" min="0" max={v.end_us.to_string()}
+                       step="1" value={v.now_us.to_string()} onchange={on_scrub}
                        aria-label="Seek to a simulated instant"
-                       aria-valuetext={format!("{} of {}", fmt_us(now), fmt_us(end))} />
+                       aria-valuetext={format!("{} of {}", v.clock_text.trim_start_matches("t = "), v.end_text.trim_start_matches(" / "))} />
             </div>
         </div>
     }
 }
 
-/// Scenario picker and seed.
+/// Scenario picker, seed and the shared link.
 #[function_component]
-pub fn ExperimentControls(props: &PanelProps) -> Html {
-    let lab = &props.lab;
+pub fn ExperimentControls(props: &Part<ExperimentView>) -> Html {
+    let v = &props.view;
     let cb = &props.on_action;
     let on_scenario = {
         let cb = cb.clone();
-        Callback::from(move |e: Event| cb.emit(Action::LoadScenario(select_value(&e))))
+        Callback::from(move |name: String| cb.emit(Action::LoadScenario(name)))
     };
     let on_seed = {
         let cb = cb.clone();
@@ -120,83 +135,71 @@ pub fn ExperimentControls(props: &PanelProps) -> Html {
             }
         })
     };
-    let shared = use_state(String::new);
-    let on_copy = {
-        let shared = shared.clone();
-        let lab = lab.clone();
-        Callback::from(move |_: MouseEvent| {
-            let query = crate::link::Link::of(&lab).query();
-            let Some(win) = web_sys::window() else {
-                return;
-            };
-            let loc = win.location();
-            let here = format!(
-                "{}{}",
-                loc.origin().unwrap_or_default(),
-                loc.pathname().unwrap_or_default()
-            );
-            let url = format!("{here}{query}");
-            // The address bar shows the link too, so reloading keeps the run.
-            if let Ok(h) = win.history() {
-                h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))
-                    .ok();
+    // The link goes to the address bar and, where allowed, the clipboard:
+    // side effects, so they run after the render that shows it.
+    {
+        let url = v.share_url.clone();
+        use_effect_with(url, |url| {
+            if let (Some(url), Some(win)) = (url, web_sys::window()) {
+                if let Ok(h) = win.history() {
+                    h.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url))
+                        .ok();
+                }
+                let _ = win.navigator().clipboard().write_text(url);
             }
-            // Best effort: a page without clipboard permission still shows
-            // the link in the box, selected, to copy by hand.
-            let _ = win.navigator().clipboard().write_text(&url);
-            shared.set(url);
-        })
-    };
+        });
+    }
     let on_focus_link = Callback::from(|e: FocusEvent| {
         if let Some(input) = e
             .target()
-            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(t).ok())
+            .and_then(|t| t.dyn_into::<HtmlInputElement>().ok())
         {
             input.select();
         }
     });
+    let scenarios = options(SCENARIOS.iter().map(|e| (e.name, e.name)));
     html! {
         <div class="experiment" role="group" aria-label="Experiment">
             <label class="field inline">
                 <span>{"Scenario"}</span>
-                <select id="scenario" onchange={on_scenario}>
-                    { for SCENARIOS.iter().map(|e| html! {
-                        <option value={e.name} selected={e.name == lab.scenario_name}>{e.name}</option>
-                    }) }
-                </select>
+                <Select id="scenario" value={v.scenario.clone()} options={scenarios} onchange={on_scenario}/>
             </label>
             <label class="field inline">
                 <span>{"Seed"}</span>
                 <input id="seed" type="number" min="0" inputmode="numeric"
-                       value={lab.seed.to_string()} onchange={on_seed}/>
+                       value={v.seed.to_string()} onchange={on_seed}/>
             </label>
-            <button id="random-seed" onclick={on_dice} title="Draw a random seed">{"Random seed"}</button>
-            <button id="copy-link" onclick={on_copy}
-                    title="Copy a link that reopens this run at this instant">{"Copy link"}</button>
-            if !shared.is_empty() {
+            <button id="random-seed" onclick={on_dice} title="Draw a random seed">
+                { icon(Icon::Dice) }{" Random seed"}
+            </button>
+            <button id="copy-link" onclick={on_click(cb, Action::ShareLink)}
+                    title="Copy a link that reopens this run at this instant">
+                { icon(Icon::Chain) }{" Copy link"}
+            </button>
+            if let Some(url) = v.share_url.clone() {
                 <input id="share-link" class="share-link" type="text" readonly=true
-                       aria-label="Link to this run" value={(*shared).clone()}
+                       aria-label="Link to this run" value={url}
                        onfocus={on_focus_link} />
             }
         </div>
     }
 }
 
-/// The commit policy form.
+/// The commit policy form: the policy in effect at the playhead.
 #[function_component]
-pub fn CommitControls(props: &PanelProps) -> Html {
-    let lab = &props.lab;
-    let form = lab.form.clone();
-    let followers = settings::follower_names(&lab.file);
+pub fn CommitControls(props: &Part<CommitView>) -> Html {
+    let v = &props.view;
+    let form = v.form.clone();
+    let followers = v.followers.clone();
     let set = {
         let cb = props.on_action.clone();
-        move |f: settings::PolicyForm| cb.emit(Action::SetPolicy(f))
+        move |f: PolicyForm| cb.emit(Action::SetPolicy(f))
     };
     let on_mode = {
         let (set, form) = (set.clone(), form.clone());
-        Callback::from(move |e: Event| {
-            if let Some(mode) = CommitMode::from_key(&select_value(&e)) {
-                set(settings::PolicyForm {
+        Callback::from(move |key: String| {
+            if let Some(mode) = CommitMode::from_key(&key) {
+                set(PolicyForm {
                     mode,
                     ..form.clone()
                 });
@@ -207,16 +210,15 @@ pub fn CommitControls(props: &PanelProps) -> Html {
         let (set, form) = (set.clone(), form.clone());
         Callback::from(move |e: Event| {
             if let Ok(k) = input_value(&e).trim().parse::<u8>() {
-                set(settings::PolicyForm { k, ..form.clone() });
+                set(PolicyForm { k, ..form.clone() });
             }
         })
     };
     let on_ack = {
         let (set, form) = (set.clone(), form.clone());
-        Callback::from(move |e: Event| {
-            let key = select_value(&e);
+        Callback::from(move |key: String| {
             if let Some(ack) = SynchronousCommit::from_word(&key).and_then(|s| s.standby_ack()) {
-                set(settings::PolicyForm {
+                set(PolicyForm {
                     ack,
                     ..form.clone()
                 });
@@ -227,7 +229,7 @@ pub fn CommitControls(props: &PanelProps) -> Html {
         let (set, form) = (set.clone(), form.clone());
         Callback::from(move |e: Event| {
             if let Ok(ms) = input_value(&e).trim().parse::<u64>() {
-                set(settings::PolicyForm {
+                set(PolicyForm {
                     timeout_ms: ms.max(1),
                     ..form.clone()
                 });
@@ -262,16 +264,14 @@ pub fn CommitControls(props: &PanelProps) -> Html {
             </label>
         }
     };
+    let modes = options(CommitMode::ALL.iter().map(|m| (m.key(), m.label())));
+    let acks = options(ACK_POINTS.iter().map(|(a, l)| (settings::ack_word(*a), *l)));
     html! {
         <fieldset class="group commit">
             <legend>{"Commit policy"}</legend>
             <label class="field">
                 <span>{"When is a write committed?"}</span>
-                <select id="commit-mode" onchange={on_mode}>
-                    { for CommitMode::ALL.iter().map(|m| html! {
-                        <option value={m.key()} selected={*m == form.mode}>{m.label()}</option>
-                    }) }
-                </select>
+                <Select id="commit-mode" value={form.mode.key()} options={modes} onchange={on_mode}/>
             </label>
             if form.mode.waits() {
                 <div class="field">
@@ -280,21 +280,15 @@ pub fn CommitControls(props: &PanelProps) -> Html {
                         { for followers.iter().map(standby) }
                     </div>
                 </div>
-                <div class="row two">
-                    <label class="field">
-                        <span>{ if form.mode == CommitMode::First { "Wait for first" } else { "Wait for any" } }</span>
-                        <input id="commit-k" type="number" min="1" max={form.standbys.len().max(1).to_string()}
-                               value={form.k.to_string()} onchange={on_k}/>
-                    </label>
-                    <label class="field">
-                        <span>{"Ack when the standby has"}</span>
-                        <select id="ack-point" onchange={on_ack}>
-                            { for ACK_POINTS.iter().map(|(a, label)| html! {
-                                <option value={SynchronousCommit::waiting_for(*a).word()} selected={*a == form.ack}>{*label}</option>
-                            }) }
-                        </select>
-                    </label>
-                </div>
+                <label class="field">
+                    <span>{ if form.mode == CommitMode::First { "Wait for the first (k)" } else { "Wait for any (k)" } }</span>
+                    <input id="commit-k" type="number" min="1" max={form.standbys.len().max(1).to_string()}
+                           value={form.k.to_string()} onchange={on_k}/>
+                </label>
+                <label class="field">
+                    <span>{"Ack when the standby has"}</span>
+                    <Select id="ack-point" value={settings::ack_word(form.ack)} options={acks} onchange={on_ack}/>
+                </label>
                 if form.mode == CommitMode::SemiSync {
                     <label class="field">
                         <span>{"Fall back to async after (ms)"}</span>
@@ -303,49 +297,41 @@ pub fn CommitControls(props: &PanelProps) -> Html {
                     </label>
                 }
             }
-            <p class="hint" id="policy-summary">{form.describe()}</p>
+            <p class="hint" id="policy-summary">{v.summary.clone()}</p>
+            <p class="hint since" id="policy-since">{v.since.clone()}</p>
         </fieldset>
     }
 }
 
-/// Read routing.
+/// Read routing, as in effect at the playhead.
 #[function_component]
-pub fn RoutingControls(props: &PanelProps) -> Html {
-    let lab = &props.lab;
-    let current = lab.file.routing.reads.unwrap_or(DEFAULT_READS);
+pub fn RoutingControls(props: &Part<RoutingView>) -> Html {
+    let v = &props.view;
     let on_routing = {
         let cb = props.on_action.clone();
-        Callback::from(move |e: Event| cb.emit(Action::SetRouting(select_value(&e))))
+        Callback::from(move |key: String| cb.emit(Action::SetRouting(key)))
     };
-    let safe = MITIGATIONS.contains(&current);
+    let routings = options(ROUTINGS.iter().map(|(r, l)| (r.word(), *l)));
     html! {
         <fieldset class="group routing">
             <legend>{"Reads"}</legend>
             <label class="field">
                 <span>{"Route reads to"}</span>
-                <select id="routing" onchange={on_routing} data-mitigation={safe.to_string()}>
-                    { for ROUTINGS.iter().map(|(k, name)| html! {
-                        <option value={k.word()} selected={*k == current}>{*name}</option>
-                    }) }
-                </select>
+                <Select id="routing" value={v.key.clone()} options={routings} onchange={on_routing}
+                        data_mitigation={AttrValue::from(v.safe.to_string())}/>
             </label>
-            <p class="hint">
-                { if safe { "Sessions always see their own writes." }
-                  else { "Followers may lag: a session can miss its own write. Mitigations: leader after a write, or a position token." } }
-            </p>
+            <p class="hint">{v.hint}</p>
+            <p class="hint since" id="routing-since">{v.since.clone()}</p>
         </fieldset>
     }
 }
 
 /// Number of followers and their regions.
 #[function_component]
-pub fn ClusterControls(props: &PanelProps) -> Html {
-    let lab = &props.lab;
+pub fn ClusterControls(props: &Part<ClusterSettingsView>) -> Html {
+    let v = &props.view;
     let cb = &props.on_action;
-    let file = &lab.file;
-    let followers = settings::follower_names(file);
-    let n = followers.len();
-    let regions = settings::regions(file);
+    let n = v.followers;
     let on_count = {
         let cb = cb.clone();
         Callback::from(move |e: Event| {
@@ -354,41 +340,24 @@ pub fn ClusterControls(props: &PanelProps) -> Html {
             }
         })
     };
-    let run = lab.main.borrow();
-    let sim = &run.sim;
-    let lead_region = lab.base.nodes[lab.base.leader as usize].region as usize;
-    let mut f = (**file).clone();
-    settings::materialize_nodes(&mut f);
-    let row = |name: &String| {
-        let i = (0..f.nodes.len())
-            .find(|&i| settings::node_name(&f, i) == *name)
-            .unwrap_or(0);
-        let here = settings::region_of(&f, i);
+    let row = |r: &crate::view::panels::RegionRow| {
         let cb = cb.clone();
-        let node = name.clone();
-        let onchange = Callback::from(move |e: Event| {
+        let node = r.node.clone();
+        let onchange = Callback::from(move |region: String| {
             cb.emit(Action::SetRegion {
                 node: node.clone(),
-                region: select_value(&e),
+                region,
             });
         });
-        let existing = regions.iter().enumerate().map(|(r, rn)| {
-            let caption = if r < sim.scenario.regions.len() { region_caption(sim, lead_region, r) } else { String::new() };
-            html! { <option value={rn.clone()} selected={*rn == here}>{format!("{rn} ({caption})")}</option> }
-        });
-        let presets = REGION_PRESETS
+        let opts: Vec<(AttrValue, AttrValue)> = r
+            .options
             .iter()
-            .filter(|(p, _)| !regions.iter().any(|r| r == p))
-            .map(|(p, us)| {
-                html! { <option value={*p}>{format!("{p} (new, {} away)", fmt_us(*us))}</option> }
-            });
+            .map(|(a, b)| (AttrValue::from(a.clone()), AttrValue::from(b.clone())))
+            .collect();
         html! {
             <label class="field region-field">
-                <span>{format!("{name} in")}</span>
-                <select id={format!("region-{name}")} {onchange}>
-                    { for existing }
-                    { for presets }
-                </select>
+                <span>{format!("{} in", r.node)}</span>
+                <Select id={format!("region-{}", r.node)} value={r.value.clone()} options={opts} {onchange}/>
             </label>
         }
     };
@@ -398,35 +367,28 @@ pub fn ClusterControls(props: &PanelProps) -> Html {
             <div class="field">
                 <label for="followers">{"Followers"}</label>
                 <div class="row">
-                    <button id="remove-follower" aria-label="One follower fewer" disabled={n <= 1}
-                            onclick={emit(cb, Action::SetFollowers(n.saturating_sub(1)))}>{"−"}</button>
+                    <button id="remove-follower" aria-label="Remove a follower" disabled={n <= 1}
+                            onclick={on_click(cb, Action::SetFollowers(n.saturating_sub(1)))}>{ icon(Icon::Minus) }</button>
                     <input id="followers" type="number" min="1" max={MAX_FOLLOWERS.to_string()}
                            value={n.to_string()} onchange={on_count}/>
-                    <button id="add-follower" aria-label="One follower more" disabled={n >= MAX_FOLLOWERS}
-                            onclick={emit(cb, Action::SetFollowers(n + 1))}>{"+"}</button>
+                    <button id="add-follower" aria-label="Add a follower" disabled={n >= MAX_FOLLOWERS}
+                            onclick={on_click(cb, Action::SetFollowers(n + 1))}>{ icon(Icon::Plus) }</button>
                 </div>
             </div>
-            <div class="regions">{ for followers.iter().map(row) }</div>
+            <div class="regions">{ for v.rows.iter().map(row) }</div>
             <p class="hint">{"Changing the cluster restarts the run from time zero."}</p>
         </fieldset>
     }
 }
 
-/// Failover manager, detector timeout and fencing.
+/// Failover manager, detector timeout and fencing, as the run was built.
 #[function_component]
-pub fn FailoverControls(props: &PanelProps) -> Html {
-    let lab = &props.lab;
+pub fn FailoverControls(props: &Part<FailoverView>) -> Html {
+    let v = &props.view;
     let cb = &props.on_action;
-    let f = &lab.base.failover;
-    let (mode, fencing) = (f.mode, f.fencing);
-    let timeout_ms = lab
-        .file
-        .failover
-        .timeout_ms
-        .unwrap_or(f.election_timeout_us / 1_000);
     let on_mode = {
         let cb = cb.clone();
-        Callback::from(move |e: Event| cb.emit(Action::SetFailoverMode(select_value(&e))))
+        Callback::from(move |m: String| cb.emit(Action::SetFailoverMode(m)))
     };
     let on_timeout = {
         let cb = cb.clone();
@@ -438,31 +400,23 @@ pub fn FailoverControls(props: &PanelProps) -> Html {
     };
     let on_fencing = {
         let cb = cb.clone();
-        Callback::from(move |e: Event| cb.emit(Action::SetFencing(select_value(&e))))
+        Callback::from(move |f: String| cb.emit(Action::SetFencing(f)))
     };
     html! {
         <fieldset class="group failover">
             <legend>{"Failover"}</legend>
             <label class="field">
                 <span>{"Who promotes a follower"}</span>
-                <select id="failover-mode" onchange={on_mode}>
-                    { for FAILOVER_MODES.iter().map(|(k, name)| html! {
-                        <option value={k.word()} selected={*k == mode}>{*name}</option>
-                    }) }
-                </select>
+                <Select id="failover-mode" value={v.mode} options={options(FAILOVER_MODES.iter().map(|(m, l)| (m.word(), *l)))} onchange={on_mode}/>
             </label>
             <label class="field">
                 <span>{"Declare the leader dead after (ms)"}</span>
                 <input id="failover-timeout" type="number" min="100" step="500"
-                       value={timeout_ms.to_string()} onchange={on_timeout}/>
+                       value={v.timeout_ms.to_string()} onchange={on_timeout}/>
             </label>
             <label class="field">
                 <span>{"Fencing of an old leader"}</span>
-                <select id="fencing" onchange={on_fencing}>
-                    { for FENCING.iter().map(|(k, name)| html! {
-                        <option value={k.word()} selected={*k == fencing}>{*name}</option>
-                    }) }
-                </select>
+                <Select id="fencing" value={v.fencing} options={options(FENCING.iter().map(|(f, l)| (f.word(), *l)))} onchange={on_fencing}/>
             </label>
             <p class="hint">{"Changing failover settings restarts the run from time zero."}</p>
         </fieldset>
@@ -470,59 +424,95 @@ pub fn FailoverControls(props: &PanelProps) -> Html {
 }
 
 /// The lesson's experiments, one click each.
+#[derive(Properties, PartialEq)]
+pub struct FaultProps {
+    /// Dispatches actions.
+    pub on_action: Callback<Action>,
+}
+
+/// The fault buttons.
 #[function_component]
-pub fn FaultButtons(props: &PanelProps) -> Html {
+pub fn FaultButtons(props: &FaultProps) -> Html {
     let cb = &props.on_action;
     html! {
         <div class="faults" role="group" aria-label="Faults">
             <button id="kill-leader" class="danger"
-                    onclick={emit(cb, Action::Fault(FaultAction::KillLeader { power_loss: true }))}>
-                {"☠ Kill the leader now"}
+                    onclick={on_click(cb, Action::Fault(FaultAction::KillLeader { power_loss: true }))}>
+                { icon(Icon::Power) }{" Kill the leader now"}
             </button>
             <button id="partition-leader" class="danger"
-                    onclick={emit(cb, Action::Fault(FaultAction::PartitionLeader))}>
-                {"✂ Partition the leader"}
+                    onclick={on_click(cb, Action::Fault(FaultAction::PartitionLeader))}
+                    title="Cut the leader off from the other nodes; clients still reach it">
+                { icon(Icon::Cut) }{" Partition the leader"}
             </button>
-            <button id="heal" onclick={emit(cb, Action::Fault(FaultAction::HealAll))}>{"Heal all links"}</button>
+            <button id="heal" onclick={on_click(cb, Action::Fault(FaultAction::HealAll))}>{"Heal all links"}</button>
             <span class="hint">{"Click a node to crash, restart or isolate it; click a link to cut or heal it."}</span>
         </div>
     }
 }
 
-/// The actions of the node the user clicked.
+/// Properties of the node menu.
+#[derive(Properties)]
+pub struct MenuProps {
+    /// The menu, when open.
+    pub view: Option<Rc<NodeMenuView>>,
+    /// Dispatches actions.
+    pub on_action: Callback<Action>,
+}
+
+impl PartialEq for MenuProps {
+    fn eq(&self, other: &Self) -> bool {
+        match (&self.view, &other.view) {
+            (Some(a), Some(b)) => Rc::ptr_eq(a, b),
+            (None, None) => true,
+            _ => false,
+        }
+    }
+}
+
+/// Gives focus to the element with this id (an HTML or SVG element).
+pub fn focus_by_id(id: &str) {
+    let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+    else {
+        return;
+    };
+    if let Ok(f) = js_sys::Reflect::get(&el, &"focus".into()) {
+        if let Some(f) = f.dyn_ref::<js_sys::Function>() {
+            f.call0(&el).ok();
+        }
+    }
+}
+
+/// The actions of the node the user clicked. Focus moves into the menu
+/// when it opens and back to the node when it closes (Escape, ×, or an
+/// action).
 #[function_component]
-pub fn NodeMenu(props: &PanelProps) -> Html {
-    let lab = &props.lab;
+pub fn NodeMenu(props: &MenuProps) -> Html {
     let first = use_node_ref();
+    let last_node = use_mut_ref(|| None::<String>);
     {
         let first = first.clone();
-        use_effect_with(lab.selected, move |sel| {
-            if sel.is_some() {
+        let open = props.view.as_ref().map(|v| v.dom_id.clone());
+        use_effect_with(open, move |open| match open {
+            Some(id) => {
+                *last_node.borrow_mut() = Some(id.clone());
                 if let Some(el) = first.cast::<HtmlElement>() {
                     el.focus().ok();
                 }
             }
+            None => {
+                if let Some(id) = last_node.borrow_mut().take() {
+                    focus_by_id(&id);
+                }
+            }
         });
     }
-    let Some(id) = lab.selected else {
+    let Some(v) = props.view.as_deref() else {
         return html! {};
-    };
-    let run = lab.main.borrow();
-    let sim = &run.sim;
-    let i = id as usize;
-    if i >= sim.nodes().len() {
-        return html! {};
-    }
-    let name = sim.scenario.nodes[i].name.clone();
-    let up = sim.is_up(i as NodeId);
-    let state = node_state(sim, i, sim.current_leader());
-    let role = match sim.node(i as NodeId).role() {
-        Role::Leader => "leader",
-        Role::Candidate => "candidate",
-        _ => "follower",
     };
     let cb = &props.on_action;
-    let nodes = sim.nodes().len();
     let act = |a: Action| {
         let cb = cb.clone();
         Callback::from(move |_: MouseEvent| {
@@ -530,12 +520,11 @@ pub fn NodeMenu(props: &PanelProps) -> Html {
             cb.emit(Action::SelectNode(None));
         })
     };
-    let cut_off = matches!(state, "isolated" | "partitioned");
-    let node: NodeId = id;
+    let node = v.id;
     html! {
-        <div id="node-menu" class="node-menu" role="group" aria-label={format!("Actions for {name}")}>
-            <span class="node-menu-title"><strong>{name.clone()}</strong>{format!(" · {role} · {}", state.replace('-', " "))}</span>
-            if up {
+        <div id="node-menu" class="node-menu" role="group" aria-label={format!("Actions for {}", v.name)}>
+            <span class="node-menu-title"><strong>{v.name.clone()}</strong>{v.title.clone()}</span>
+            if v.up {
                 <button id="node-crash" ref={first.clone()} class="danger"
                         onclick={act(Action::Fault(FaultAction::Crash { node, power_loss: false }))}>{"Crash"}</button>
                 <button id="node-power-loss" class="danger"
@@ -545,13 +534,13 @@ pub fn NodeMenu(props: &PanelProps) -> Html {
                 <button id="node-restart" ref={first.clone()} class="primary"
                         onclick={act(Action::Fault(FaultAction::Restart { node }))}>{"Restart"}</button>
             }
-            if cut_off {
-                <button id="node-heal" onclick={act(Action::Fault(Lab::heal_node(node, nodes)))}>{"Reconnect"}</button>
+            if v.cut_off {
+                <button id="node-heal" onclick={act(Action::Fault(Lab::heal_node(node, v.nodes)))}>{"Reconnect"}</button>
             } else {
                 <button id="node-isolate" onclick={act(Action::Fault(FaultAction::Isolate { node }))}>{"Isolate"}</button>
             }
             <button id="node-menu-close" class="ghost" aria-label="Close the node menu"
-                    onclick={act(Action::SelectNode(None))}>{"×"}</button>
+                    onclick={act(Action::SelectNode(None))}>{ icon(Icon::Close) }</button>
         </div>
     }
 }

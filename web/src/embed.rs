@@ -148,11 +148,12 @@ impl Command {
         })
     }
 
-    /// The reducer action for it (given whether the lab is playing).
-    pub fn action(self, playing: bool) -> Option<Action> {
+    /// The reducer action for it. Play and pause set the state rather than
+    /// toggle it, so `playing` (kept for callers) does not change them.
+    pub fn action(self, _playing: bool) -> Option<Action> {
         match self {
-            Command::Play => (!playing).then_some(Action::TogglePlay),
-            Command::Pause => playing.then_some(Action::TogglePlay),
+            Command::Play => Some(Action::SetPlaying(true)),
+            Command::Pause => Some(Action::SetPlaying(false)),
             Command::Seek(t) => Some(Action::Seek(t)),
             Command::Load(s) => Some(Action::LoadScenario(s)),
             Command::Chapter(id) => {

@@ -1,33 +1,21 @@
-//! The messages in flight, drawn on one `<canvas>` laid exactly over the
-//! cluster's SVG drawing.
+//! The messages in flight, painted on one `<canvas>` laid exactly over the
+//! cluster's SVG drawing, from the view model's placement
+//! ([`FlightsView`]).
 //!
 //! Why a canvas: with a thousand messages in flight, one SVG element per
-//! message (or even one path per kind, whose data the browser must parse
-//! again every frame) cost more than a frame's budget in building,
-//! parsing, laying out, painting and garbage-collecting. On a canvas the
-//! page clears and fills a few paths per frame and nothing else of the page
-//! is redone. The drawing is otherwise the one the SVG had: a message sits
-//! at the point of its link given by how much of its simulated flight has
-//! passed (the middle, with reduced motion), on its own side of the line
-//! for each direction, with its kind's colour (Okabe–Ito, read from the
-//! page's CSS variables, so both themes follow) and shape: write ●, WAL
-//! record ■, ack ◆, OK ● with a tick, read ○, read reply □, heartbeat
-//! small ●, vote ▲. Shapes are filled outlines of what [`glyph`] strokes
-//! (filling is cheaper than stroking), hollow ones with a hole in the
-//! panel's colour. Write-path messages (all of them when few are in
-//! flight) carry a label where it does not overlap another.
-//!
-//! The canvas is redrawn after every render of the cluster (every
-//! animation frame while playing).
-//!
-//! [`glyph`]: crate::cluster::glyph
+//! message cost more than a frame's budget in building, parsing, laying
+//! out, painting and garbage-collecting. On a canvas the page clears and
+//! fills a few paths per frame and nothing else of the page is redone.
+//! Each kind has its colour (Okabe–Ito, read from the page's CSS
+//! variables, so both themes follow) and shape: write ●, WAL record ■,
+//! ack ◆, OK ● with a tick, read ○, read reply □, heartbeat small ●,
+//! vote ▲. Shapes are filled outlines (filling is cheaper than stroking),
+//! hollow ones with a hole in the panel's colour.
 
-use crate::app::PanelProps;
-use crate::cluster::{along, label, layout, Router, NODE_H, NODE_W};
-use crate::state::Lab;
-use replica_engine::message::MsgKind;
-use replica_engine::network::Addr;
+use crate::view::flights::FlightsView;
+use crate::view::Viewer;
 use std::f64::consts::TAU;
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use yew::prelude::*;
 
@@ -96,18 +84,6 @@ extern "C" {
     #[wasm_bindgen(method, js_name = getPropertyValue)]
     fn property(this: &Style, name: &str) -> String;
 }
-
-/// Above this many messages in flight, only write-path messages are
-/// labelled.
-const LABEL_LIMIT: usize = 28;
-/// At most this many message labels are drawn.
-const MAX_LABELS: usize = 40;
-/// At most this many messages in flight are drawn (the newest); the rest
-/// are counted in `svg.cluster[data-in-flight]` only.
-const MAX_DRAWN: usize = 4_000;
-/// Distance of a message from its link's centre line, in SVG units: one
-/// lane per direction.
-const LANE: f64 = 6.0;
 
 /// A message's shape, filled: the outline of [`crate::cluster::glyph`]'s
 /// stroked shape (its stroke included), sizes in SVG units.
@@ -187,20 +163,6 @@ const OK: usize = 7;
 /// Index in [`KINDS`] of the cross (control messages).
 const CROSS: usize = 8;
 
-fn kind_index(kind: MsgKind) -> usize {
-    match kind {
-        MsgKind::Heartbeat => 0,
-        MsgKind::Vote => 1,
-        MsgKind::Read => 2,
-        MsgKind::ReadReply => 3,
-        MsgKind::WalRecord => 4,
-        MsgKind::Ack => 5,
-        MsgKind::Write => 6,
-        MsgKind::WriteReply => OK,
-        _ => CROSS,
-    }
-}
-
 /// The page's colours and label font, read from its CSS.
 struct Palette {
     /// Each kind's colour, in [`KINDS`] order.
@@ -268,101 +230,10 @@ fn trace(ctx: &Ctx, shape: Shape, x: f64, y: f64) {
     }
 }
 
-/// Where each message is drawn, by kind, and the labels.
-#[derive(Default)]
-struct Scene {
-    /// Centres per kind ([`KINDS`] order) and involvement in the anomaly
-    /// in close-up.
-    at: [[Vec<(f64, f64)>; KINDS.len()]; 2],
-    /// Label text and where its message is.
-    labels: Vec<(String, f64, f64)>,
-    /// The drawing's size (viewBox).
-    w: f64,
-    h: f64,
-}
-
-/// Places the messages in flight of the lab's main run.
-fn place(lab: &Lab, narrow: bool, reduced_motion: bool) -> Scene {
-    let run = lab.main.borrow();
-    let sim = &run.sim;
-    let now = sim.now_us();
-    let leader = sim.current_leader().unwrap_or(sim.view.leader);
-    let g = layout(sim, leader, narrow);
-    let (hw, hh) = (NODE_W / 2.0, NODE_H / 2.0);
-    let router = Router {
-        boxes: &g.nodes,
-        leader: g.nodes[leader as usize],
-        w: g.w,
-        portrait: g.portrait,
-    };
-    let pos = |a: Addr| match a {
-        Addr::Node(n) => g.nodes[n as usize],
-        Addr::Client(s) => g.clients[s as usize % g.clients.len()],
-    };
-    // One route per pair of ends drawn, not one per message: ends are
-    // the nodes, then the client glyphs.
-    let ends = g.nodes.len() + g.clients.len();
-    let end = |a: Addr| match a {
-        Addr::Node(n) => n as usize,
-        Addr::Client(s) => g.nodes.len() + s as usize % g.clients.len(),
-    };
-    let mut routes: Vec<Option<Vec<(f64, f64)>>> = vec![None; ends * ends];
-    let focus = lab
-        .focus
-        .as_deref()
-        .map(|f| (f.violation.op, f.violation.other_op));
-    let flights: Vec<_> = sim.in_flight().collect();
-    let label_all = flights.len() <= LABEL_LIMIT;
-    let mut scene = Scene {
-        w: g.w,
-        h: g.h,
-        ..Scene::default()
-    };
-    for f in flights.iter().rev().take(MAX_DRAWN) {
-        let pts = routes[end(f.from) * ends + end(f.to)].get_or_insert_with(|| {
-            let half = |a: Addr| match a {
-                Addr::Node(_) => (hw, hh),
-                _ => (14.0, 14.0),
-            };
-            let client = |a: Addr| matches!(a, Addr::Client(_));
-            router.route(
-                (pos(f.from), half(f.from), client(f.from)),
-                (pos(f.to), half(f.to), client(f.to)),
-            )
-        });
-        let span = f.deliver_us.saturating_sub(f.sent_us).max(1) as f64;
-        // With reduced motion a message does not glide: it sits in the
-        // middle of its link, pointing where it goes, until it arrives.
-        let t = if reduced_motion {
-            0.5
-        } else {
-            (now.saturating_sub(f.sent_us) as f64 / span).clamp(0.0, 1.0)
-        };
-        let ((px, py), (dx, dy)) = along(pts, t);
-        let (x, y) = (px - dy * LANE, py + dx * LANE);
-        let kind = f.msg.kind();
-        let involved =
-            focus.is_some_and(|(op, other)| f.msg.req().is_some_and(|r| r == op || r == other));
-        scene.at[usize::from(involved)][kind_index(kind)].push((x, y));
-        let wanted = label_all || involved || matches!(kind, MsgKind::Write | MsgKind::WriteReply);
-        // Skip a label that would sit on top of another one.
-        if wanted && scene.labels.len() < MAX_LABELS {
-            let free = !scene
-                .labels
-                .iter()
-                .any(|(_, lx, ly)| (lx - x).abs() < 44.0 && (ly - y).abs() < 13.0);
-            if free {
-                scene.labels.push((label(&f.msg), x, y));
-            }
-        }
-    }
-    scene
-}
-
 /// Draws `scene` on `canvas`, `css_w` CSS pixels wide, scaled as the SVG
 /// below it scales its viewBox: to its width, since its height follows
 /// from the viewBox's proportions.
-fn paint(canvas: &web_sys::Element, css_w: f64, scene: &Scene, palette: &Palette) {
+fn paint(canvas: &web_sys::Element, css_w: f64, scene: &FlightsView, palette: &Palette) {
     let c: &Canvas = canvas.unchecked_ref();
     let ctx: Ctx = c.get_context("2d").unchecked_into();
     if ctx.is_falsy() {
@@ -447,34 +318,33 @@ fn paint(canvas: &web_sys::Element, css_w: f64, scene: &Scene, palette: &Palette
 }
 
 /// Draws the messages in flight on the canvas the returned reference is
-/// put on, after every render of the component calling it (every
-/// animation frame while playing). The canvas must lie over the cluster
+/// put on, whenever they change. The canvas must lie over the cluster
 /// drawing, as wide as it is.
 #[hook]
-pub fn use_flights(props: &PanelProps) -> NodeRef {
+pub fn use_flights(flights: Rc<FlightsView>, viewer: Viewer) -> NodeRef {
     let canvas = use_node_ref();
-    // The canvas's width in CSS pixels, with the window's width and the
-    // live tick it was read at. Reading it forces a layout when one is
-    // due, so it is read again only once per live tick while the run plays
-    // (the page is laid out anyway then) and, paused, when the window's
-    // width changed. In between, a canvas drawn at a stale width is only
+    // The canvas's width in CSS pixels, the window's width it was read at,
+    // and paints since. Reading it forces a layout when one is due, so it
+    // is read again only when the window's width changed or every few
+    // paints; in between, a canvas drawn at a stale width is only
     // stretched evenly by the style sheet: still aligned with the drawing.
-    let width = use_mut_ref(|| (0.0, 0.0, 0u64));
+    let width = use_mut_ref(|| (0.0, 0.0, 0u32));
     let palette = use_mut_ref(|| None::<(bool, Palette)>);
     {
         let canvas = canvas.clone();
-        let lab = props.lab.clone();
-        let viewer = props.viewer;
-        use_effect(move || {
+        // The same placement is not painted twice; a new one always is.
+        let key = (Rc::as_ptr(&flights) as usize, viewer);
+        use_effect_with(key, move |(_, viewer)| {
             if let Some(el) = canvas.cast::<web_sys::Element>() {
                 let window_w = web_sys::window()
                     .and_then(|w| w.inner_width().ok())
                     .and_then(|w| w.as_f64())
                     .unwrap_or(0.0);
                 let mut w = width.borrow_mut();
-                if w.0 <= 0.0 || w.1 != window_w || (lab.playing && w.2 != lab.live) {
-                    *w = (el.client_width() as f64, window_w, lab.live);
+                if w.0 <= 0.0 || w.1 != window_w || w.2 >= REREAD_EVERY {
+                    *w = (el.client_width() as f64, window_w, 0);
                 }
+                w.2 += 1;
                 let css_w = w.0;
                 let mut cached = palette.borrow_mut();
                 // Read again when the theme changed, or if the style sheet
@@ -486,11 +356,13 @@ pub fn use_flights(props: &PanelProps) -> NodeRef {
                     *cached = Some((viewer.dark, Palette::read(&el)));
                 }
                 if let Some((_, p)) = cached.as_ref() {
-                    let scene = place(&lab, viewer.narrow, viewer.reduced_motion);
-                    paint(&el, css_w, &scene, p);
+                    paint(&el, css_w, &flights, p);
                 }
             }
         });
     }
     canvas
 }
+
+/// The canvas's width is read again after this many paints.
+const REREAD_EVERY: u32 = 6;

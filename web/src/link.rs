@@ -21,8 +21,7 @@
 //! from a link is ever turned into HTML.
 
 use crate::library;
-use crate::state::{Intervention, Lab};
-use replica_engine::scenario::FaultAction;
+use crate::log::Intervention;
 use replica_engine::ScenarioFile;
 use std::fmt;
 
@@ -220,7 +219,7 @@ impl Link {
                     "t" => link.t_us = Some(number(&key, &value)?),
                     "speed" => {
                         let i: usize = number(&key, &value)?;
-                        if i >= crate::state::SPEEDS.len() {
+                        if i >= crate::speeds::SPEEDS.len() {
                             return Err(LinkError::NotANumber {
                                 param: key.clone(),
                                 value: value.clone(),
@@ -241,23 +240,6 @@ impl Link {
             }
         }
         (link, errors)
-    }
-
-    /// The link of the lab as it is now.
-    pub fn of(lab: &Lab) -> Link {
-        let library_file = library::load(&lab.scenario_name).ok();
-        let start = (*lab.start).clone();
-        let file = (*lab.file).clone();
-        Link {
-            scenario: Some(lab.scenario_name.clone()),
-            seed: Some(lab.seed),
-            t_us: Some(lab.main.borrow().sim.now_us()),
-            speed: Some(lab.speed),
-            compare: lab.compare,
-            file: (file != start).then_some(file),
-            start: (library_file.as_ref() != Some(&start)).then_some(start),
-            log: (*lab.log).clone(),
-        }
     }
 
     /// The query string, starting with `?`.
@@ -316,32 +298,5 @@ fn escape(s: &str) -> String {
 /// Checks that a log can be replayed on a cluster of `nodes` nodes:
 /// in order, and naming only nodes that exist.
 pub fn check_log(log: &[Intervention], nodes: usize) -> Result<(), LinkError> {
-    let mut last = (0, 0);
-    for (i, iv) in log.iter().enumerate() {
-        if (iv.events, iv.t_us) < last || iv.t_us < last.1 {
-            return Err(LinkError::BadLog(format!(
-                "change {} is out of order",
-                i + 1
-            )));
-        }
-        last = (iv.events, iv.t_us);
-        if let crate::state::Change::Fault(f) = &iv.change {
-            let node = match *f {
-                FaultAction::Crash { node, .. }
-                | FaultAction::Restart { node }
-                | FaultAction::Promote { node }
-                | FaultAction::Isolate { node }
-                | FaultAction::SlowDisk { node, .. }
-                | FaultAction::LatencySpike { node, .. } => Some(node),
-                _ => None,
-            };
-            if node.is_some_and(|n| n as usize >= nodes) {
-                return Err(LinkError::BadLog(format!(
-                    "change {} names a node the cluster does not have",
-                    i + 1
-                )));
-            }
-        }
-    }
-    Ok(())
+    crate::log::check(log, nodes).map_err(|e| LinkError::BadLog(e.0))
 }

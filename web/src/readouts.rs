@@ -1,173 +1,94 @@
-//! The read-outs and the anomaly panel.
+//! The read-outs and the anomaly panel, rendered from the view model.
 //!
-//! Commit latency is shown for the writes issued since the last commit
-//! policy change (so switching policy shows its effect at once) and for
-//! the whole run. Lost writes are the engine's live count of acknowledged
-//! writes that the current leader's log lacks. Anomalies come from the engine's
-//! consistency checker as they happen, each with its one-line explanation
-//! and a "jump to" button that re-runs the lab to that instant.
+//! Each figure says what it counts: commit latency of the writes issued
+//! since the last policy change (and the whole run's), acknowledged writes
+//! and those lost now (the engine's live count), failed writes and why,
+//! reads a follower answered behind the leader (the engine's judgement at
+//! serving time, not an anomaly a client could notice), and split-brain
+//! time. The anomaly panel lists what the consistency checker found in
+//! what clients saw, each with its explanation and "jump to".
 
-use crate::app::PanelProps;
-use crate::cluster::{fmt_us, lag};
+use crate::format::{fmt_at, fmt_us};
+use crate::props::Part;
 use crate::state::Action;
-use replica_engine::checker::{Violation, ViolationKind};
-use replica_engine::network::NodeId;
-use replica_engine::Simulation;
+use crate::view::panels::{AnomaliesView, ReadoutsView, KIND_MEANINGS};
 use yew::prelude::*;
-
-/// Anomalies listed at most (newest first).
-const LISTED: usize = 30;
-
-/// The stable key of an anomaly kind (as the engine serialises it), e.g.
-/// `read_your_writes`.
-pub fn kind_key(k: ViolationKind) -> &'static str {
-    match k {
-        ViolationKind::ReadYourWrites => "read_your_writes",
-        ViolationKind::MonotonicReads => "monotonic_reads",
-        ViolationKind::Causality => "causality",
-        ViolationKind::StaleRead => "stale_read",
-        ViolationKind::SplitBrain => "split_brain",
-        ViolationKind::LostWrite => "lost_write",
-        #[allow(unreachable_patterns)]
-        _ => "other",
-    }
-}
-
-/// The leader's commit policy state in words, e.g. "semi-sync: fell back
-/// to async at 12.4 s".
-pub fn policy_state(sim: &Simulation) -> String {
-    let m = &sim.metrics();
-    let Some(l) = sim.current_leader() else {
-        return "No leader: nobody accepts writes until a follower is promoted.".into();
-    };
-    let n = &sim.node(l);
-    let last_change = m.policy_changes.iter().rev().find(|p| p.node == l);
-    if n.cfg().policy.is_async() {
-        return "asynchronous: a write commits on the leader's own flush".into();
-    }
-    if n.degraded() {
-        let at = last_change.filter(|p| p.degraded).map_or(0, |p| p.t_us);
-        return format!("semi-sync: fell back to async at {}", fmt_us(at));
-    }
-    let waiting = n.pending_writes();
-    let again = last_change
-        .filter(|p| !p.degraded)
-        .map(|p| format!(" (synchronous again since {})", fmt_us(p.t_us)))
-        .unwrap_or_default();
-    format!(
-        "synchronous: {waiting} write{} waiting for standbys{again}",
-        if waiting == 1 { "" } else { "s" }
-    )
-}
-
-/// Acknowledged writes that the authoritative log (the current leader's)
-/// lacks right now: lost, unless an old leader's history wins (it never
-/// does). The engine's live count.
-pub fn lost_writes(sim: &Simulation) -> u64 {
-    sim.lost_acknowledged_writes()
-}
 
 /// Latency, writes, leader, policy state and per-follower lag.
 #[function_component]
-pub fn Readouts(props: &PanelProps) -> Html {
-    let lab = &props.lab;
-    let run = lab.main.borrow();
-    let sim = &run.sim;
-    let m = &sim.metrics();
-    let w = run.timeline.window.summary();
-    let all = m.commit_latency.summary();
-    let since = run.timeline.since_us;
-    let names: Vec<String> = sim.scenario.nodes.iter().map(|n| n.name.clone()).collect();
-    let leader = sim.current_leader();
-    let lost = lost_writes(sim);
-    let leader_text = match leader {
-        Some(l) => format!("{} (epoch {})", names[l as usize], sim.node(l).epoch()),
-        None => "none".into(),
-    };
-    let promotions = m.promotions.iter().rev().take(4).map(|p| {
-        let after = p
-            .leader_lost_us
-            .or(p.suspected_us)
-            .map(|t| format!(", {} after {} was lost", fmt_us(p.t_us.saturating_sub(t)), names.get(p.old_leader as usize).cloned().unwrap_or_default()))
-            .unwrap_or_default();
-        let loss = if p.lost_acknowledged_writes > 0 {
-            format!("; {} acknowledged writes lost", p.lost_acknowledged_writes)
-        } else {
-            String::new()
-        };
-        html! {
-            <li data-node={names[p.node as usize].clone()} data-epoch={p.epoch.to_string()}>
-                {format!("{}: {} promoted, epoch {}{after}{loss}", fmt_us(p.t_us), names[p.node as usize], p.epoch)}
-            </li>
-        }
-    });
-    let lead_region = leader.map(|l| sim.scenario.nodes[l as usize].region as usize);
-    let rows = (0..sim.nodes().len())
-        .filter(|&i| Some(i as NodeId) != leader)
-        .map(|i| {
-            let (entries, us) = leader.map_or((0, 0), |l| lag(sim, l, i));
-            let region = sim.scenario.regions.get(sim.scenario.nodes[i].region as usize).cloned().unwrap_or_default();
-            let far = lead_region.is_some_and(|r| r != sim.scenario.nodes[i].region as usize);
-            let state = if !sim.is_up(i as NodeId) { " (down)" } else { "" };
-            html! {
-                <tr id={format!("lag-{}", names[i])} data-entries={entries.to_string()} data-us={us.to_string()}>
-                    <th scope="row">{format!("{}{state}", names[i])}</th>
-                    <td class={classes!("region-cell", far.then_some("far"))}>{region}</td>
-                    <td>{entries}</td>
-                    <td>{fmt_us(us)}</td>
-                    <td>{fmt_us(m.lag[i].max_us)}</td>
-                </tr>
-            }
-        });
-    let compare = lab.twin.as_ref().map(|twin| {
-        let twin = twin.borrow();
-        let t = twin.timeline.window.summary();
-        let main_sync = !sim.scenario.policy.is_async();
-        let (s, a) = if main_sync { (w, t) } else { (t, w) };
-        let text = if s.count > 0 && a.count > 0 {
-            let diff = s.p50_us.saturating_sub(a.p50_us);
-            format!(
-                "Side by side, p50: sync {} vs async {} (+{})",
-                fmt_us(s.p50_us),
-                fmt_us(a.p50_us),
-                fmt_us(diff)
-            )
-        } else {
-            "Side by side: waiting for commits on both sides…".to_string()
-        };
-        html! {
-            <p class="compare-line" id="compare-latency" data-sync-us={s.p50_us.to_string()} data-async-us={a.p50_us.to_string()}>
-                {text}
-            </p>
-        }
-    });
+pub fn Readouts(props: &Part<ReadoutsView>) -> Html {
+    let v = &props.view;
+    let dash = |x: Option<u64>| x.map_or_else(|| "–".to_string(), fmt_us);
     html! {
         <section class="panel readouts" aria-labelledby="readouts-title">
             <h2 id="readouts-title">{"Read-outs"}</h2>
             <dl class="stats">
-                <div><dt>{"Commit p50"}</dt><dd id="commit-p50" data-us={w.p50_us.to_string()} data-count={w.count.to_string()}>{if w.count > 0 { fmt_us(w.p50_us) } else { "–".into() }}</dd></div>
-                <div><dt>{"Commit p99"}</dt><dd id="commit-p99" data-us={w.p99_us.to_string()}>{if w.count > 0 { fmt_us(w.p99_us) } else { "–".into() }}</dd></div>
-                <div><dt>{"Writes acked"}</dt><dd id="writes-acked" data-count={m.writes_acknowledged.to_string()}>{m.writes_acknowledged}</dd></div>
-                <div class={classes!((lost > 0).then_some("alarm"))}><dt>{"Acked, then lost"}</dt><dd id="writes-lost" data-count={lost.to_string()}>{lost}</dd></div>
-                <div><dt>{"Writes failed"}</dt><dd id="writes-failed">{m.writes_failed}</dd></div>
-                <div><dt>{"Stale reads"}</dt><dd id="stale-reads">{m.stale_reads}</dd></div>
+                <div><dt>{"Commit p50"}</dt><dd id="commit-p50" data-us={v.p50_us.unwrap_or(0).to_string()} data-count={v.window_count.to_string()}>{dash(v.p50_us)}</dd></div>
+                <div><dt>{"Commit p99"}</dt><dd id="commit-p99" data-us={v.p99_us.unwrap_or(0).to_string()}>{dash(v.p99_us)}</dd></div>
+                <div><dt>{"Writes acked"}</dt><dd id="writes-acked" data-count={v.acked.to_string()}>{v.acked}</dd></div>
+                <div class={classes!((v.lost > 0).then_some("alarm"))}>
+                    <dt title="Acknowledged writes missing from the log that counts now (the current leader's)">{"Acked, then lost"}</dt>
+                    <dd id="writes-lost" data-count={v.lost.to_string()}>{v.lost}</dd>
+                </div>
+                <div>
+                    <dt title={if v.failed_detail.is_empty() { "Writes that ended in an error or a time-out".to_string() } else { v.failed_detail.clone() }}>{"Writes failed"}</dt>
+                    <dd id="writes-failed" data-count={v.failed.to_string()}>{v.failed}</dd>
+                </div>
+                <div>
+                    <dt title="Reads a follower answered while the leader already held a newer version (judged by the engine when served)">{"Reads behind leader"}</dt>
+                    <dd id="reads-behind" data-count={v.reads_behind.to_string()}>{v.reads_behind}</dd>
+                </div>
             </dl>
-            <p class="caption" id="latency-window" data-since-us={since.to_string()}>
-                { if since == 0 { "Latency of every write so far".to_string() } else { format!("Latency of writes issued since {} (policy change)", fmt_us(since)) } }
-                {format!(" · whole run p50 {} / p99 {}", fmt_us(all.p50_us), fmt_us(all.p99_us))}
+            <p class="caption" id="latency-window" data-since-us={v.since_us.to_string()}>{v.window_text.clone()}</p>
+            <p class="caption">
+                {"Reads behind leader: a follower answered while the leader already had a newer version. "}
+                {"The anomaly panel's stale reads count only reads older than a write acknowledged before they began: what a client can notice."}
             </p>
-            { for compare }
-            <p class="line" id="leader" data-node={leader.map(|l| names[l as usize].clone()).unwrap_or_default()}>
-                <span class="k">{"Leader "}</span><strong>{leader_text}</strong>
+            if let Some(text) = v.unreplicated_text.clone() {
+                <p class="caption" id="writes-unreplicated" data-count={v.unreplicated.to_string()} data-lost={v.lost_unreplicated.to_string()}>{text}</p>
+            }
+            if !v.failed_detail.is_empty() {
+                <p class="caption" id="writes-failed-detail">{format!("Failed writes: {}.", v.failed_detail)}</p>
+            }
+            if let Some((text, s, a)) = v.compare.clone() {
+                <p class="compare-line" id="compare-latency" data-sync-us={s.to_string()} data-async-us={a.to_string()}>{text}</p>
+            }
+            <p class="line" id="leader" data-node={v.leader.clone().unwrap_or_default()}>
+                <span class="k">{"Leader "}</span><strong>{v.leader_text.clone()}</strong>
             </p>
-            <p class="line" id="policy-state"><span class="k">{"Policy "}</span>{policy_state(sim)}</p>
-            if !m.promotions.is_empty() {
-                <ul id="promotions" class="promotions" aria-label="Promotions">{ for promotions }</ul>
+            if let Some(text) = v.leadership.clone() {
+                <p class="line leadership" id="leadership" data-split-brain-us={v.split_brain_us.to_string()}>{text}</p>
+            }
+            <p class="line" id="policy-state" data-state={v.policy.key} data-waiting={v.policy.waiting.to_string()}>
+                <span class="k">{"Policy "}</span>{v.policy.text.clone()}
+            </p>
+            if let Some(text) = v.split_brain_text.clone() {
+                <p class="line alarm-line" id="split-brain" data-split-brain-us={v.split_brain_us.to_string()}>{text}</p>
+            }
+            if !v.promotions.is_empty() {
+                <ul id="promotions" class="promotions" aria-label="Promotions, newest first">
+                    { for v.promotions.iter().map(|p| html! {
+                        <li data-node={p.node.clone()} data-epoch={p.epoch.to_string()} data-lost={p.lost.to_string()}>{p.text.clone()}</li>
+                    }) }
+                </ul>
+            }
+            if let Some(note) = v.lost_note.clone() {
+                <p class="caption" id="lost-note">{note}</p>
             }
             <table class="lag" id="lag-table">
-                <caption>{"Follower lag (replay)"}</caption>
+                <caption>{v.lag_caption.clone()}</caption>
                 <thead><tr><th scope="col">{"node"}</th><th scope="col">{"region"}</th><th scope="col">{"entries"}</th><th scope="col">{"now"}</th><th scope="col">{"max"}</th></tr></thead>
-                <tbody>{ for rows }</tbody>
+                <tbody>
+                    { for v.lag.iter().map(|r| html! {
+                        <tr id={format!("lag-{}", r.node)} data-entries={r.entries.to_string()} data-us={r.now_us.to_string()} data-max-us={r.max_us.to_string()}>
+                            <th scope="row">{r.label.clone()}</th>
+                            <td class={classes!("region-cell", r.far.then_some("far"))}>{r.region.clone()}</td>
+                            <td>{r.entries}</td>
+                            <td>{fmt_us(r.now_us)}</td>
+                            <td>{fmt_us(r.max_us)}</td>
+                        </tr>
+                    }) }
+                </tbody>
             </table>
         </section>
     }
@@ -175,45 +96,52 @@ pub fn Readouts(props: &PanelProps) -> Html {
 
 /// The anomalies found so far, newest first, with "jump to".
 #[function_component]
-pub fn Anomalies(props: &PanelProps) -> Html {
-    let lab = &props.lab;
-    let run = lab.main.borrow();
-    let sim = &run.sim;
-    let names: Vec<String> = sim.scenario.nodes.iter().map(|n| n.name.clone()).collect();
-    let counts = sim.checker.as_ref().map(|c| c.counts).unwrap_or_default();
-    let total: u64 = counts.iter().sum();
-    let focused = lab.focus.as_deref().map(|f| f.violation);
-    let chips = ViolationKind::ALL.iter().zip(counts.iter()).filter(|(_, c)| **c > 0).map(|(k, c)| {
-        html! { <li class={classes!("chip", kind_key(*k))} data-kind={kind_key(*k)} data-count={c.to_string()}>{format!("{} {c}", k.title())}</li> }
-    });
-    let item = |v: &Violation| {
+pub fn Anomalies(props: &Part<AnomaliesView>) -> Html {
+    let v = &props.view;
+    let item = |a: &crate::view::panels::AnomalyItem| {
         let cb = props.on_action.clone();
-        let vv = *v;
-        let jump = Callback::from(move |_: MouseEvent| cb.emit(Action::JumpTo(vv)));
-        let is_focused = focused == Some(*v);
+        let violation = a.violation;
+        let jump = Callback::from(move |_: MouseEvent| cb.emit(Action::JumpTo(violation)));
         html! {
-            <li class={classes!("anomaly", kind_key(v.kind), is_focused.then_some("focused"))}
-                data-kind={kind_key(v.kind)} data-t-us={v.t_us.to_string()} data-op={v.op.to_string()}>
+            <li class={classes!("anomaly", a.key, a.focused.then_some("focused"))}
+                data-kind={a.key} data-t-us={a.t_us.to_string()} data-op={a.op.to_string()}>
                 <div class="a-head">
-                    <span class="a-kind">{v.kind.title()}</span>
-                    <span class="a-time">{fmt_us(v.t_us)}</span>
+                    <span class="a-kind">{a.title}</span>
+                    <span class="a-time">{fmt_at(a.t_us)}</span>
                     <button class="jump" onclick={jump}
-                            aria-label={format!("Jump to the {} anomaly at {}", v.kind.title(), fmt_us(v.t_us))}>{"Jump to"}</button>
+                            aria-label={format!("Jump to the {} anomaly at {}", a.title, fmt_at(a.t_us))}>{"Jump to"}</button>
                 </div>
-                <p class="a-text">{v.explain(&names)}</p>
+                <p class="a-text">{a.text.clone()}</p>
             </li>
         }
     };
-    let listed = sim.metrics().violations.iter().rev().take(LISTED).map(item);
     html! {
         <section class="panel anomalies" aria-labelledby="anomalies-title">
-            <h2 id="anomalies-title">{"Anomalies "}<span id="anomaly-count" data-count={total.to_string()}>{format!("({total})")}</span></h2>
-            if total == 0 {
+            <h2 id="anomalies-title">{"Anomalies "}<span id="anomaly-count" data-count={v.total.to_string()}>{format!("({})", v.total)}</span></h2>
+            if v.total == 0 {
                 <p class="empty">{"None so far. Reads from a lagging follower (\"Any follower\") soon show read-your-writes anomalies; failovers under async commit can lose writes."}</p>
             } else {
-                <ul class="chips" aria-label="Counts by kind">{ for chips }</ul>
-                <ol id="anomalies" class="anomaly-list" aria-label="Anomalies, newest first">{ for listed }</ol>
+                <ul class="chips" aria-label="Counts by kind">
+                    { for v.chips.iter().map(|(key, title, count)| html! {
+                        <li class={classes!("chip", *key)} data-kind={*key} data-count={count.to_string()}>{format!("{title} {count}")}</li>
+                    }) }
+                </ul>
+                <ol id="anomalies" class="anomaly-list" aria-label="Anomalies, newest first">{ for v.items.iter().map(item) }</ol>
+                if v.not_listed > 0 {
+                    <p class="caption">{format!("{} older ones are counted but not listed.", v.not_listed)}</p>
+                }
             }
+            if let Some(note) = v.lost_note.clone() {
+                <p class="caption" id="anomaly-lost-note">{note}</p>
+            }
+            <details class="meanings">
+                <summary>{"What each kind counts"}</summary>
+                <dl>
+                    { for KIND_MEANINGS.iter().map(|(k, m)| html! {
+                        <div><dt>{k.title()}</dt><dd>{*m}</dd></div>
+                    }) }
+                </dl>
+            </details>
         </section>
     }
 }

@@ -15,6 +15,7 @@
 
 use replica_engine::network::NodeId;
 use replica_engine::policy::{AckPoint, CommitPolicy, OnUnmet, Quorum};
+use replica_engine::routing::ReadRouting;
 use replica_engine::scenario::defaults::{
     default_node_name, DEFAULT_FAILOVER_TIMEOUT_MS, DEFAULT_NODE_COUNT, DEFAULT_REGION,
 };
@@ -82,7 +83,7 @@ impl CommitMode {
 /// of each is `SynchronousCommit::waiting_for(ack)`.
 pub const ACK_POINTS: [(AckPoint, &str); 3] = [
     (AckPoint::Written, "written (remote_write)"),
-    (AckPoint::Flushed, "flushed to disk (on)"),
+    (AckPoint::Flushed, "flushed (on)"),
     (AckPoint::Applied, "applied (remote_apply)"),
 ];
 
@@ -105,12 +106,31 @@ pub struct PolicyForm {
 impl PolicyForm {
     /// The form showing a validated scenario's policy.
     pub fn from_scenario(sc: &Scenario) -> PolicyForm {
-        let name = |n: &NodeId| sc.nodes[*n as usize].name.clone();
+        PolicyForm::from_policy(sc, &sc.policy)
+    }
+
+    /// The form showing the settings of a file (the default form when the
+    /// file does not validate).
+    pub fn from_file(file: &ScenarioFile) -> PolicyForm {
+        file.validate()
+            .map(|sc| PolicyForm::from_scenario(&sc))
+            .unwrap_or_else(|_| PolicyForm {
+                mode: CommitMode::Async,
+                k: 1,
+                standbys: follower_names(file),
+                ack: AckPoint::Flushed,
+                timeout_ms: 1_000,
+            })
+    }
+
+    /// The form showing `p`, a policy for the cluster of `sc` (node ids
+    /// that `sc` lacks are left out).
+    pub fn from_policy(sc: &Scenario, p: &CommitPolicy) -> PolicyForm {
+        let name = |n: &NodeId| sc.nodes.get(*n as usize).map(|x| x.name.clone());
         let followers: Vec<String> = (0..sc.nodes.len() as NodeId)
             .filter(|n| *n != sc.leader)
-            .map(|n| name(&n))
+            .filter_map(|n| name(&n))
             .collect();
-        let p = &sc.policy;
         let timeout_ms = match p.on_unmet {
             OnUnmet::Degrade { after_us } | OnUnmet::Error { after_us } => after_us / 1_000,
             OnUnmet::Block => 1_000,
@@ -123,14 +143,18 @@ impl PolicyForm {
             ) => (
                 CommitMode::SemiSync,
                 *k,
-                standbys.iter().map(name).collect(),
+                standbys.iter().filter_map(name).collect(),
             ),
-            (Quorum::First { k, standbys }, _) => {
-                (CommitMode::First, *k, standbys.iter().map(name).collect())
-            }
-            (Quorum::Any { k, standbys }, _) => {
-                (CommitMode::Any, *k, standbys.iter().map(name).collect())
-            }
+            (Quorum::First { k, standbys }, _) => (
+                CommitMode::First,
+                *k,
+                standbys.iter().filter_map(name).collect(),
+            ),
+            (Quorum::Any { k, standbys }, _) => (
+                CommitMode::Any,
+                *k,
+                standbys.iter().filter_map(name).collect(),
+            ),
         };
         PolicyForm {
             mode,
@@ -255,6 +279,33 @@ pub const ROUTINGS: &[(Reads, &str)] = &[
     (Reads::PositionToken, "Position token (wait for my LSN)"),
     (Reads::BoundedStaleness, "Bounded staleness"),
 ];
+
+/// The `[routing] reads` value of a routing policy the engine runs.
+pub fn reads_of(r: &ReadRouting) -> Reads {
+    match r {
+        ReadRouting::Leader => Reads::Leader,
+        ReadRouting::AnyFollower { .. } => Reads::AnyFollower,
+        ReadRouting::Nearest => Reads::Nearest,
+        ReadRouting::Sticky => Reads::Sticky,
+        ReadRouting::LeaderAfterWrite { .. } => Reads::LeaderAfterWrite,
+        ReadRouting::PositionToken { .. } => Reads::PositionToken,
+        ReadRouting::BoundedStaleness { .. } => Reads::BoundedStaleness,
+    }
+}
+
+/// The `synchronous_commit` word of an ack point.
+pub fn ack_word(ack: AckPoint) -> &'static str {
+    SynchronousCommit::waiting_for(ack).word()
+}
+
+/// The failure-detector timeout in effect, in ms: the leader key's time
+/// to live under the external manager, the election timeout otherwise.
+pub fn detector_timeout_ms(sc: &Scenario) -> u64 {
+    match sc.failover.mode {
+        FailoverMode::Manager => sc.failover.ttl_us / 1_000,
+        _ => sc.failover.election_timeout_us / 1_000,
+    }
+}
 
 /// Routings that prevent read-your-writes anomalies (the lesson's two
 /// mitigations).

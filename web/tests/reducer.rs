@@ -1,43 +1,29 @@
-//! Browser tests of the lab's reducer, its settings and the mounted page.
-
-#![cfg(target_arch = "wasm32")]
+//! Tests of the lab's reducer, its settings and (in the browser) the
+//! mounted page. They drive the page's own frame action with an injected
+//! clock, so they run natively under `cargo test` as well as in wasm.
 
 use replica_engine::checker::{Violation, ViolationKind};
-use replica_engine::node::Role;
 use replica_engine::policy::Quorum;
 use replica_engine::scenario::{FailoverMode, FaultAction, Fencing};
 use replica_web::library;
+use replica_web::probe::{self, NodeRole};
 use replica_web::settings::{CommitMode, PolicyForm};
 use replica_web::state::{Action, End, Lab, SPEEDS};
 use replica_web::timeline::Step;
+use replica_web::view::{self, Viewer};
 use wasm_bindgen_test::*;
 
 mod common;
-use common::state;
+use common::{lab as new_lab, pause, play_ms, state};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
 /// Speed index of real time (1 ms simulated per ms).
 const REAL_TIME: usize = 4;
 
-/// Plays `ms` of simulated time at real-time speed, in 100 ms frames.
-fn play_ms(lab: &mut Lab, ms: u64) {
-    lab.apply(Action::SetSpeed(REAL_TIME));
-    if !lab.playing {
-        lab.apply(Action::TogglePlay);
-    }
-    let mut ts = lab.last_frame_ms.unwrap_or(0.0);
-    lab.apply(Action::Frame(ts));
-    for _ in 0..ms / 100 {
-        ts += 100.0;
-        lab.apply(Action::Frame(ts));
-    }
-}
-
-fn pause(lab: &mut Lab) {
-    if lab.playing {
-        lab.apply(Action::TogglePlay);
-    }
+/// The commit form as the page shows it now.
+fn shown_form(lab: &Lab) -> PolicyForm {
+    view::build(lab, Viewer::default()).commit.form.clone()
 }
 
 fn at(t_us: u64) -> Violation {
@@ -57,7 +43,7 @@ fn at(t_us: u64) -> Violation {
     }
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = test)]
 fn every_library_scenario_is_embedded_and_valid() {
     for name in [
         "default",
@@ -75,11 +61,12 @@ fn every_library_scenario_is_embedded_and_valid() {
     assert_eq!(library::SCENARIOS[0].name, "default");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = test)]
 fn frames_advance_simulated_time_by_speed_only_while_playing() {
-    let mut lab = Lab::new();
-    lab.apply(Action::Frame(0.0));
-    lab.apply(Action::Frame(16.0));
+    let mut lab = new_lab("default");
+    let frame = |ts| Action::FrameWithin { ts, budget_ms: 4.0 };
+    lab.apply(frame(0.0));
+    lab.apply(frame(16.0));
     assert_eq!(
         lab.main.borrow().sim.now_us(),
         0,
@@ -87,34 +74,34 @@ fn frames_advance_simulated_time_by_speed_only_while_playing() {
     );
     lab.apply(Action::SetSpeed(REAL_TIME));
     lab.apply(Action::TogglePlay);
-    lab.apply(Action::Frame(1000.0));
-    lab.apply(Action::Frame(1050.0));
+    lab.apply(frame(1000.0));
+    lab.apply(frame(1050.0));
     assert_eq!(lab.main.borrow().sim.now_us(), 50 * SPEEDS[REAL_TIME].0);
     // A long gap (tab in the background) is clamped, not replayed.
-    lab.apply(Action::Frame(60_000.0));
+    lab.apply(frame(60_000.0));
     assert_eq!(lab.main.borrow().sim.now_us(), 150 * SPEEDS[REAL_TIME].0);
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = test)]
 fn step_processes_one_event_and_pauses() {
-    let mut lab = Lab::new();
+    let mut lab = new_lab("default");
     lab.apply(Action::TogglePlay);
-    let before = lab.main.borrow().sim.events;
+    let before = lab.main.borrow().events();
     lab.apply(Action::Step);
-    assert_eq!(lab.main.borrow().sim.events, before + 1);
+    assert_eq!(lab.main.borrow().events(), before + 1);
     assert!(!lab.playing);
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = test)]
 fn policy_form_switches_the_engine_live_and_survives_reset() {
-    let mut lab = Lab::with_scenario("sync-vs-async-cross-region", None);
-    assert_eq!(lab.form.mode, CommitMode::Async);
+    let mut lab = new_lab("sync-vs-async-cross-region");
+    assert_eq!(shown_form(&lab).mode, CommitMode::Async);
     play_ms(&mut lab, 300);
     let form = PolicyForm {
         mode: CommitMode::First,
         k: 1,
         standbys: vec!["far".into()],
-        ..lab.form.clone()
+        ..shown_form(&lab)
     };
     lab.apply(Action::SetPolicy(form));
     let now = lab.main.borrow().sim.now_us();
@@ -142,19 +129,19 @@ fn policy_form_switches_the_engine_live_and_survives_reset() {
     // An impossible policy is refused with the engine's explanation.
     let bad = PolicyForm {
         standbys: vec![],
-        ..lab.form.clone()
+        ..shown_form(&lab)
     };
     lab.apply(Action::SetPolicy(bad));
     assert!(lab.banner.as_deref().unwrap_or("").contains("standby"));
-    assert_eq!(lab.form.standbys, vec!["far".to_string()]);
+    assert_eq!(shown_form(&lab).standbys, vec!["far".to_string()]);
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = test)]
 fn cluster_edits_rebuild_from_time_zero() {
-    let mut lab = Lab::new();
+    let mut lab = new_lab("default");
     play_ms(&mut lab, 200);
     lab.apply(Action::SetFollowers(4));
-    assert_eq!(lab.main.borrow().sim.nodes().len(), 5);
+    assert_eq!(probe::node_count(&lab.main.borrow().sim), 5);
     assert_eq!(lab.main.borrow().sim.now_us(), 0);
     lab.apply(Action::SetRegion {
         node: "f2".into(),
@@ -171,13 +158,13 @@ fn cluster_edits_rebuild_from_time_zero() {
     let home = sc.nodes[sc.leader as usize].region as usize;
     assert_eq!(sc.links[home * sc.regions.len() + far].base_us, 50_000);
     lab.apply(Action::SetFollowers(1));
-    assert_eq!(lab.main.borrow().sim.nodes().len(), 2);
+    assert_eq!(probe::node_count(&lab.main.borrow().sim), 2);
     assert!(lab.banner.is_none(), "{:?}", lab.banner);
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = test)]
 fn failover_settings_go_through_the_scenario_file() {
-    let mut lab = Lab::new();
+    let mut lab = new_lab("default");
     lab.apply(Action::SetFailoverMode("election".into()));
     assert_eq!(lab.base.failover.mode, FailoverMode::Election);
     lab.apply(Action::SetFailoverTimeout(4_000));
@@ -197,38 +184,38 @@ fn failover_settings_go_through_the_scenario_file() {
     assert_eq!(lab.base.failover.fencing, Fencing::Stonith);
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = test)]
 fn faults_and_links_reach_the_engine() {
-    let mut lab = Lab::with_scenario("failover-election", None);
+    let mut lab = new_lab("failover-election");
     play_ms(&mut lab, 500);
     lab.apply(Action::Fault(FaultAction::KillLeader { power_loss: true }));
     assert_eq!(lab.main.borrow().sim.current_leader(), None);
     play_ms(&mut lab, 8_000);
     let run = lab.main.borrow();
-    let leader = run.sim.current_leader().expect("a follower was promoted");
+    let leader = probe::current_leader(&run.sim).expect("a follower was promoted");
     assert_ne!(leader, 0);
-    assert!(run.sim.node(leader).epoch() >= 2);
-    assert!(!run.sim.metrics().promotions.is_empty());
+    assert!(probe::nodes(&run.sim)[leader as usize].epoch >= 2);
+    assert!(probe::promotion_count(&run.sim) > 0);
     drop(run);
     lab.apply(Action::ToggleLink(End::Node(leader), End::Node(0)));
     assert!(replica_web::state::link_cut(
         &lab.main.borrow().sim,
-        End::Node(leader),
-        End::Node(0)
+        &End::Node(leader),
+        &End::Node(0)
     ));
     lab.apply(Action::ToggleLink(End::Node(leader), End::Node(0)));
     assert!(!replica_web::state::link_cut(
         &lab.main.borrow().sim,
-        End::Node(leader),
-        End::Node(0)
+        &End::Node(leader),
+        &End::Node(0)
     ));
     lab.apply(Action::ToggleNode(0));
-    assert!(lab.main.borrow().sim.is_up(0));
+    assert_eq!(probe::is_up(&lab.main.borrow().sim, 0), Some(true));
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = test)]
 fn jumping_back_replays_the_same_run_and_continues_it() {
-    let mut lab = Lab::with_scenario("lag-read-your-writes", None);
+    let mut lab = new_lab("lag-read-your-writes");
     play_ms(&mut lab, 700);
     lab.apply(Action::Fault(FaultAction::Isolate { node: 1 }));
     play_ms(&mut lab, 300);
@@ -256,9 +243,9 @@ fn jumping_back_replays_the_same_run_and_continues_it() {
     assert_eq!(state(&lab), at_end, "the whole log replays");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = test)]
 fn side_by_side_runs_the_other_commit_mode_in_step() {
-    let mut lab = Lab::with_scenario("sync-vs-async-cross-region", None);
+    let mut lab = new_lab("sync-vs-async-cross-region");
     lab.apply(Action::SetCompare(true));
     play_ms(&mut lab, 1_500);
     let twin = lab.twin.clone().expect("a twin run");
@@ -286,9 +273,9 @@ fn followed_steps(lab: &mut Lab) -> Vec<(Step, u8)> {
     panic!("no write completed");
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = test)]
 fn the_sequence_diagram_numbers_sync_and_async_like_the_lesson() {
-    let mut lab = Lab::with_scenario("sync-vs-async-cross-region", None);
+    let mut lab = new_lab("sync-vs-async-cross-region");
     let steps = followed_steps(&mut lab);
     assert_eq!(steps[0], (Step::Write, 1));
     assert!(steps.contains(&(Step::Ok, 2)), "async: 2 OK in {steps:?}");
@@ -302,11 +289,14 @@ fn the_sequence_diagram_numbers_sync_and_async_like_the_lesson() {
         mode: CommitMode::First,
         k: 1,
         standbys: vec!["far".into()],
-        ..lab.form.clone()
+        ..shown_form(&lab)
     };
     lab.apply(Action::SetPolicy(form));
     pause(&mut lab);
-    lab.main.borrow_mut().timeline.release(0);
+    lab.main
+        .borrow_mut()
+        .timeline
+        .release(0, replica_web::timeline::Pick::AfterPrevious);
     let steps = followed_steps(&mut lab);
     for s in [
         (Step::Write, 1),
@@ -318,18 +308,17 @@ fn the_sequence_diagram_numbers_sync_and_async_like_the_lesson() {
     }
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = test)]
 fn anomalies_appear_and_jump_to_brings_them_into_focus() {
-    let mut lab = Lab::with_scenario("lag-read-your-writes", None);
+    let mut lab = new_lab("lag-read-your-writes");
     play_ms(&mut lab, 3_000);
     pause(&mut lab);
     let v = {
         let run = lab.main.borrow();
-        let c = run.sim.checker.as_ref().expect("the checker runs");
-        assert!(c.count(ViolationKind::ReadYourWrites) > 0);
-        *run.sim
-            .metrics()
-            .violations
+        assert!(
+            probe::totals(&run.sim).anomalies[probe::kind_index(ViolationKind::ReadYourWrites)] > 0
+        );
+        *probe::violations(&run.sim)
             .iter()
             .find(|v| v.kind == ViolationKind::ReadYourWrites)
             .unwrap()
@@ -338,16 +327,19 @@ fn anomalies_appear_and_jump_to_brings_them_into_focus() {
     assert_eq!(lab.main.borrow().sim.now_us(), v.t_us);
     let focus = lab.focus.clone().expect("the anomaly is in focus");
     assert!(focus.explanation.contains("wrote key"));
-    assert!(focus.arrows.iter().filter(|a| focus.involves(a)).count() >= 4);
-    assert!(focus.write_lsn.is_some());
+    assert!(focus.story.len() >= 4, "{:?}", focus.story);
+    assert!(focus
+        .story
+        .iter()
+        .any(|s| matches!(s.arrow.msg, replica_engine::message::Msg::Wal { .. })));
     // Playing on leaves the close-up.
     lab.apply(Action::TogglePlay);
     assert!(lab.focus.is_none());
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = test)]
 fn unknown_scenario_falls_back_with_a_banner() {
-    let lab = Lab::with_scenario("no-such-thing", None);
+    let lab = new_lab("no-such-thing");
     assert_eq!(lab.scenario_name, "default");
     assert!(lab
         .banner
@@ -356,17 +348,21 @@ fn unknown_scenario_falls_back_with_a_banner() {
         .contains("no-such-thing"));
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = test)]
 fn restarted_leader_keeps_roles_consistent() {
-    let mut lab = Lab::new();
+    let mut lab = new_lab("default");
     lab.apply(Action::ToggleNode(0));
-    assert!(!lab.main.borrow().sim.is_up(0));
+    assert_eq!(probe::is_up(&lab.main.borrow().sim, 0), Some(false));
     lab.apply(Action::ToggleNode(0));
-    assert!(lab.main.borrow().sim.is_up(0));
-    assert_ne!(lab.main.borrow().sim.node(1).role(), Role::Leader);
+    assert_eq!(probe::is_up(&lab.main.borrow().sim, 0), Some(true));
+    assert_ne!(
+        probe::nodes(&lab.main.borrow().sim)[1].role,
+        NodeRole::Leader
+    );
 }
 
 #[wasm_bindgen_test]
+#[cfg(target_arch = "wasm32")]
 async fn the_page_mounts_and_draws_three_nodes() {
     let doc = web_sys::window().unwrap().document().unwrap();
     let root = doc.create_element("div").unwrap();
@@ -386,48 +382,50 @@ async fn the_page_mounts_and_draws_three_nodes() {
     }
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = test)]
 fn a_partitioned_old_leader_is_shown_and_its_writes_counted_lost() {
-    let mut lab = Lab::with_scenario("failover-election", None);
+    let mut lab = new_lab("failover-election");
     lab.apply(Action::SetFencing("none".into()));
     play_ms(&mut lab, 1_000);
     lab.apply(Action::Fault(FaultAction::PartitionLeader));
     play_ms(&mut lab, 9_000);
     pause(&mut lab);
+    let v = view::build(&lab, Viewer::default());
     let run = lab.main.borrow();
     let sim = &run.sim;
-    let new = sim.current_leader().expect("a new leader");
+    let new = probe::current_leader(sim).expect("a new leader");
     assert_ne!(new, 0);
     assert_eq!(
-        sim.node(0).role(),
-        Role::Leader,
+        probe::nodes(sim)[0].role,
+        NodeRole::Leader,
         "the old leader still leads in its own mind"
     );
-    assert_eq!(
-        replica_web::cluster::node_state(sim, 0, Some(new)),
-        "stale-leader"
-    );
+    assert_eq!(v.cluster.nodes[0].state.key(), "stale-leader");
     assert!(
-        replica_web::readouts::lost_writes(sim) > 0,
+        v.readouts.lost > 0,
         "writes the old leader acknowledged alone are lost"
     );
 }
 
-#[wasm_bindgen_test]
+#[wasm_bindgen_test(unsupported = test)]
 fn semi_sync_falls_back_and_says_when() {
-    let mut lab = Lab::with_scenario("sync-vs-async-cross-region", None);
+    let mut lab = new_lab("sync-vs-async-cross-region");
     let form = PolicyForm {
         mode: CommitMode::SemiSync,
         k: 1,
         standbys: vec!["far".into()],
         timeout_ms: 200,
-        ..lab.form.clone()
+        ..shown_form(&lab)
     };
     lab.apply(Action::SetPolicy(form));
     play_ms(&mut lab, 500);
     lab.apply(Action::ToggleLink(End::Node(0), End::Node(2)));
     play_ms(&mut lab, 1_500);
-    let state = replica_web::readouts::policy_state(&lab.main.borrow().sim);
+    let state = view::build(&lab, Viewer::default())
+        .readouts
+        .policy
+        .text
+        .clone();
     assert!(
         state.starts_with("semi-sync: fell back to async at "),
         "{state}"

@@ -292,9 +292,34 @@ fn run_layer(ctx: &Ctx, layer: Layer, trunk_failed: bool) -> Outcome {
             if !ctx.root.join("dist").join("index.html").exists() {
                 return Outcome::Failed("dist/index.html missing; run the trunk layer".into());
             }
+            // The oracle test (tests/e2e/oracle.test.mjs) compares the page
+            // with the engine's ground truth, computed natively by
+            // web/examples/truth.rs: build it and name it for the tests.
+            let mut truth = ctx.cargo();
+            truth.args([
+                "build",
+                "--quiet",
+                "-p",
+                "replica-web",
+                "--example",
+                "truth",
+            ]);
+            if let Err(err) = proc::run(&mut truth) {
+                return Outcome::Failed(format!("the oracle's ground truth: {err}"));
+            }
+            let target = std::env::var_os("CARGO_TARGET_DIR")
+                .map(std::path::PathBuf::from)
+                .unwrap_or_else(|| ctx.root.join("target"));
+            let truth_exe = ctx
+                .root
+                .join(target)
+                .join("debug")
+                .join("examples")
+                .join(format!("truth{}", std::env::consts::EXE_SUFFIX));
             let mut node = ctx.command("node");
             node.args(["--test", "tests/e2e/"])
-                .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
+                .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+                .env("REPLICA_TRUTH", truth_exe);
             run_all(vec![node])
         }
     }

@@ -1,72 +1,47 @@
 //! The lab's state and its one reducer.
 //!
-//! Everything that drives the engine goes through [`Lab::apply`]: play and
-//! pause, animation frames, speed, seed, scenario, settings, faults and
-//! "jump to". Components only read the state and dispatch [`Action`]s; the
-//! engine knows nothing of the UI.
+//! Everything that changes the lab goes through [`Lab::apply`]: play and
+//! pause, animation frames, background checkpointing, speed, seed,
+//! scenario, settings, faults, "jump to", the guided chapter's answer and
+//! the capacity sweep. Components render the view model built from this
+//! state and dispatch [`Action`]s; nothing else writes it.
 //!
-//! A run is deterministic given its starting scenario, its seed and the
-//! user's interventions, so the lab records every intervention (a fault, a
-//! live policy or routing change) with the exact point of the run where it
-//! happened: the number of events processed and the simulated time. That
-//! log is what lets "jump to" rebuild any earlier instant by replaying a
-//! fresh [`Simulation`] (and later what time travel and shareable links
-//! build on). Replaying also re-applies interventions that lie ahead of the
-//! instant jumped to, so pressing Play continues the same run; changing
-//! something after a jump forks it, dropping the rest of the log.
-//!
-//! Seeking restores the latest [`Checkpoint`] before the instant and
-//! replays from there. So that every instant of a run is near one, not
-//! only the time already played, [`Lab::work_ahead`] computes the run ahead
-//! of the playhead in small time-sliced chunks (the page calls it when the
-//! browser is idle), saving checkpoints up to the scenario's end.
-//!
-//! Animation frames come with a wall-clock budget for the engine
-//! ([`Action::FrameWithin`]): the run stops at the end of a slice once the
-//! budget is spent and carries what it owes into the next frame, so a busy
-//! scenario slows the simulated clock instead of stalling the page.
+//! Settings carry the instant they took effect: live policy and routing
+//! changes are interventions in the log, so the settings in effect at the
+//! playhead ([`Lab::file`]) are the run's starting settings with the changes
+//! applied up to the playhead, and a seek shows that instant's settings.
+//! Changing a setting at a past instant forks the run there, as a fault
+//! does. Cluster and failover settings rebuild the run from time zero.
 //!
 //! In side-by-side mode a second run, the *twin*, starts from the same
 //! scenario and seed under the other commit mode (asynchronous if the
 //! main run waits for followers, synchronous otherwise) and receives the
 //! same interventions at the same simulated times.
 
-use crate::clock::now_ms as clock_ms;
+use super::ahead::{Ahead, AheadState};
+use super::checkpoints::Checkpoints;
+use super::run::Run;
+use crate::chapters::CHAPTERS;
+use crate::clock::{Clock, PageClock};
 use crate::library;
+use crate::link::{check_log, Link};
+use crate::log::{Change, Intervention};
+use crate::probe;
 use crate::settings::{self, PolicyForm};
-use crate::timeline::{Focus, Timeline};
+use crate::speeds::{DEFAULT_SPEED, SPEEDS};
+use crate::timeline::{Focus, Pick};
 use replica_engine::checker::Violation;
-use replica_engine::network::{Addr, NodeId};
+use replica_engine::network::NodeId;
 use replica_engine::policy::CommitPolicy;
-use replica_engine::routing::ReadRouting;
 use replica_engine::scenario::{FaultAction, Group};
 use replica_engine::{Scenario, ScenarioFile, Simulation};
 use std::cell::RefCell;
 use std::rc::Rc;
 use yew::Reducible;
 
-/// Simulated microseconds per real millisecond, from slow motion to
-/// fast-forward, with their labels.
-pub const SPEEDS: &[(u64, &str)] = &[
-    (1, "1/1000× slow-mo"),
-    (5, "1/200×"),
-    (20, "1/50×"),
-    (100, "1/10×"),
-    (1_000, "1× real time"),
-    (10_000, "10×"),
-    (100_000, "100× fast"),
-];
-
-/// Default speed index: slow enough to follow one write.
-pub const DEFAULT_SPEED: usize = 1;
-
 /// How long, in real milliseconds, the sequence diagram keeps a finished
 /// write on screen before following the next one.
 pub const LINGER_MS: u64 = 900;
-
-/// The run advances in slices of at most this much simulated time, so the
-/// trace buffer stays small even when fast-forwarding or replaying.
-const SLICE_US: u64 = 20_000;
 
 /// Real time, in ms, between two ticks of [`Lab::live`], which paces the
 /// views that need not move every frame while the run plays.
@@ -76,425 +51,92 @@ pub const LIVE_MS: f64 = 100.0;
 /// simulation to the next one when it ran out of budget.
 const MAX_BEHIND_MS: u64 = 100;
 
-/// A saved copy of the main run, to seek from instead of replaying from
-/// time zero.
-#[derive(Clone)]
-pub struct Checkpoint {
-    /// The simulation at this point (its trace buffer drained).
-    pub sim: Simulation,
-    /// The views' record up to this point.
-    pub timeline: Timeline,
-    /// Index of the next intervention of the log to apply.
-    pub next: usize,
-    /// The charts' samples up to this point.
-    pub series: Series,
-}
+/// How often, at most, the page is told how far background checkpoints
+/// reach, in ms of wall time.
+const AHEAD_REPORT_MS: f64 = 250.0;
 
-/// The checkpoints of the main run, in order of events, and how far apart
-/// in simulated time they are. The spacing doubles (and every other
-/// checkpoint is dropped) when there are too many, so memory stays bounded
-/// however long the run.
-#[derive(Clone)]
-pub struct Checkpoints {
-    /// Saved points, events strictly increasing.
-    pub saved: Vec<Checkpoint>,
-    /// Simulated time between two checkpoints.
-    pub every_us: u64,
-    /// Wall time the last checkpoint took to save, in ms (the run's state
-    /// grows with its length, so does this).
-    pub save_ms: f64,
-}
-
-/// At most this many checkpoints are kept.
-const MAX_CHECKPOINTS: usize = 128;
-
-/// Initial spacing of checkpoints, in simulated time.
-const CHECKPOINT_US: u64 = 500_000;
-
-impl Default for Checkpoints {
-    fn default() -> Self {
-        Checkpoints {
-            saved: Vec::new(),
-            every_us: CHECKPOINT_US,
-            save_ms: 0.0,
-        }
-    }
-}
-
-impl Checkpoints {
-    /// Saves `run` if it is far enough past the last checkpoint.
-    fn offer(&mut self, run: &Run) {
-        let due = self.saved.last().is_none_or(|c| {
-            run.sim.events > c.sim.events && run.sim.now_us() >= c.sim.now_us() + self.every_us
-        });
-        if !due {
-            return;
-        }
-        let t0 = clock_ms();
-        self.saved.push(Checkpoint {
-            sim: run.sim.clone(),
-            timeline: run.timeline.clone(),
-            next: run.next,
-            series: run.series.clone(),
-        });
-        self.save_ms = clock_ms() - t0;
-        if self.saved.len() > MAX_CHECKPOINTS {
-            let mut i = 0;
-            self.saved.retain(|_| {
-                i += 1;
-                i % 2 == 1
-            });
-            self.every_us *= 2;
-        }
-    }
-
-    /// Simulated time from which a run offering its point would be saved.
-    fn due_us(&self) -> u64 {
-        self.saved
-            .last()
-            .map_or(0, |c| c.sim.now_us() + self.every_us)
-    }
-
-    /// Simulated time of the latest checkpoint (0 without any).
-    pub fn latest_us(&self) -> u64 {
-        self.saved.last().map_or(0, |c| c.sim.now_us())
-    }
-
-    /// Forgets every checkpoint from `events` on: the run forks there.
-    fn fork_at(&mut self, events: u64) {
-        self.saved.retain(|c| c.sim.events < events);
-    }
-
-    /// The latest checkpoint at or before `events` and `t_us`.
-    fn before(&self, events: u64, t_us: u64) -> Option<&Checkpoint> {
-        self.saved
-            .iter()
-            .rev()
-            .find(|c| c.sim.events <= events && c.sim.now_us() <= t_us)
-    }
-}
-
-/// One point of the live charts.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Sample {
-    /// Simulated time.
-    pub t_us: u64,
-    /// Replay lag of each node (`None` for the leader and down nodes).
-    pub lag_us: Vec<Option<u64>>,
-    /// Commit latency p50 of writes finished since the previous sample.
-    pub p50_us: Option<u64>,
-    /// And p99.
-    pub p99_us: Option<u64>,
-}
-
-/// The run's chart samples: one every `every_us` of simulated time, at
-/// most [`MAX_SAMPLES`] (past that, every other one is dropped and the
-/// spacing doubles).
-#[derive(Clone, Debug, Default)]
-pub struct Series {
-    /// Samples, oldest first.
-    pub samples: Vec<Sample>,
-    /// Spacing.
-    pub every_us: u64,
-}
-
-/// At most this many chart samples are kept.
-pub const MAX_SAMPLES: usize = 300;
-
-impl Series {
-    fn offer(&mut self, sim: &Simulation, tl: &mut Timeline) {
-        if self.every_us == 0 {
-            self.every_us = 100_000;
-        }
-        let now = sim.now_us();
-        if self
-            .samples
-            .last()
-            .is_some_and(|s| now < s.t_us + self.every_us)
-        {
-            return;
-        }
-        let leader = sim.current_leader();
-        let lag_us = (0..sim.nodes().len())
-            .map(|i| match leader {
-                Some(l) if l as usize != i && sim.is_up(i as NodeId) => {
-                    Some(crate::cluster::lag(sim, l, i).1)
-                }
-                _ => None,
-            })
-            .collect();
-        let h = std::mem::take(&mut tl.recent_latency);
-        let (p50_us, p99_us) = if h.count() > 0 {
-            (Some(h.percentile(500)), Some(h.percentile(990)))
-        } else {
-            (None, None)
-        };
-        self.samples.push(Sample {
-            t_us: now,
-            lag_us,
-            p50_us,
-            p99_us,
-        });
-        if self.samples.len() > MAX_SAMPLES {
-            let mut i = 0;
-            self.samples.retain(|_| {
-                i += 1;
-                i % 2 == 1
-            });
-            self.every_us *= 2;
-        }
-    }
-}
-
-/// One simulation and what the page keeps from its trace.
-pub struct Run {
-    /// The simulation.
-    pub sim: Simulation,
-    /// Arrows, the followed write, the latency window.
-    pub timeline: Timeline,
-    /// Index of the next intervention of the log to apply.
-    next: usize,
-    /// Where the main run saves checkpoints as it goes (the twin has none).
-    checkpoints: Option<Rc<RefCell<Checkpoints>>>,
-    /// The live charts' samples.
-    pub series: Series,
-}
-
-/// A change the user made while the run was going.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub enum Change {
-    /// A fault.
-    Fault(FaultAction),
-    /// A new commit policy; the twin gets its counterpart.
-    Policy {
-        /// For the main run.
-        main: CommitPolicy,
-        /// For the twin.
-        twin: CommitPolicy,
-    },
-    /// A new read routing policy.
-    Routing(ReadRouting),
-}
-
-/// A change and exactly where in the run it happened.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Intervention {
-    /// Events the main simulation had processed.
-    pub events: u64,
-    /// Its simulated time.
-    pub t_us: u64,
-    /// What changed.
-    pub change: Change,
-}
-
-impl Run {
-    /// A fresh run of `scenario` with `seed`, tracing into the page and
-    /// checking consistency as it goes.
-    pub fn new(scenario: &Scenario, seed: u64) -> Run {
-        let mut sim = Simulation::with_seed(scenario.clone(), seed);
-        sim.enable_trace_buffer();
-        sim.enable_checker();
-        sim.enable_trace_hash();
-        Run {
-            sim,
-            timeline: Timeline::default(),
-            next: 0,
-            checkpoints: None,
-            series: Series::default(),
-        }
-    }
-
-    /// The run restored from a checkpoint, saving further ones into `cps`.
-    fn restore(c: Checkpoint, cps: Rc<RefCell<Checkpoints>>) -> Run {
-        Run {
-            sim: c.sim,
-            timeline: c.timeline,
-            next: c.next,
-            checkpoints: Some(cps),
-            series: c.series,
-        }
-    }
-
-    /// Offers the current point as a checkpoint.
-    fn checkpoint(&mut self) {
-        if let Some(cps) = self.checkpoints.clone() {
-            cps.borrow_mut().offer(self);
-        }
-    }
-
-    /// Moves the trace into the timeline.
-    fn pump(&mut self) {
-        let events = self.sim.drain_trace();
-        let policy = &self.sim.scenario.policy;
-        for ev in &events {
-            self.timeline.ingest(ev, policy);
-        }
-        self.timeline.update(self.sim.now_us());
-        self.series.offer(&self.sim, &mut self.timeline);
-    }
-
-    fn apply(&mut self, change: &Change, twin: bool) {
-        match change {
-            Change::Fault(f) => self.sim.apply_fault(*f),
-            Change::Policy { main, twin: other } => {
-                self.sim
-                    .set_policy(if twin { other.clone() } else { main.clone() });
-                let now = self.sim.now_us();
-                self.timeline.restart_window(now);
-            }
-            Change::Routing(r) => self.sim.set_routing(*r),
-        }
-    }
-
-    /// Runs until `t`, in slices.
-    fn run_to(&mut self, t: u64) {
-        self.run_to_within(t, None);
-    }
-
-    /// Runs towards `t`, in slices, stopping after the slice that ends
-    /// past `deadline_ms` (page clock), if any.
-    fn run_to_within(&mut self, t: u64, deadline_ms: Option<f64>) {
-        while self.sim.now_us() < t {
-            let next = (self.sim.now_us() + SLICE_US).min(t);
-            self.sim.run_until(next);
-            self.pump();
-            self.checkpoint();
-            if deadline_ms.is_some_and(|d| clock_ms() >= d) {
-                return;
-            }
-        }
-    }
-
-    /// Brings the main run to exactly the point where an intervention
-    /// happened: the same number of events, then the same clock.
-    fn replay_to(&mut self, events: u64, t: u64) {
-        while self.sim.events < events && self.sim.next_event_us().is_some_and(|e| e <= t) {
-            self.sim.step();
-            if self.sim.events.is_multiple_of(4_096) {
-                self.pump();
-                self.checkpoint();
-            }
-        }
-        self.pump();
-        if self.sim.now_us() < t {
-            self.sim.run_until(t);
-            self.pump();
-        }
-    }
-
-    /// Advances to `target`, applying the log's interventions on the way.
-    /// The main run replays them at their exact event; the twin at their
-    /// simulated time.
-    fn advance(&mut self, log: &[Intervention], target: u64, twin: bool) {
-        self.advance_within(log, target, twin, None);
-    }
-
-    /// [`Run::advance`], stopping early (between slices, or after an
-    /// intervention) once the page clock passes `deadline_ms`. Where it
-    /// stops does not change the run: the next call goes on from there.
-    fn advance_within(
-        &mut self,
-        log: &[Intervention],
-        target: u64,
-        twin: bool,
-        deadline_ms: Option<f64>,
-    ) {
-        while let Some(i) = log.get(self.next) {
-            if i.t_us > target {
-                break;
-            }
-            if twin {
-                self.run_to(i.t_us);
-            } else {
-                self.replay_to(i.events, i.t_us);
-            }
-            self.apply(&i.change, twin);
-            self.next += 1;
-            if deadline_ms.is_some_and(|d| clock_ms() >= d) {
-                return;
-            }
-        }
-        self.run_to_within(target, deadline_ms);
-    }
-
-    /// Applies interventions due at this very point (after a jump to it).
-    fn apply_due(&mut self, log: &[Intervention]) {
-        while let Some(i) = log.get(self.next) {
-            if i.events > self.sim.events || i.t_us > self.sim.now_us() {
-                break;
-            }
-            self.apply(&i.change, false);
-            self.next += 1;
-        }
-    }
-}
-
-/// The run computed ahead of the playhead, in the background, so that
-/// checkpoints exist up to the scenario's end before anyone seeks there.
-/// It follows the same log as the main run and saves into the same
-/// [`Checkpoints`]; a new log or new checkpoints (a fork, a rebuild)
-/// start it again.
-pub struct Ahead {
-    /// The run going ahead, while there is work left.
-    run: Option<Run>,
-    /// The log it follows.
-    log: Rc<Vec<Intervention>>,
-    /// Where it saves.
-    cps: Rc<RefCell<Checkpoints>>,
-    /// Nothing left to do: checkpoints reach the end of the run, or the
-    /// work gave up after [`AHEAD_MAX_MS`].
-    done: bool,
-    /// Wall time spent so far, in ms (infinite once it gave up).
-    spent_ms: f64,
-}
-
-/// Background work given to one run at most, in ms of wall time: enough
-/// for every library scenario many times over, while a day-long scenario
-/// from a link does not keep the machine busy (and its memory growing)
-/// for hours. Seeks then replay from the checkpoints there are.
-const AHEAD_MAX_MS: f64 = 20_000.0;
-
-/// How far the checkpoints reach, as [`Lab::work_ahead`] reports it.
-#[derive(Clone, Copy, Default, PartialEq, Eq)]
-pub struct AheadState {
-    /// Simulated instant of the latest checkpoint (the run's end once
-    /// they all exist).
-    pub ready_us: u64,
-    /// Nothing left to compute (or the work gave up: see `ready_us`).
-    pub done: bool,
-}
+/// Simulated time of each run of the capacity sweep.
+pub const SWEEP_RUN_US: u64 = 2_000_000;
 
 /// One end of a link the user can cut or heal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum End {
     /// A node.
     Node(NodeId),
     /// All client sessions.
     Clients,
+    /// These client sessions (0-based, ascending).
+    Sessions(Vec<u16>),
 }
 
 impl End {
-    fn group(self) -> Group {
+    /// The engine's groups for this end: contiguous runs of sessions.
+    fn groups(&self) -> Vec<Group> {
         match self {
-            End::Node(n) => Group::of_nodes(1u64 << n),
-            End::Clients => Group {
+            End::Node(n) => vec![Group::of_nodes(1u64 << n)],
+            End::Clients => vec![Group {
                 clients: true,
                 ..Group::default()
-            },
+            }],
+            End::Sessions(list) => {
+                let mut runs: Vec<(u16, u16)> = Vec::new();
+                for &s in list {
+                    match runs.last_mut() {
+                        Some(r) if r.1 == s => r.1 = s + 1,
+                        _ => runs.push((s, s + 1)),
+                    }
+                }
+                runs.into_iter()
+                    .map(|(from, to)| Group {
+                        session_from: from,
+                        session_to: to,
+                        ..Group::default()
+                    })
+                    .collect()
+            }
         }
     }
 }
 
-/// Whether the link between `a` and `b` is cut in either direction.
-pub fn link_cut(sim: &Simulation, a: End, b: End) -> bool {
-    let cut = |x: Addr, y: Addr| sim.net.is_cut(x, y) || sim.net.is_cut(y, x);
+/// Whether the link between `a` and `b` is cut in either direction (for
+/// sessions: for any of them).
+pub fn link_cut(sim: &Simulation, a: &End, b: &End) -> bool {
+    let sessions = |e: &End| -> Vec<u16> {
+        match e {
+            End::Clients => (0..probe::session_count(sim) as u16).collect(),
+            End::Sessions(l) => l.clone(),
+            End::Node(_) => Vec::new(),
+        }
+    };
     match (a, b) {
-        (End::Node(x), End::Node(y)) => cut(Addr::Node(x), Addr::Node(y)),
-        (End::Clients, End::Node(n)) | (End::Node(n), End::Clients) => {
-            (0..sim.sessions.len()).any(|s| cut(Addr::Client(s as u16), Addr::Node(n)))
+        (End::Node(x), End::Node(y)) => probe::nodes_cut(sim, *x, *y),
+        (e, End::Node(n)) | (End::Node(n), e) => {
+            sessions(e).iter().any(|s| probe::session_cut(sim, *s, *n))
         }
         _ => false,
     }
+}
+
+/// The learner's progress in a guided chapter.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChapterState {
+    /// Which chapter (0-based).
+    pub index: usize,
+    /// The answer picked, if any.
+    pub pick: Option<usize>,
+    /// The guess is committed (the experiment may run).
+    pub committed: bool,
+}
+
+/// One row of the capacity sweep: followers, reads/s, writes/s.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SweepRow {
+    /// Followers in the cluster.
+    pub followers: usize,
+    /// Reads answered per simulated second.
+    pub reads_per_s: f64,
+    /// Writes acknowledged per simulated second.
+    pub writes_per_s: f64,
 }
 
 /// Everything the page shows and drives.
@@ -504,14 +146,20 @@ pub struct Lab {
     pub main: Rc<RefCell<Run>>,
     /// The side-by-side twin under the other commit mode, when shown.
     pub twin: Option<Rc<RefCell<Run>>>,
-    /// The settings: what Reset and every rebuild start from.
+    /// The settings in effect at the playhead: the starting settings with
+    /// the log's live changes applied up to it. Reset and every rebuild
+    /// start from these.
     pub file: Rc<ScenarioFile>,
-    /// The settings the current run started from (before live changes).
+    /// The settings the current run started from.
     pub start: Rc<ScenarioFile>,
     /// The scenario the current run started from.
     pub base: Rc<Scenario>,
-    /// The commit policy form.
-    pub form: PolicyForm,
+    /// When the commit policy in effect took effect (`None`: at the start).
+    pub policy_since_us: Option<u64>,
+    /// When the read routing in effect took effect (`None`: at the start).
+    pub routing_since_us: Option<u64>,
+    /// What [`Lab::file`] was computed from: log, applied count, start.
+    settings_key: (usize, usize, usize),
     /// The twin's commit policy at the start of the run.
     pub twin_policy: CommitPolicy,
     /// The user's interventions in the current run, in order.
@@ -520,6 +168,8 @@ pub struct Lab {
     pub checkpoints: Rc<RefCell<Checkpoints>>,
     /// The run computing checkpoints ahead of the playhead.
     pub ahead: Rc<RefCell<Option<Ahead>>>,
+    /// What the page was last told of the work ahead, and when (ms).
+    ahead_reported: (AheadState, f64),
     /// Library name of the scenario.
     pub scenario_name: String,
     /// Seed of the run.
@@ -546,23 +196,32 @@ pub struct Lab {
     /// animation frame: panels that show settings redraw only then.
     pub settled: u64,
     /// Bumped by animation frames every [`LIVE_MS`] of real time: views
-    /// that show live figures but need not move every frame (read-outs,
-    /// charts; from 1× on the nodes, the clock and the sequence diagram)
-    /// redraw only then, or when [`Lab::settled`] changes.
+    /// that show live figures but need not move every frame redraw only
+    /// then, or when [`Lab::settled`] changes.
     pub live: u64,
     /// Frame timestamp of the last [`Lab::live`] bump.
     live_ms: f64,
     /// Simulated time the last frame owed when its engine budget ran out.
     pub behind_us: u64,
     /// The guided chapter on screen, if any.
-    pub chapter: Option<usize>,
+    pub chapter: Option<ChapterState>,
+    /// The capacity sweep's results, once run.
+    pub sweep: Rc<Vec<SweepRow>>,
+    /// The link to this run, as it was when "Copy link" was pressed.
+    pub share_query: Option<String>,
+    /// Where the page is served (origin and path), for the shared link.
+    pub page_base: String,
+    /// Wall time, for frame budgets and background work.
+    pub clock: Rc<dyn Clock>,
 }
 
-/// Something the user or the animation loop asks for.
+/// Something the user, the animation loop or the idle loop asks for.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     /// Start or stop the animation.
     TogglePlay,
+    /// Start (`true`) or stop the animation; nothing if already so.
+    SetPlaying(bool),
     /// Process exactly one event (and pause).
     Step,
     /// An animation frame at this `requestAnimationFrame` timestamp.
@@ -576,9 +235,18 @@ pub enum Action {
         /// Wall-clock budget for the engine, in ms.
         budget_ms: f64,
     },
+    /// Compute checkpoints ahead of the playhead for `budget_ms` of wall
+    /// time; a slice that would save a checkpoint runs only if the save
+    /// fits in `save_budget_ms` (none: always).
+    WorkAhead {
+        /// Wall-clock budget, in ms.
+        budget_ms: f64,
+        /// Time a checkpoint copy may take, in ms.
+        save_budget_ms: Option<f64>,
+    },
     /// Change speed (index into [`SPEEDS`]).
     SetSpeed(usize),
-    /// Restart from time zero with the current settings and seed.
+    /// Restart from time zero with the settings in effect and the seed.
     Reset,
     /// Load a scenario from the library.
     LoadScenario(String),
@@ -629,15 +297,35 @@ pub enum Action {
     /// Crash a node by name (`leader`: whichever node leads), as the
     /// embedding API asks.
     CrashNamed(String),
-    /// A command from the page embedding the lab (origin already checked).
-    Embedded(crate::embed::Command),
     /// Open a guided chapter (its experiment loads, paused), or leave the
     /// lessons for the free sandbox.
     OpenChapter(Option<usize>),
+    /// Pick an answer to the chapter's question.
+    Predict(usize),
+    /// Commit to the answer picked.
+    CommitGuess,
+    /// Run the capacity sweep (the read-scaling setup with 1 to 4
+    /// followers).
+    RunSweep,
+    /// Take the link to this run at this instant ("Copy link").
+    ShareLink,
 }
 
 fn validate(file: &ScenarioFile) -> Result<Scenario, String> {
     file.validate().map_err(|e| e.to_string())
+}
+
+/// Throughput of the read-scaling setup with `followers` followers over
+/// `run_us` of simulated time: (reads/s, writes/s).
+pub fn capacity(followers: usize, run_us: u64) -> Option<(f64, f64)> {
+    let mut file = library::load("lesson-08-read-scaling").ok()?;
+    settings::set_follower_count(&mut file, followers);
+    let sc = file.validate().ok()?;
+    let mut sim = Simulation::with_seed(sc, 1);
+    sim.run_until(run_us);
+    let secs = run_us as f64 / 1e6;
+    let t = probe::totals(&sim);
+    Some((t.reads_ok as f64 / secs, t.writes_acked as f64 / secs))
 }
 
 impl Lab {
@@ -660,20 +348,23 @@ impl Lab {
             }
         };
         let seed = seed.unwrap_or(scenario.seed);
-        let form = PolicyForm::from_scenario(&scenario);
         let checkpoints = Rc::new(RefCell::new(Checkpoints::default()));
         let mut main = Run::new(&scenario, seed);
         main.checkpoints = Some(checkpoints.clone());
+        let file = Rc::new(file);
         let mut lab = Lab {
             main: Rc::new(RefCell::new(main)),
             checkpoints,
             ahead: Rc::new(RefCell::new(None)),
+            ahead_reported: (AheadState::default(), f64::NEG_INFINITY),
             twin: None,
             twin_policy: CommitPolicy::default(),
-            start: Rc::new(file.clone()),
-            file: Rc::new(file),
+            start: file.clone(),
+            file,
             base: Rc::new(scenario),
-            form,
+            policy_since_us: None,
+            routing_since_us: None,
+            settings_key: (0, 0, 0),
             log: Rc::new(Vec::new()),
             scenario_name: name,
             seed,
@@ -691,8 +382,13 @@ impl Lab {
             live_ms: 0.0,
             behind_us: 0,
             chapter: None,
+            sweep: Rc::new(Vec::new()),
+            share_query: None,
+            page_base: String::new(),
+            clock: Rc::new(PageClock),
         };
         lab.twin_policy = lab.counterpart_policy();
+        lab.refresh_settings();
         lab
     }
 
@@ -700,7 +396,6 @@ impl Lab {
     /// interventions, paused at its instant. Whatever part of the link is
     /// unusable is left at its default and explained in the banner.
     pub fn from_link(query: &str) -> Lab {
-        use crate::link::{check_log, Link};
         let (link, mut errors) = Link::parse(query);
         let mut lab = Lab::with_scenario(link.scenario.as_deref().unwrap_or("default"), link.seed);
         if let Some(i) = link.speed {
@@ -711,16 +406,9 @@ impl Lab {
             lab.file = Rc::new(start);
         }
         lab.restart();
-        lab.form = PolicyForm::from_scenario(&lab.base);
         match check_log(&link.log, lab.base.nodes.len()) {
             Ok(()) => lab.log = Rc::new(link.log),
             Err(e) => errors.push(e),
-        }
-        if let Some(file) = link.file {
-            if let Ok(sc) = validate(&file) {
-                lab.form = PolicyForm::from_scenario(&sc);
-                lab.file = Rc::new(file);
-            }
         }
         if link.t_us.is_some() || !lab.log.is_empty() {
             lab.seek(link.t_us.unwrap_or(0));
@@ -733,16 +421,93 @@ impl Lab {
             ));
         }
         lab.status.clear();
+        lab.refresh_settings();
         lab
     }
 
+    /// The link of the lab as it is now: it reopens this run at this
+    /// instant.
+    pub fn link(&self) -> Link {
+        let library_file = library::load(&self.scenario_name).ok();
+        let start = (*self.start).clone();
+        Link {
+            scenario: Some(self.scenario_name.clone()),
+            seed: Some(self.seed),
+            t_us: Some(self.now_us()),
+            speed: Some(self.speed),
+            compare: self.compare,
+            file: None,
+            start: (library_file.as_ref() != Some(&start)).then_some(start),
+            log: (*self.log).clone(),
+        }
+    }
+
+    /// The lab with another clock (tests inject a [`crate::clock::ManualClock`]).
+    pub fn with_clock(mut self, clock: Rc<dyn Clock>) -> Lab {
+        self.clock = clock;
+        self
+    }
+
     fn counterpart_policy(&self) -> CommitPolicy {
-        settings::policy_of(&self.file, &self.form.counterpart()).unwrap_or_default()
+        let form = PolicyForm::from_scenario(&self.base).counterpart();
+        settings::policy_of(&self.start, &form).unwrap_or_default()
     }
 
     /// Simulated time the sequence diagram keeps a finished write.
     pub fn linger_us(&self) -> u64 {
         LINGER_MS * SPEEDS[self.speed].0
+    }
+
+    /// Simulated time at the playhead.
+    pub fn now_us(&self) -> u64 {
+        self.main.borrow().sim.now_us()
+    }
+
+    /// How far checkpoints reach now.
+    pub fn ahead_state(&self) -> AheadState {
+        let end = self.base.duration_us;
+        match self.ahead.borrow().as_ref() {
+            Some(a) if a.follows(&self.log, &self.checkpoints) => a.state(end),
+            _ => AheadState {
+                ready_us: self.checkpoints.borrow().latest_us(),
+                done: false,
+            },
+        }
+    }
+
+    /// Recomputes the settings in effect at the playhead when the log,
+    /// the playhead's place in it or the starting settings changed.
+    fn refresh_settings(&mut self) {
+        let next = self.main.borrow().next.min(self.log.len());
+        let key = (
+            Rc::as_ptr(&self.log) as usize,
+            next,
+            Rc::as_ptr(&self.start) as usize,
+        );
+        if key == self.settings_key {
+            return;
+        }
+        self.settings_key = key;
+        let mut file = (*self.start).clone();
+        let (mut policy, mut routing) = (None, None);
+        for iv in &self.log[..next] {
+            match &iv.change {
+                Change::Policy { main, .. } => {
+                    PolicyForm::from_policy(&self.base, main).write(&mut file);
+                    policy = Some(iv.t_us);
+                }
+                Change::Routing(r) => {
+                    file.routing.reads = Some(settings::reads_of(r));
+                    routing = Some(iv.t_us);
+                }
+                Change::Fault(_) => {}
+            }
+        }
+        if file != *self.file {
+            self.file = Rc::new(file);
+        }
+        self.policy_since_us = policy;
+        self.routing_since_us = routing;
     }
 
     /// A main run from time zero, saving checkpoints.
@@ -752,17 +517,31 @@ impl Lab {
         run
     }
 
+    fn twin_run(&self) -> Run {
+        let mut sc = (*self.base).clone();
+        sc.policy = self.twin_policy.clone();
+        Run::new(&sc, self.seed)
+    }
+
     /// Pauses the animation and rebuilds the twin (side by side) at `t`.
+    /// The sequence diagrams follow the first write sent from here on:
+    /// which write a replay was following depends on where it started
+    /// from, not on the instant, so it is not shown.
     fn after_seek(&mut self) {
         self.playing = false;
         self.last_frame_ms = None;
         self.behind_us = 0;
         self.focus = None;
         self.selected = None;
+        let now = self.now_us();
+        self.main
+            .borrow_mut()
+            .timeline
+            .release(now, Pick::AfterSeek);
         if self.twin.is_some() {
-            let now = self.now_us();
             let mut twin = self.twin_run();
-            twin.advance(&self.log, now, true);
+            twin.advance(&self.log, now, true, &*self.clock);
+            twin.timeline.release(now, Pick::AfterSeek);
             self.twin = Some(Rc::new(RefCell::new(twin)));
         }
     }
@@ -780,7 +559,7 @@ impl Lab {
             Some(c) => Run::restore(c, self.checkpoints.clone()),
             None => self.fresh_main(),
         };
-        main.advance(&self.log, t, false);
+        main.advance(&self.log, t, false, &*self.clock);
         self.main = Rc::new(RefCell::new(main));
         self.after_seek();
     }
@@ -789,17 +568,17 @@ impl Lab {
     /// events processed, interventions due there not yet applied (Step
     /// applies them, as it does going forward).
     fn step_back(&mut self) {
-        let target = self.main.borrow().sim.events.saturating_sub(1);
+        let target = self.main.borrow().events().saturating_sub(1);
         let saved = self.checkpoints.borrow().before(target, u64::MAX).cloned();
         let mut main = match saved {
             Some(c) => Run::restore(c, self.checkpoints.clone()),
             None => self.fresh_main(),
         };
         let log = self.log.clone();
-        while main.sim.events < target {
+        while main.events() < target {
             main.apply_due(&log);
             main.sim.step();
-            if main.sim.events.is_multiple_of(4_096) {
+            if main.events().is_multiple_of(4_096) {
                 main.pump();
             }
         }
@@ -808,110 +587,36 @@ impl Lab {
         self.after_seek();
     }
 
-    /// Computes the main run ahead of the playhead, slice by slice, until
-    /// the page clock passes `deadline_ms`, saving checkpoints up to the
-    /// scenario's end, and reports how far they reach. It goes on from the
-    /// latest checkpoint whenever another run (a seek's replay) got
-    /// further, and starts again when the log or the checkpoints were
-    /// replaced (a fork, a rebuild).
-    ///
-    /// A slice that would save a checkpoint runs only if the save fits
-    /// before `idle_deadline_ms` (judging by how long the last one took),
-    /// so that copying a long run never makes a frame late; the work then
-    /// waits for a longer idle period.
-    pub fn work_ahead(&self, deadline_ms: f64, idle_deadline_ms: f64) -> AheadState {
+    /// Computes the main run ahead of the playhead (see [`Ahead`]) and
+    /// reports how far checkpoints reach: the lab changes (and the page
+    /// redraws) only when that is worth showing.
+    fn work_ahead(&mut self, budget_ms: f64, save_budget_ms: Option<f64>) -> bool {
         let end = self.base.duration_us;
-        let mut slot = self.ahead.borrow_mut();
-        let stale = slot.as_ref().is_none_or(|a| {
-            !Rc::ptr_eq(&a.log, &self.log) || !Rc::ptr_eq(&a.cps, &self.checkpoints)
-        });
-        if stale {
-            *slot = Some(Ahead {
-                run: None,
-                log: self.log.clone(),
-                cps: self.checkpoints.clone(),
-                done: false,
-                spent_ms: 0.0,
-            });
-        }
-        let Some(a) = slot.as_mut() else {
-            return AheadState::default();
-        };
-        if !a.done {
-            let latest_events = self.checkpoints.borrow().saved.last().map(|c| c.sim.events);
-            let behind = match (&a.run, latest_events) {
-                (None, _) => true,
-                (Some(r), Some(e)) => r.sim.events < e,
-                (Some(_), None) => false,
-            };
-            if behind {
-                let latest = self.checkpoints.borrow().saved.last().cloned();
-                a.run = Some(match latest {
-                    Some(c) => Run::restore(c, self.checkpoints.clone()),
-                    None => self.fresh_main(),
+        let clock = self.clock.clone();
+        let start = clock.now_ms();
+        {
+            let mut slot = self.ahead.borrow_mut();
+            if slot
+                .as_ref()
+                .is_none_or(|a| !a.follows(&self.log, &self.checkpoints))
+            {
+                *slot = Some(Ahead::new(self.log.clone(), self.checkpoints.clone()));
+            }
+            if let Some(a) = slot.as_mut() {
+                let save_deadline = save_budget_ms.map_or(f64::INFINITY, |b| start + b);
+                a.work(end, start + budget_ms, save_deadline, &*clock, || {
+                    self.fresh_main()
                 });
             }
-            let start_ms = clock_ms();
-            if let Some(run) = a.run.as_mut() {
-                loop {
-                    let now = run.sim.now_us();
-                    if now >= end {
-                        a.done = true;
-                        break;
-                    }
-                    let next = (now + SLICE_US).min(end);
-                    let (due_us, save_ms) = {
-                        let cps = self.checkpoints.borrow();
-                        (cps.due_us(), cps.save_ms)
-                    };
-                    if next >= due_us && clock_ms() + save_ms > idle_deadline_ms {
-                        break;
-                    }
-                    run.advance(&self.log, next, false);
-                    if clock_ms() >= deadline_ms {
-                        break;
-                    }
-                }
-            }
-            a.spent_ms += clock_ms() - start_ms;
-            if !a.done && a.spent_ms > AHEAD_MAX_MS {
-                // Given up: marked by an infinite time spent.
-                a.spent_ms = f64::INFINITY;
-                a.done = true;
-            }
-            if a.done {
-                a.run = None;
-            }
         }
-        drop(slot);
-        self.ahead_state()
-    }
-
-    /// How far the checkpoints reach now, without computing anything.
-    pub fn ahead_state(&self) -> AheadState {
-        let done = self.ahead.borrow().as_ref().is_some_and(|a| {
-            a.done && Rc::ptr_eq(&a.log, &self.log) && Rc::ptr_eq(&a.cps, &self.checkpoints)
-        });
-        let complete = done
-            && self
-                .ahead
-                .borrow()
-                .as_ref()
-                .is_some_and(|a| a.spent_ms.is_finite());
-        AheadState {
-            ready_us: if complete {
-                self.base.duration_us
-            } else {
-                self.checkpoints.borrow().latest_us()
-            },
-            done,
+        let state = self.ahead_state();
+        let (last, at_ms) = self.ahead_reported;
+        let now = clock.now_ms();
+        let worth = state.done != last.done || (state != last && now - at_ms >= AHEAD_REPORT_MS);
+        if worth {
+            self.ahead_reported = (state, now);
         }
-    }
-
-    fn twin_run(&self) -> Run {
-        let mut sc = (*self.base).clone();
-        sc.policy = self.twin_policy.clone();
-        Run::new(&sc, self.seed)
+        worth
     }
 
     /// Starts the run again at time zero from the current settings.
@@ -939,15 +644,14 @@ impl Lab {
     fn rebuild(&mut self, mut file: ScenarioFile, what: &str) {
         let before = settings::follower_names(&self.file);
         let after = settings::follower_names(&file);
-        let mut form = self.form.clone();
         if before != after {
+            let mut form = PolicyForm::from_file(&self.file);
             form.reconcile(&before, &after);
             form.write(&mut file);
         }
         match validate(&file) {
             Ok(_) => {
                 self.file = Rc::new(file);
-                self.form = form;
                 self.restart();
                 self.status = format!("{what}. The run restarted from time zero.");
             }
@@ -962,10 +666,11 @@ impl Lab {
         let mut log = (*self.log).clone();
         {
             let mut main = self.main.borrow_mut();
-            self.checkpoints.borrow_mut().fork_at(main.sim.events);
+            let events = main.events();
+            self.checkpoints.borrow_mut().fork_at(events);
             log.truncate(main.next);
             log.push(Intervention {
-                events: main.sim.events,
+                events,
                 t_us: main.sim.now_us(),
                 change: change.clone(),
             });
@@ -991,13 +696,13 @@ impl Lab {
             Some(twin) => {
                 let mut twin = twin.borrow_mut();
                 if done(&main) && done(&twin) {
-                    main.timeline.release(now);
-                    twin.timeline.release(now);
+                    main.timeline.release(now, Pick::AfterPrevious);
+                    twin.timeline.release(now, Pick::AfterPrevious);
                 }
             }
             None => {
                 if done(&main) {
-                    main.timeline.release(now);
+                    main.timeline.release(now, Pick::AfterPrevious);
                 }
             }
         }
@@ -1010,11 +715,9 @@ impl Lab {
         if let Some(v) = &collect {
             main.timeline.start_collecting(v);
         }
-        main.advance(&self.log, target, false);
+        main.advance(&self.log, target, false, &*self.clock);
         if let Some(v) = collect {
-            let names: Vec<String> = main
-                .sim
-                .scenario
+            let names: Vec<String> = probe::scenario(&main.sim)
                 .nodes
                 .iter()
                 .map(|n| n.name.clone())
@@ -1027,14 +730,10 @@ impl Lab {
         self.main = Rc::new(RefCell::new(main));
         if self.twin.is_some() {
             let mut twin = self.twin_run();
-            twin.advance(&self.log, target, true);
+            twin.advance(&self.log, target, true, &*self.clock);
             self.twin = Some(Rc::new(RefCell::new(twin)));
         }
         self.last_frame_ms = None;
-    }
-
-    fn now_us(&self) -> u64 {
-        self.main.borrow().sim.now_us()
     }
 
     fn node_name(&self, n: NodeId) -> String {
@@ -1053,7 +752,8 @@ impl Lab {
         if !self.playing {
             return false;
         }
-        let deadline_ms = budget_ms.map(|b| clock_ms() + b);
+        let clock = self.clock.clone();
+        let deadline_ms = budget_ms.map(|b| clock.now_ms() + b);
         let dt_ms = self
             .last_frame_ms
             .map_or(0.0, |last| (ts - last).clamp(0.0, 100.0));
@@ -1065,15 +765,14 @@ impl Lab {
         {
             let mut main = self.main.borrow_mut();
             // Under a budget the frame saves no checkpoint: a copy of a long
-            // run takes milliseconds, and the background work
-            // ([`Lab::work_ahead`]) saves the same points when the page is
-            // idle.
+            // run takes milliseconds, and the background work saves the
+            // same points when the page is idle.
             let saving = if budget_ms.is_some() {
                 main.checkpoints.take()
             } else {
                 None
             };
-            main.advance_within(&log, target, false, deadline_ms);
+            main.advance_within(&log, target, false, deadline_ms, &*clock);
             if saving.is_some() {
                 main.checkpoints = saving;
             }
@@ -1081,7 +780,7 @@ impl Lab {
         let reached = self.now_us();
         self.behind_us = (target - reached).min(MAX_BEHIND_MS * speed);
         if let Some(twin) = &self.twin {
-            twin.borrow_mut().advance(&log, reached, true);
+            twin.borrow_mut().advance(&log, reached, true, &*clock);
         }
         self.settle_tracking();
         if reached >= end {
@@ -1097,35 +796,70 @@ impl Lab {
         true
     }
 
-    /// Applies one action.
+    fn toggle_play(&mut self) {
+        self.playing = !self.playing;
+        self.last_frame_ms = None;
+        self.behind_us = 0;
+        if self.playing {
+            self.focus = None;
+            if self.now_us() >= self.base.duration_us {
+                self.playing = false;
+                self.status = "The run is over; press Reset to start again.".into();
+            }
+        }
+    }
+
+    fn toggle_link(&mut self, a: End, b: End) {
+        let cut = link_cut(&self.main.borrow().sim, &a, &b);
+        let name = |e: &End| match e {
+            End::Node(n) => self.node_name(*n),
+            End::Clients => "the clients".into(),
+            End::Sessions(l) => format!("sessions {}", crate::format::sessions(l)),
+        };
+        self.status = format!(
+            "Link {} – {} {}.",
+            name(&a),
+            name(&b),
+            if cut { "healed" } else { "cut" }
+        );
+        for ga in a.groups() {
+            for gb in b.groups() {
+                let fault = if cut {
+                    FaultAction::Heal { a: ga, b: gb }
+                } else {
+                    FaultAction::Partition {
+                        a: ga,
+                        b: gb,
+                        one_way: false,
+                    }
+                };
+                self.intervene(Change::Fault(fault));
+            }
+        }
+    }
+
+    /// Applies one action. Bumps [`Lab::version`] when anything visible
+    /// changed.
     pub fn apply(&mut self, action: Action) {
         let frame = matches!(action, Action::Frame(_) | Action::FrameWithin { .. });
         match action {
-            Action::TogglePlay => {
-                self.playing = !self.playing;
-                self.last_frame_ms = None;
-                self.behind_us = 0;
-                if self.playing {
-                    self.focus = None;
-                    let end = self.base.duration_us;
-                    if self.now_us() >= end {
-                        self.playing = false;
-                        self.status = "The run is over; press Reset to start again.".into();
-                    }
+            Action::TogglePlay => self.toggle_play(),
+            Action::SetPlaying(on) => {
+                if on == self.playing {
+                    return;
                 }
+                self.toggle_play();
             }
             Action::Step => {
                 self.playing = false;
                 let log = self.log.clone();
                 let now = {
                     let mut main = self.main.borrow_mut();
-                    main.apply_due(&log);
-                    main.sim.step();
-                    main.pump();
+                    main.step(&log);
                     main.sim.now_us()
                 };
                 if let Some(twin) = &self.twin {
-                    twin.borrow_mut().advance(&log, now, true);
+                    twin.borrow_mut().advance(&log, now, true, &*self.clock);
                 }
                 self.settle_tracking();
             }
@@ -1139,6 +873,16 @@ impl Lab {
                     return;
                 }
             }
+            Action::WorkAhead {
+                budget_ms,
+                save_budget_ms,
+            } => {
+                if !self.work_ahead(budget_ms, save_budget_ms) {
+                    return;
+                }
+                self.version += 1;
+                return;
+            }
             Action::SetSpeed(i) => self.speed = i.min(SPEEDS.len() - 1),
             Action::Reset => {
                 self.restart();
@@ -1148,7 +892,6 @@ impl Lab {
                 match library::load(&name).and_then(|f| validate(&f).map(|s| (f, s))) {
                     Ok((file, sc)) => {
                         self.seed = sc.seed;
-                        self.form = PolicyForm::from_scenario(&sc);
                         self.file = Rc::new(file);
                         self.scenario_name = name.clone();
                         self.restart();
@@ -1167,14 +910,7 @@ impl Lab {
                 self.intervene(Change::Fault(f));
             }
             Action::ToggleNode(n) => {
-                let up = self
-                    .main
-                    .borrow()
-                    .sim
-                    .hosts()
-                    .get(n as usize)
-                    .map(|h| h.up());
-                let fault = match up {
+                let fault = match probe::is_up(&self.main.borrow().sim, n) {
                     Some(true) => FaultAction::Crash {
                         node: n,
                         power_loss: false,
@@ -1185,31 +921,14 @@ impl Lab {
                 self.status = self.describe_fault(&fault);
                 self.intervene(Change::Fault(fault));
             }
-            Action::SelectNode(n) => self.selected = n,
-            Action::ToggleLink(a, b) => {
-                let cut = link_cut(&self.main.borrow().sim, a, b);
-                let (ga, gb) = (a.group(), b.group());
-                let fault = if cut {
-                    FaultAction::Heal { a: ga, b: gb }
-                } else {
-                    FaultAction::Partition {
-                        a: ga,
-                        b: gb,
-                        one_way: false,
-                    }
-                };
-                let name = |e: End| match e {
-                    End::Node(n) => self.node_name(n),
-                    End::Clients => "the clients".into(),
-                };
-                self.status = format!(
-                    "Link {} – {} {}.",
-                    name(a),
-                    name(b),
-                    if cut { "healed" } else { "cut" }
-                );
-                self.intervene(Change::Fault(fault));
+            Action::SelectNode(n) => {
+                let n = n.filter(|n| (*n as usize) < self.base.nodes.len());
+                if n == self.selected {
+                    return;
+                }
+                self.selected = n;
             }
+            Action::ToggleLink(a, b) => self.toggle_link(a, b),
             Action::SetPolicy(form) => {
                 let mut file = (*self.file).clone();
                 form.write(&mut file);
@@ -1218,8 +937,6 @@ impl Lab {
                         let twin =
                             settings::policy_of(&file, &form.counterpart()).unwrap_or_default();
                         self.status = format!("Commit policy: {}.", form.describe());
-                        self.file = Rc::new(file);
-                        self.form = form;
                         self.intervene(Change::Policy {
                             main: sc.policy,
                             twin,
@@ -1233,7 +950,6 @@ impl Lab {
                 let set = settings::set_routing(&mut file, &key).map_err(|e| e.to_string());
                 match set.and_then(|()| validate(&file)) {
                     Ok(sc) => {
-                        self.file = Rc::new(file);
                         self.status = format!("Reads now go by: {key}.");
                         self.intervene(Change::Routing(sc.routing));
                     }
@@ -1276,9 +992,12 @@ impl Lab {
                 if on && self.twin.is_none() {
                     let mut twin = self.twin_run();
                     let now = self.now_us();
-                    twin.advance(&self.log, now, true);
+                    twin.advance(&self.log, now, true, &*self.clock);
                     self.twin = Some(Rc::new(RefCell::new(twin)));
-                    self.main.borrow_mut().timeline.release(now);
+                    self.main
+                        .borrow_mut()
+                        .timeline
+                        .release(now, Pick::SideBySide);
                     self.status = "Side by side: the same seed under sync and under async.".into();
                 } else if !on {
                     self.twin = None;
@@ -1287,14 +1006,19 @@ impl Lab {
             Action::JumpTo(v) => {
                 self.playing = false;
                 self.selected = None;
-                self.rerun_to(v.t_us, Some(v));
+                self.rerun_to(v.t_us.min(self.base.duration_us), Some(v));
                 self.status = format!(
                     "Paused at {:.3} s, where the {} anomaly happened.",
                     v.t_us as f64 / 1e6,
                     v.kind.title()
                 );
             }
-            Action::ClearFocus => self.focus = None,
+            Action::ClearFocus => {
+                if self.focus.is_none() {
+                    return;
+                }
+                self.focus = None;
+            }
             Action::DismissBanner => self.banner = None,
             Action::Seek(t) => {
                 self.seek(t);
@@ -1305,9 +1029,9 @@ impl Lab {
                 self.status = "One event back.".into();
             }
             Action::OpenChapter(to) => {
-                let to = to.filter(|i| *i < crate::chapters::CHAPTERS.len());
+                let to = to.filter(|i| *i < CHAPTERS.len());
                 if let Some(i) = to {
-                    let ch = &crate::chapters::CHAPTERS[i];
+                    let ch = &CHAPTERS[i];
                     self.playing = false;
                     self.apply(Action::LoadScenario(ch.scenario.to_string()));
                     self.speed = ch.speed.min(SPEEDS.len() - 1);
@@ -1315,13 +1039,35 @@ impl Lab {
                 } else if self.chapter.is_some() {
                     self.status = "The free sandbox: every control is yours.".into();
                 }
-                self.chapter = to;
+                self.chapter = to.map(|index| ChapterState {
+                    index,
+                    ..ChapterState::default()
+                });
             }
-            Action::Embedded(c) => {
-                if let Some(a) = c.action(self.playing) {
-                    self.apply(a);
-                }
-                return;
+            Action::Predict(j) => match self.chapter.as_mut() {
+                Some(c) if !c.committed && j < CHAPTERS[c.index].options.len() => c.pick = Some(j),
+                _ => return,
+            },
+            Action::CommitGuess => match self.chapter.as_mut() {
+                Some(c) if c.pick.is_some() && !c.committed => c.committed = true,
+                _ => return,
+            },
+            Action::RunSweep => {
+                let rows = (1..=4)
+                    .filter_map(|n| {
+                        capacity(n, SWEEP_RUN_US).map(|(r, w)| SweepRow {
+                            followers: n,
+                            reads_per_s: r,
+                            writes_per_s: w,
+                        })
+                    })
+                    .collect();
+                self.sweep = Rc::new(rows);
+                self.status = "Capacity sweep done: 1 to 4 followers.".into();
+            }
+            Action::ShareLink => {
+                self.share_query = Some(self.link().query());
+                self.status = "Link to this run at this instant copied.".into();
             }
             Action::CrashNamed(name) => {
                 let fault = if name == "leader" {
@@ -1348,7 +1094,11 @@ impl Lab {
                 self.status = "Rewound to time zero; your changes replay as it runs.".into();
             }
         }
+        self.refresh_settings();
         self.version += 1;
+        // The page redraws this version, showing the work ahead as it is
+        // now: later work is reported against that.
+        self.ahead_reported = (self.ahead_state(), self.clock.now_ms());
         if !frame {
             self.settled += 1;
         }
@@ -1363,7 +1113,9 @@ impl Lab {
             FaultAction::Isolate { node } => {
                 format!("{} is cut off from everyone.", self.node_name(node))
             }
-            FaultAction::PartitionLeader => "The leader is cut off from the other nodes.".into(),
+            FaultAction::PartitionLeader => {
+                "The leader is cut off from the other nodes; clients still reach it.".into()
+            }
             FaultAction::HealAll => "Every link is healed.".into(),
             FaultAction::Heal { .. } => "Links healed.".into(),
             FaultAction::Partition { .. } => "Links cut.".into(),
@@ -1403,9 +1155,15 @@ impl PartialEq for Lab {
 
 impl Reducible for Lab {
     type Action = Action;
+    /// Applies the action to a copy; when nothing visible changed, the
+    /// same state comes back and the page does not redraw.
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         next.apply(action);
-        Rc::new(next)
+        if next.version == self.version {
+            self
+        } else {
+            Rc::new(next)
+        }
     }
 }

@@ -1,0 +1,129 @@
+//! Saved copies of the main run, to seek from instead of replaying from
+//! time zero.
+//!
+//! Checkpoints are spaced in simulated time; when there are too many,
+//! every other one is dropped and the spacing doubles, so memory stays
+//! bounded however long the run. A seek restores the latest checkpoint
+//! strictly before its instant and replays from there.
+
+use super::series::Series;
+use crate::clock::Clock;
+use crate::probe;
+use crate::timeline::Timeline;
+use replica_engine::Simulation;
+
+/// A saved copy of the main run.
+#[derive(Clone)]
+pub struct Checkpoint {
+    /// The simulation at this point (its trace buffer drained).
+    pub sim: Simulation,
+    /// The views' record up to this point.
+    pub timeline: Timeline,
+    /// Index of the next intervention of the log to apply.
+    pub next: usize,
+    /// The charts' samples up to this point.
+    pub series: Series,
+}
+
+impl Checkpoint {
+    /// Events processed at this point.
+    pub fn events(&self) -> u64 {
+        probe::events(&self.sim)
+    }
+
+    /// Simulated time of this point.
+    pub fn now_us(&self) -> u64 {
+        self.sim.now_us()
+    }
+}
+
+/// The checkpoints of the main run, in order of events, and how far apart
+/// in simulated time they are.
+#[derive(Clone)]
+pub struct Checkpoints {
+    /// Saved points, events strictly increasing.
+    pub saved: Vec<Checkpoint>,
+    /// Simulated time between two checkpoints.
+    pub every_us: u64,
+    /// Wall time the last checkpoint took to save, in ms (the run's state
+    /// grows with its length, so does this).
+    pub save_ms: f64,
+}
+
+/// At most this many checkpoints are kept.
+const MAX_CHECKPOINTS: usize = 128;
+
+/// Initial spacing of checkpoints, in simulated time.
+const CHECKPOINT_US: u64 = 500_000;
+
+impl Default for Checkpoints {
+    fn default() -> Self {
+        Checkpoints {
+            saved: Vec::new(),
+            every_us: CHECKPOINT_US,
+            save_ms: 0.0,
+        }
+    }
+}
+
+impl Checkpoints {
+    /// Saves a run's point (its simulation, timeline, index of the next
+    /// intervention and chart samples) if it is far enough past the last
+    /// checkpoint.
+    pub(crate) fn offer(
+        &mut self,
+        sim: &Simulation,
+        timeline: &Timeline,
+        next: usize,
+        series: &Series,
+        clock: &dyn Clock,
+    ) {
+        let events = probe::events(sim);
+        let due = self
+            .saved
+            .last()
+            .is_none_or(|c| events > c.events() && sim.now_us() >= c.now_us() + self.every_us);
+        if !due {
+            return;
+        }
+        let t0 = clock.now_ms();
+        self.saved.push(Checkpoint {
+            sim: sim.clone(),
+            timeline: timeline.clone(),
+            next,
+            series: series.clone(),
+        });
+        self.save_ms = clock.now_ms() - t0;
+        if self.saved.len() > MAX_CHECKPOINTS {
+            let mut i = 0;
+            self.saved.retain(|_| {
+                i += 1;
+                i % 2 == 1
+            });
+            self.every_us *= 2;
+        }
+    }
+
+    /// Simulated time from which a run offering its point would be saved.
+    pub(crate) fn due_us(&self) -> u64 {
+        self.saved.last().map_or(0, |c| c.now_us() + self.every_us)
+    }
+
+    /// Simulated time of the latest checkpoint (0 without any).
+    pub fn latest_us(&self) -> u64 {
+        self.saved.last().map_or(0, |c| c.now_us())
+    }
+
+    /// Forgets every checkpoint from `events` on: the run forks there.
+    pub(crate) fn fork_at(&mut self, events: u64) {
+        self.saved.retain(|c| c.events() < events);
+    }
+
+    /// The latest checkpoint at or before `events` and `t_us`.
+    pub(crate) fn before(&self, events: u64, t_us: u64) -> Option<&Checkpoint> {
+        self.saved
+            .iter()
+            .rev()
+            .find(|c| c.events() <= events && c.now_us() <= t_us)
+    }
+}
