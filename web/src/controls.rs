@@ -534,6 +534,11 @@ pub fn NodeMenu(props: &MenuProps) -> Html {
                 <button id="node-restart" ref={first.clone()} class="primary"
                         onclick={act(Action::Fault(FaultAction::Restart { node }))}>{"Restart"}</button>
             }
+            if v.promotable {
+                <button id="node-promote"
+                        onclick={act(Action::Fault(FaultAction::Promote { node }))}
+                        title="As pg_ctl promote: this node leads a new epoch; nobody fences the old leader">{"Promote"}</button>
+            }
             if v.cut_off {
                 <button id="node-heal" onclick={act(Action::Fault(Lab::heal_node(node, v.nodes)))}>{"Reconnect"}</button>
             } else {

@@ -213,6 +213,49 @@ fn faults_and_links_reach_the_engine() {
     assert_eq!(probe::is_up(&lab.main.borrow().sim, 0), Some(true));
 }
 
+/// Under manual failover the node menu offers "Promote" on a running
+/// follower, and using it makes that node the engine's leader; the other
+/// modes promote on their own and do not offer it.
+#[wasm_bindgen_test(unsupported = test)]
+fn promote_is_offered_under_manual_failover_and_makes_the_node_lead() {
+    let mut lab = new_lab("default");
+    assert_eq!(
+        probe::scenario(&lab.main.borrow().sim).failover.mode,
+        FailoverMode::Manual
+    );
+    play_ms(&mut lab, 500);
+    lab.apply(Action::Fault(FaultAction::KillLeader { power_loss: false }));
+    play_ms(&mut lab, 200);
+    lab.apply(Action::SelectNode(Some(1)));
+    let menu = view::build(&lab, Viewer::default())
+        .menu
+        .expect("the menu is open");
+    assert!(menu.promotable, "a running follower under manual failover");
+    lab.apply(Action::SelectNode(Some(0)));
+    let menu = view::build(&lab, Viewer::default())
+        .menu
+        .expect("the menu is open");
+    assert!(!menu.promotable, "the dead old leader cannot be promoted");
+    lab.apply(Action::Fault(FaultAction::Promote { node: 1 }));
+    play_ms(&mut lab, 500);
+    let run = lab.main.borrow();
+    assert_eq!(probe::current_leader(&run.sim), Some(1));
+    assert!(probe::nodes(&run.sim)[1].epoch >= 2);
+    drop(run);
+    lab.apply(Action::SelectNode(Some(2)));
+    let menu = view::build(&lab, Viewer::default())
+        .menu
+        .expect("the menu is open");
+    assert!(menu.promotable, "another follower could still be promoted");
+    let mut lab = new_lab("failover-election");
+    play_ms(&mut lab, 200);
+    lab.apply(Action::SelectNode(Some(1)));
+    let menu = view::build(&lab, Viewer::default())
+        .menu
+        .expect("the menu is open");
+    assert!(!menu.promotable, "elections promote on their own");
+}
+
 #[wasm_bindgen_test(unsupported = test)]
 fn jumping_back_replays_the_same_run_and_continues_it() {
     let mut lab = new_lab("lag-read-your-writes");

@@ -18,6 +18,7 @@ use crate::settings::{self, PolicyForm, MITIGATIONS, REGION_PRESETS};
 use crate::state::Lab;
 use replica_engine::checker::{Violation, ViolationKind};
 use replica_engine::network::NodeId;
+use replica_engine::scenario::FailoverMode;
 
 /// The run bar.
 #[derive(Clone)]
@@ -103,6 +104,10 @@ pub struct NodeMenuView {
     pub up: bool,
     /// Cut off (offer "Reconnect").
     pub cut_off: bool,
+    /// A running follower under manual failover: offer "Promote" (an
+    /// operator's `pg_ctl promote`; the other modes promote on their own,
+    /// and the engine accepts it only in manual mode).
+    pub promotable: bool,
     /// Nodes in the cluster.
     pub nodes: usize,
     /// The node's element id, to give focus back to.
@@ -429,6 +434,9 @@ pub fn node_menu(lab: &Lab, facts: &Facts) -> Option<NodeMenuView> {
         title: format!(" · {role} · {}", state_words(state)),
         up: n.up,
         cut_off: matches!(state, NodeState::Isolated | NodeState::Partitioned),
+        promotable: n.up
+            && n.role != NodeRole::Leader
+            && probe::scenario(&lab.main.borrow().sim).failover.mode == FailoverMode::Manual,
         nodes: facts.nodes.len(),
         dom_id: format!("node-{}", super::cluster::dom_safe(&n.name)),
     })
