@@ -126,6 +126,11 @@ fn seed_87509_an_entry_of_an_epoch_the_leader_never_held_is_rolled_back() {
     passes("swarm-87509-an-entry-of-an-epoch-the-leader-never-held-is-rolled-back");
 }
 
+#[test]
+fn seed_287052988794_with_no_standby_named_only_a_node_holding_the_leaders_log_may_lead() {
+    passes("swarm-287052988794-with-no-standby-named-only-a-node-holding-the-leaders-log-may-lead");
+}
+
 /// Every file of the folder has a test above: a file added without one
 /// would never run.
 #[test]

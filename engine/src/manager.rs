@@ -121,15 +121,18 @@ impl Manager {
     }
 
     /// Whether node `n` may join the leader race: it has a priority, is
-    /// not lagging past the limit, and in synchronous mode is the
-    /// synchronous standby (or the last leader). When the last leader had
-    /// no synchronous standby at all, any healthy node may take over.
+    /// not lagging past the limit, and in synchronous mode is a standby the
+    /// store names (or the last leader). When the store names none (a
+    /// leader just promoted, or one whose standbys all left), a node may
+    /// take over only if it holds everything the last leader had flushed
+    /// at its last renewal: the new leader may hold acknowledged writes no
+    /// other node has yet.
     fn may_lead(&self, n: NodeId, f: &NodeFacts) -> bool {
         let d = &self.dcs;
         f.priority > 0
             && d.leader_lsn.saturating_sub(f.flushed) <= self.spec.maximum_lag_on_failover
             && (!self.spec.synchronous_mode
-                || d.sync_mask == 0
+                || (d.sync_mask == 0 && f.flushed >= d.leader_lsn)
                 || d.sync_mask & (1u64 << n) != 0
                 || d.sync_leader == Some(n)
                 || d.holder == Some(n))
