@@ -515,9 +515,15 @@ pub fn App() -> Html {
     let narrow = use_media(NARROW_QUERY);
     let reduced_motion = use_media(REDUCED_MOTION_QUERY);
     let theme = {
-        let forced = embed.theme.clone();
-        use_state(move || forced.or_else(stored_theme))
+        let asked = embed.theme;
+        use_state(move || crate::theme::initial(asked, stored_theme))
     };
+    {
+        // Embedding: a `theme` command switches the colours live.
+        let embed = embed.clone();
+        let allows = Rc::new(move |origin: &str| embed.allows(origin));
+        crate::theme::use_theme_commands(allows, theme.clone());
+    }
     {
         use_effect_with((*theme).clone(), |t| apply_theme(t.as_deref()));
     }
