@@ -623,6 +623,26 @@ pub fn App() -> Html {
         });
     }
 
+    {
+        // Embedding: the page hears when the chapter or the scenario on
+        // screen changes (`chapter` 0 is the free sandbox).
+        let now = (
+            l.chapter.as_ref().map_or(0, |c| c.index + 1),
+            l.scenario_name.clone(),
+        );
+        let told = use_mut_ref(|| None::<(usize, String)>);
+        use_effect_with(now, move |now| {
+            if let Some((chapter, scenario)) = told.borrow_mut().replace(now.clone()) {
+                if chapter != now.0 {
+                    post_event("chapter", &[("chapter", (now.0 as f64).into())]);
+                }
+                if scenario != now.1 {
+                    post_event("scenario", &[("scenario", now.1.clone().into())]);
+                }
+            }
+        });
+    }
+
     let d = dispatch.clone();
     let show = |part: &str| embed.shows(part);
     let open_lessons = {
