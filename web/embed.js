@@ -12,16 +12,17 @@
 //
 // Attributes become the lab's URL parameters (docs/embedding.md). The lab
 // is loaded from `base` (an attribute of the element, or `data-base` on this
-// script's tag), else from the folder this script came from; `src` names
-// another page outright. Only this page's origin may drive the embedded lab
-// (the `origins` parameter), and each element only listens to its own iframe.
+// script's tag; both relative to the page), else from the folder this script
+// came from; `src` names another page outright. Only this page's origin may
+// drive the embedded lab (the `origins` parameter), and each element only
+// listens to its own iframe.
 (() => {
   if (customElements.get('replica-lab')) return;
   const script = document.currentScript;
-  const SCRIPT_BASE = new URL(
-    (script && script.dataset.base) || './',
-    script && script.src ? script.src : location.href,
-  );
+  // `data-base` is relative to the page, like the element's `base`.
+  const SCRIPT_BASE = script && script.dataset.base
+    ? new URL(script.dataset.base, document.baseURI)
+    : new URL('./', script && script.src ? script.src : location.href);
   const PARAMS = ['scenario', 'chapter', 'seed', 'controls', 'autoplay', 'speed', 'origins', 't', 'lock'];
   const THEMES = ['auto', 'light', 'dark', 'host'];
   const READY_TIMEOUT_S = 30;

@@ -246,30 +246,52 @@ test("a CSP without 'wasm-unsafe-eval' shows the reason and fires replica-lab-er
   }
 });
 
-test('a wrong base and a book opened from disk say why, in the page and as an event', { timeout: 4 * TIMEOUT }, async () => {
-  writeFileSync(
-    path.join(BOOK, 'book', 'wrong-base.html'),
-    `<!doctype html><meta charset="utf-8"><title>wrong base</title>
-<script src="lab/embed.js"></script>
-<replica-lab id="lost-lab" base="no-such-folder/"></replica-lab>
+test('a wrong base, a page that never starts and a book opened from disk say why; a renamed loader finds the lab with data-base', { timeout: 6 * TIMEOUT }, async () => {
+  const out = path.join(BOOK, 'book');
+  const page = (name, body) =>
+    writeFileSync(
+      path.join(out, name),
+      `<!doctype html><meta charset="utf-8"><title>${name}</title>\n${body}
 <script>
   window.labEvents = [];
-  document.getElementById('lost-lab').addEventListener('replica-lab-error', (e) => window.labEvents.push({ lab: 'lost-lab', type: e.type, detail: e.detail }));
+  for (const lab of document.querySelectorAll('replica-lab')) {
+    for (const type of ['replica-lab-ready', 'replica-lab-error']) {
+      lab.addEventListener(type, (e) => window.labEvents.push({ lab: lab.id, type, detail: e.detail }));
+    }
+  }
 </script>`,
-  );
-  for (const [url, cause] of [
-    [server.url('wrong-base.html'), 'missing'],
-    [pathToFileURL(path.join(BOOK, 'book', 'failover.html')).href, 'file-url'],
-  ]) {
-    const { page, close } = await open(url, 1280);
+    );
+  page('wrong-base.html', '<script src="lab/embed.js"></script><replica-lab id="lost-lab" base="no-such-folder/"></replica-lab>');
+  // mdBook's own 404 page exists but is no lab: nothing ever says ready.
+  page('mute.html', '<script src="lab/embed.js"></script><replica-lab id="mute-lab" base="./" src="404.html" timeout="1"></replica-lab>');
+  mkdirSync(path.join(out, 'assets'), { recursive: true });
+  cpSync(path.join(out, 'lab', 'embed.js'), path.join(out, 'assets', 'embed-3f9a1c.js'));
+  page('renamed.html', '<script src="assets/embed-3f9a1c.js" data-base="lab/"></script><replica-lab id="found-lab"></replica-lab>');
+
+  const firstEvent = async (url) => {
+    const { page, noise, close } = await open(url, 1280);
     try {
-      await page.waitForFunction(() => window.labEvents?.some((e) => e.type === 'replica-lab-error'));
-      const detail = await page.evaluate(() => window.labEvents.find((e) => e.type === 'replica-lab-error').detail);
-      assert.equal(detail.cause, cause, url);
-      assert.ok(await page.isVisible('.replica-lab-error'));
-      assert.match(detail.text, /Replica Lab could not start/);
+      await page.waitForFunction(() => window.labEvents?.length > 0);
+      const event = await page.evaluate(() => window.labEvents[0]);
+      if (event.type === 'replica-lab-error') {
+        assert.ok(await page.isVisible('.replica-lab-error'), url);
+        assert.match(event.detail.text, /Replica Lab could not start/);
+      }
+      return { event, noise };
     } finally {
       await close();
     }
+  };
+  for (const [url, cause] of [
+    [server.url('wrong-base.html'), 'missing'],
+    [server.url('mute.html'), 'timeout'],
+    [pathToFileURL(path.join(out, 'failover.html')).href, 'file-url'],
+  ]) {
+    const { event } = await firstEvent(url);
+    assert.equal(event.type, 'replica-lab-error', url);
+    assert.equal(event.detail.cause, cause, url);
   }
+  const renamed = await firstEvent(server.url('renamed.html'));
+  assert.equal(renamed.event.type, 'replica-lab-ready', JSON.stringify(renamed.event.detail));
+  assert.deepEqual(renamed.noise, []);
 });
