@@ -515,9 +515,15 @@ pub fn App() -> Html {
     let narrow = use_media(NARROW_QUERY);
     let reduced_motion = use_media(REDUCED_MOTION_QUERY);
     let theme = {
-        let forced = embed.theme.clone();
-        use_state(move || forced.or_else(stored_theme))
+        let asked = embed.theme;
+        use_state(move || crate::theme::initial(asked, stored_theme))
     };
+    {
+        // Embedding: a `theme` command switches the colours live.
+        let embed = embed.clone();
+        let allows = Rc::new(move |origin: &str| embed.allows(origin));
+        crate::theme::use_theme_commands(allows, theme.clone());
+    }
     {
         use_effect_with((*theme).clone(), |t| apply_theme(t.as_deref()));
     }
@@ -613,6 +619,26 @@ pub fn App() -> Html {
                     "chapter-completed",
                     &[("chapter", ((*i + 1) as f64).into())],
                 );
+            }
+        });
+    }
+
+    {
+        // Embedding: the page hears when the chapter or the scenario on
+        // screen changes (`chapter` 0 is the free sandbox).
+        let now = (
+            l.chapter.as_ref().map_or(0, |c| c.index + 1),
+            l.scenario_name.clone(),
+        );
+        let told = use_mut_ref(|| None::<(usize, String)>);
+        use_effect_with(now, move |now| {
+            if let Some((chapter, scenario)) = told.borrow_mut().replace(now.clone()) {
+                if chapter != now.0 {
+                    post_event("chapter", &[("chapter", (now.0 as f64).into())]);
+                }
+                if scenario != now.1 {
+                    post_event("scenario", &[("scenario", now.1.clone().into())]);
+                }
             }
         });
     }

@@ -2,7 +2,7 @@
 //!
 //! URL parameters (besides the link's, see [`crate::link`]): `embed=1`
 //! for minimal chrome, `controls=` to choose the visible parts, `autoplay`,
-//! `theme=light|dark`, `chapter=` (a guided chapter, 1 to 9)
+//! `theme=auto|light|dark|host` (see [`crate::theme`]), `chapter=` (a guided chapter, 1 to 9)
 //! and `origins=`, the comma-separated origins allowed to drive the lab by
 //! `postMessage` (default: the lab's own origin only).
 //!
@@ -14,6 +14,7 @@
 
 use crate::link::pairs;
 use crate::state::Action;
+use crate::theme::Theme;
 
 /// The parts of the page `controls=` can show.
 pub const PARTS: &[&str] = &[
@@ -43,8 +44,8 @@ pub struct Embed {
     pub controls: Option<Vec<String>>,
     /// Start playing at once.
     pub autoplay: bool,
-    /// Forced theme.
-    pub theme: Option<String>,
+    /// The theme asked for; `None` leaves it to the reader's own choice.
+    pub theme: Option<Theme>,
     /// Guided chapter asked for (1-based number).
     pub chapter: Option<String>,
     /// Origins allowed to send commands.
@@ -72,7 +73,7 @@ impl Embed {
                     )
                 }
                 "autoplay" => e.autoplay = v.is_empty() || v == "1" || v == "true",
-                "theme" if v == "light" || v == "dark" => e.theme = Some(v),
+                "theme" => e.theme = v.parse().ok(),
                 "chapter" => e.chapter = Some(v),
                 "origins" => {
                     e.origins = v

@@ -16,8 +16,9 @@
 //! scenario file, [`log`] records the user's interventions, [`timeline`]
 //! keeps what the views need from the trace, [`library`] embeds the
 //! scenario files, [`link`] and [`embed`] read the page's URL and host,
-//! [`clock`] is the injected wall clock, [`format`] and [`icons`] are
-//! shared by the view model and the components.
+//! [`theme`] the colours a host asks for, [`clock`] is the injected wall
+//! clock, [`format`] and [`icons`] are shared by the view model and the
+//! components.
 
 pub mod app;
 pub mod chapter_panel;
@@ -41,6 +42,7 @@ pub mod sequence;
 pub mod settings;
 pub mod speeds;
 pub mod state;
+pub mod theme;
 pub mod timeline;
 pub mod view;
 pub mod widgets;

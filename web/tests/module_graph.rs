@@ -41,6 +41,7 @@ fn sources() -> Vec<(String, &'static str)> {
         "sequence.rs",
         "settings.rs",
         "speeds.rs",
+        "theme.rs",
         "timeline.rs",
         "widgets.rs",
         "state/mod.rs",

@@ -15,6 +15,8 @@
 //!   Trunk release build, end-to-end browser tests),
 //!   keeps going after a failure and ends with a summary table. CI runs
 //!   exactly this through `.ci/run`.
+//! * `cargo xtask dist` builds the lab (Trunk, release) and packs it for
+//!   course authors: `target/dist/replica-lab-<version>.tgz` (see [`dist`]).
 //! * `cargo xtask fuzz [SECONDS]` fuzzes every decoder of outside input for
 //!   SECONDS each (default 600): the longer campaign beside the 30 s per
 //!   target that `test` runs.
@@ -29,6 +31,7 @@
 
 mod bench;
 mod calibrate;
+mod dist;
 mod fuzz;
 mod proc;
 mod setup;
@@ -50,7 +53,9 @@ commands:
   test [--only L] [--skip L] setup, then run the test layers and print a summary;
                              L is a comma-separated list of layer ids:
                              fmt, clippy, native, nostd, wasm, scenarios, calibrate,
-                             bench, fuzz, trunk, e2e
+                             bench, fuzz, trunk, e2e, course
+  dist                       release build, packed for course authors as
+                             target/dist/replica-lab-<version>.tgz
   fuzz [SECONDS]             fuzz each decoder of outside input for SECONDS (default 600)
   calibrate                  install PostgreSQL if missing, measure a real primary and
                              standby against the simulator, write docs/calibration.md";
@@ -67,6 +72,7 @@ fn main() -> ExitCode {
     match args.first().map(String::as_str) {
         Some("setup") if args.len() == 1 => exit_code(setup::ensure(&ctx, &Tool::ALL).is_empty()),
         Some("serve") => serve(&ctx, &args[1..]),
+        Some("dist") if args.len() == 1 => dist(&ctx),
         Some("test") => test::run(&ctx, &args[1..]),
         Some("fuzz") if args.len() <= 2 => match args.get(1).map(|s| s.parse::<u64>()) {
             None => fuzz_for(&ctx, 600),
@@ -115,12 +121,35 @@ fn calibrate(ctx: &Ctx) -> ExitCode {
     }
 }
 
-/// `cargo xtask serve`: everything but the browser and PostgreSQL, then
-/// `trunk serve`.
+/// `cargo xtask dist`: a release build, then the archive.
+fn dist(ctx: &Ctx) -> ExitCode {
+    let needed = [
+        Tool::Targets,
+        Tool::Trunk,
+        Tool::WasmBindgen,
+        Tool::NodeModules,
+    ];
+    if !setup::ensure(ctx, &needed).is_empty() {
+        eprintln!("xtask dist: setup failed");
+        return ExitCode::FAILURE;
+    }
+    let mut trunk = ctx.command("trunk");
+    trunk.args(["build", "--release"]);
+    match proc::run(&mut trunk).and_then(|()| dist::pack(ctx)) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask dist: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cargo xtask serve`: everything but the browser, PostgreSQL and mdBook,
+/// then `trunk serve`.
 fn serve(ctx: &Ctx, trunk_args: &[String]) -> ExitCode {
     let needed: Vec<Tool> = Tool::ALL
         .into_iter()
-        .filter(|tool| !matches!(tool, Tool::Browser | Tool::Postgres))
+        .filter(|tool| !matches!(tool, Tool::Browser | Tool::Postgres | Tool::Mdbook))
         .collect();
     if !setup::ensure(ctx, &needed).is_empty() {
         eprintln!("xtask serve: setup failed, not starting trunk");

@@ -4,9 +4,10 @@
 //! Versions are pinned where the toolchain requires it: Trunk 0.22 needs a
 //! newer rustc than the project's 1.95, wasm-bindgen-cli must equal
 //! the `wasm-bindgen` crate in `Cargo.lock` (and fails to install with
-//! `--locked`), and browsers come from Debian, never from a test tool's own
-//! download. PostgreSQL, which the calibration layer runs for real, also
-//! comes from Debian's packages.
+//! `--locked`), mdBook is the version the course test was written for,
+//! and browsers come from Debian, never from a test tool's own download.
+//! PostgreSQL, which the calibration layer runs for real, also comes from
+//! Debian's packages.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,6 +20,9 @@ use crate::proc::{run, Ctx};
 const TARGETS: [&str; 2] = ["wasm32-unknown-unknown", "thumbv7em-none-eabihf"];
 const COMPONENTS: [&str; 2] = ["rustfmt", "clippy"];
 const TRUNK_VERSION: &str = "0.21.14";
+/// mdBook for the course test (`tests/course/`): the 0.5 line course
+/// authors use; built from crates.io (about 2.5 min on 2 cores, once).
+pub const MDBOOK_VERSION: &str = "0.5.4";
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
@@ -39,10 +43,12 @@ pub enum Tool {
     NodeModules,
     /// Debian's `postgresql` (server binaries under `/usr/lib/postgresql`).
     Postgres,
+    /// `mdbook` at [`MDBOOK_VERSION`], for the course test.
+    Mdbook,
 }
 
 impl Tool {
-    pub const ALL: [Tool; 7] = [
+    pub const ALL: [Tool; 8] = [
         Tool::Targets,
         Tool::Components,
         Tool::Browser,
@@ -50,6 +56,7 @@ impl Tool {
         Tool::WasmBindgen,
         Tool::NodeModules,
         Tool::Postgres,
+        Tool::Mdbook,
     ];
 }
 
@@ -97,6 +104,7 @@ pub fn ensure(ctx: &Ctx, tools: &[Tool]) -> Vec<String> {
             },
             Tool::NodeModules => report("npm ci".into(), node_modules(ctx)),
             Tool::Postgres => report("postgresql".into(), postgres(ctx)),
+            Tool::Mdbook => report(format!("mdbook {MDBOOK_VERSION}"), mdbook(ctx)),
         }
     }
     failed
@@ -178,6 +186,18 @@ fn trunk(ctx: &Ctx) -> Result<Status, String> {
     run(ctx
         .cargo()
         .args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]))?;
+    Ok(Status::Installed)
+}
+
+fn mdbook(ctx: &Ctx) -> Result<Status, String> {
+    // `mdbook --version` prints `mdbook v0.5.4`.
+    let installed = version_word(ctx, "mdbook");
+    if installed.as_deref().map(|v| v.trim_start_matches('v')) == Some(MDBOOK_VERSION) {
+        return Ok(Status::Present);
+    }
+    run(ctx
+        .cargo()
+        .args(["install", "mdbook", "--version", MDBOOK_VERSION, "--locked"]))?;
     Ok(Status::Installed)
 }
 

@@ -4,7 +4,9 @@
 //!
 //! Layers run from cheapest to most expensive so that a formatting slip is
 //! reported in seconds, and the end-to-end tests run last, on the `dist/`
-//! that the Trunk layer just built.
+//! that the Trunk layer just built: the page tests, then the course test,
+//! which packs that build as `cargo xtask dist` does and embeds it in an
+//! mdBook course.
 
 use std::fs;
 use std::path::Path;
@@ -28,10 +30,11 @@ enum Layer {
     Fuzz,
     Trunk,
     E2e,
+    Course,
 }
 
 impl Layer {
-    const ALL: [Layer; 11] = [
+    const ALL: [Layer; 12] = [
         Layer::Fmt,
         Layer::Clippy,
         Layer::Native,
@@ -43,6 +46,7 @@ impl Layer {
         Layer::Fuzz,
         Layer::Trunk,
         Layer::E2e,
+        Layer::Course,
     ];
 
     /// The id used by `--only` and `--skip`.
@@ -59,6 +63,7 @@ impl Layer {
             Layer::Fuzz => "fuzz",
             Layer::Trunk => "trunk",
             Layer::E2e => "e2e",
+            Layer::Course => "course",
         }
     }
 
@@ -76,6 +81,7 @@ impl Layer {
             Layer::Fuzz => "fuzz",
             Layer::Trunk => "trunk build",
             Layer::E2e => "e2e",
+            Layer::Course => "mdBook course",
         }
     }
 
@@ -95,6 +101,7 @@ impl Layer {
                 Tool::NodeModules,
             ],
             Layer::E2e => &[Tool::NodeModules, Tool::Browser],
+            Layer::Course => &[Tool::NodeModules, Tool::Browser, Tool::Mdbook],
         }
     }
 }
@@ -320,6 +327,22 @@ fn run_layer(ctx: &Ctx, layer: Layer, trunk_failed: bool) -> Outcome {
             node.args(["--test", "tests/e2e/"])
                 .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
                 .env("REPLICA_TRUTH", truth_exe);
+            run_all(vec![node])
+        }
+        Layer::Course => {
+            if trunk_failed {
+                return Outcome::Skipped("needs a successful trunk build".into());
+            }
+            // The archive authors get, built from the dist/ just tested,
+            // embedded in an mdBook course (tests/course/).
+            let archive = match crate::dist::pack(ctx) {
+                Ok(archive) => archive,
+                Err(err) => return Outcome::Failed(format!("cargo xtask dist: {err}")),
+            };
+            let mut node = ctx.command("node");
+            node.args(["--test", "tests/course/"])
+                .env("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+                .env("REPLICA_DIST_ARCHIVE", archive);
             run_all(vec![node])
         }
     }
