@@ -131,6 +131,11 @@ fn seed_287052988794_with_no_standby_named_only_a_node_holding_the_leaders_log_m
     passes("swarm-287052988794-with-no-standby-named-only-a-node-holding-the-leaders-log-may-lead");
 }
 
+#[test]
+fn seed_555705578779_a_late_winner_of_an_older_epoch_does_not_fence_the_newer_leader() {
+    passes("swarm-555705578779-a-late-winner-of-an-older-epoch-does-not-fence-the-newer-leader");
+}
+
 /// Every file of the folder has a test above: a file added without one
 /// would never run.
 #[test]

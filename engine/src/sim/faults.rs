@@ -216,8 +216,18 @@ impl Simulation {
 
     /// Powers `target` off on behalf of `by` if it is already down or `by`
     /// can reach it; otherwise fencing cannot be confirmed.
+    ///
+    /// A candidate fences the leader it replaces; a target that meanwhile
+    /// leads a newer epoch than the candidate's is not that leader, and
+    /// the fence is refused (the candidate gives up and learns of the
+    /// newer epoch): otherwise a late winner of an older epoch would power
+    /// off the cluster's real leader.
     pub(super) fn stonith(&mut self, by: NodeId, target: NodeId) -> bool {
-        let ok = self.can_fence(by, target);
+        let newer_leader = self.cluster.hosts().get(target as usize).is_some_and(|h| {
+            h.up && h.node.role() == Role::Leader
+                && h.node.epoch() > self.cluster.hosts()[by as usize].node.epoch()
+        });
+        let ok = !newer_leader && self.can_fence(by, target);
         if ok {
             self.crash(target, true);
         }
