@@ -4,22 +4,26 @@
 //!
 //! * commit latency p50 within ±10 % at every synchronous ack point
 //!   (`remote_write`, `on`, `remote_apply`) for D ≥ 10 ms;
-//! * p99 within ±30 % for the same rows: computed and printed, but not a
-//!   gate (see below);
+//! * p99 within ±30 % for the same rows, judged on series measured while
+//!   the machine was quiet (see below);
 //! * the blocked commit and the apply-delay commits within ±5 %;
 //! * each failover variant's lost writes within ±20 % of the real count,
 //!   or within 3 writes when the real count is under 15.
 //!
-//! The p99 is not a gate because it does not hold from run to run on one
-//! machine: two runs of the same commit, minutes apart, gave p99 ratios of
-//! 0.88–1.02 and then 0.30–5.9 for the same rows. A p99 over 100–200
-//! commits rests on one or two of them, and on a loopback pair both
-//! servers write to one disk, so a disk stall delays primary and standby
-//! together, while the simulator draws the fitted fsync (whose tail holds
-//! the stalls of the fitting commits) for each node independently. Until
-//! the model has a shared-disk term, the layer reports the p99 ratio of
-//! every row and gates on what holds: the medians, the timings and the
-//! losses.
+//! A p99 says how the pair behaves in its slowest one per cent of commits.
+//! On a quiet machine that is PostgreSQL's own tail (wake-ups, the
+//! walsender's and walreceiver's batching, the disk), which the fitted
+//! tables carry. On a machine whose cores other jobs keep busy it is the
+//! scheduler's: runs taken while other jobs used 98 % of the two cores gave
+//! p99 ratios from 0.05 to 0.97 for the same rows, the real tail being tens
+//! to hundreds of milliseconds of waiting for a CPU, which no database knob
+//! represents. So the p99 bar is judged on a series only when the machine
+//! was quiet during it (other jobs under the busy thresholds of
+//! `machine.rs`; a busy barred block is measured once more first, see
+//! `measure.rs`). A row still measured on a busy machine is reported with
+//! its ratio as "not judged (machine busy)" and named in the summary,
+//! never counted as met. The choice depends on the machine's state, never
+//! on the figures.
 //!
 //! Rows at D = 0 and the asynchronous rows are reported with their ratios
 //! but not barred: their sub-millisecond latency is set by two servers
@@ -28,6 +32,7 @@
 //! check of the fit itself. A row whose simulation could not run fails
 //! its bar, with the simulator's reason.
 
+use super::machine::Busy;
 use super::measure::{self, Ack, Real};
 use super::simulate::{Fit, SimRun, Simulator};
 use super::stats::{ratio, Samples};
@@ -47,6 +52,9 @@ pub enum Verdict {
     Fail,
     /// Reported only.
     Unbarred,
+    /// Behind a bar that is judged only on a quiet machine, and measured
+    /// on a busy one.
+    NotJudged,
 }
 
 impl Verdict {
@@ -62,6 +70,7 @@ impl Verdict {
             Verdict::Pass => "pass",
             Verdict::Fail => "**FAIL**",
             Verdict::Unbarred => "–",
+            Verdict::NotJudged => "not judged (machine busy)",
         }
     }
 }
@@ -117,6 +126,8 @@ pub struct Comparison {
     pub apply_delay: Vec<EventLine>,
     pub failover: Vec<EventLine>,
     pub bars: Vec<Bar>,
+    /// Bars not judged because their series ran on a busy machine.
+    pub not_judged: Vec<String>,
 }
 
 impl Comparison {
@@ -161,13 +172,14 @@ fn file_name(run: &SimRun) -> String {
 /// Runs every scenario and compares.
 pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
     let mut bars = Vec::new();
-    let mut bar = |name: String, verdict: Verdict| {
-        if verdict != Verdict::Unbarred {
-            bars.push(Bar {
-                name,
-                passed: verdict == Verdict::Pass,
-            });
-        }
+    let mut not_judged = Vec::new();
+    let mut bar = |name: String, verdict: Verdict| match verdict {
+        Verdict::Unbarred => {}
+        Verdict::NotJudged => not_judged.push(name),
+        Verdict::Pass | Verdict::Fail => bars.push(Bar {
+            name,
+            passed: verdict == Verdict::Pass,
+        }),
     };
 
     let mut matrix = Vec::new();
@@ -197,6 +209,8 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
             line.p50 = Verdict::within(line.ratio_p50(), P50_TOLERANCE);
             let name = format!("{} D = {} ms", line.label, row.delay_ms);
             bar(format!("p50 {name}"), line.p50);
+            line.p99 = p99_verdict(line.ratio_p99(), &row.series.busy);
+            bar(format!("p99 {name}"), line.p99);
         }
         if row.ack == Ack::Local {
             fitted.push(line);
@@ -379,6 +393,16 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
         apply_delay,
         failover,
         bars,
+        not_judged,
+    }
+}
+
+/// The p99 bar of a series: judged when the machine was quiet while it ran.
+fn p99_verdict(ratio_p99: Option<f64>, busy: &Busy) -> Verdict {
+    if busy.is_busy() {
+        Verdict::NotJudged
+    } else {
+        Verdict::within(ratio_p99, P99_TOLERANCE)
     }
 }
 
@@ -405,5 +429,26 @@ mod tests {
         assert_eq!(Verdict::within(Some(0.89), 0.10), Verdict::Fail);
         assert_eq!(Verdict::within(Some(1.11), 0.10), Verdict::Fail);
         assert_eq!(Verdict::within(None, 0.10), Verdict::Fail);
+    }
+
+    #[test]
+    fn the_p99_is_judged_only_on_a_quiet_machine() {
+        let quiet = Busy {
+            others_cpu_pct: Some(3.0),
+            io_pct: Some(10.0),
+        };
+        let busy_cpu = Busy {
+            others_cpu_pct: Some(98.0),
+            io_pct: Some(2.0),
+        };
+        let busy_io = Busy {
+            others_cpu_pct: Some(1.0),
+            io_pct: Some(80.0),
+        };
+        assert_eq!(p99_verdict(Some(1.2), &quiet), Verdict::Pass);
+        assert_eq!(p99_verdict(Some(0.6), &quiet), Verdict::Fail);
+        assert_eq!(p99_verdict(None, &quiet), Verdict::Fail);
+        assert_eq!(p99_verdict(Some(0.1), &busy_cpu), Verdict::NotJudged);
+        assert_eq!(p99_verdict(Some(1.0), &busy_io), Verdict::NotJudged);
     }
 }

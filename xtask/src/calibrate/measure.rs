@@ -47,8 +47,9 @@ pub const DELAYS_MS: [u64; 3] = [0, 10, 50];
 /// Commits (or rounds of interleaved commits) before each timed series,
 /// not recorded.
 pub const WARMUP_COMMITS: usize = 5;
-/// Time limit of any one timed series.
-const SERIES_LIMIT: Duration = Duration::from_secs(60);
+/// Time limit of any one timed series (200 interleaved rounds at D = 50 ms
+/// take about 82 s).
+const SERIES_LIMIT: Duration = Duration::from_secs(90);
 /// Back-to-back local commits with the standby stopped.
 pub const LOCAL_COMMITS: usize = 600;
 /// Commits after each idle pause.
@@ -65,12 +66,13 @@ pub const APPLY_DELAY_MS: u64 = 2000;
 pub const APPLY_DELAY_COMMITS: usize = 5;
 
 /// Timed commits per synchronous ack point at delay `d_ms`: enough for a
-/// stable median, bounded so the whole layer fits in its time budget.
+/// stable median and for a p99 that rests on the third or fourth slowest
+/// commit rather than on the slowest two (nearest rank: the 396th of 400,
+/// the 198th of 200), bounded so the whole layer fits in its time budget.
 pub fn sync_commits(d_ms: u64) -> usize {
     match d_ms {
-        0 => 400,
-        1..=20 => 200,
-        _ => 100,
+        0..=20 => 400,
+        _ => 200,
     }
 }
 
@@ -889,6 +891,7 @@ mod tests {
         );
         assert_eq!(slug("async"), "async");
         assert!(sync_commits(50) < sync_commits(10));
-        assert!(sync_commits(10) < sync_commits(0));
+        // The p99 of every barred row rests on at least its third slowest.
+        assert!(sync_commits(50) >= 200 && sync_commits(10) >= 200);
     }
 }

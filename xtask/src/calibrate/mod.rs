@@ -166,6 +166,9 @@ fn print_summary(cmp: &compare::Comparison) {
             bar.name
         );
     }
+    for name in &cmp.not_judged {
+        println!("calibrate: not judged (machine busy) {name}");
+    }
 }
 
 /// Sets this thread's nice value (threads started later inherit it).
