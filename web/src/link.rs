@@ -297,9 +297,28 @@ impl Link {
     }
 }
 
-/// A value as JSON (one that cannot be serialised is `null`).
+/// A value as JSON (one that cannot be serialised is `null`). Typed
+/// values go through JSON text both ways, never `serde_json::to_value` or
+/// `from_value`: the text paths are compiled into the page anyway (the
+/// library and the older links use them), while the `Value` ones would
+/// add a second copy of every (de)serialiser of the scenario model to the
+/// bundle.
 fn to_json<T: serde::Serialize>(v: &T) -> serde_json::Value {
-    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+    serde_json::to_string(v)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// Reads a JSON value into a typed one, through text (see [`to_json`]).
+fn from_json<T: serde::de::DeserializeOwned>(
+    param: &str,
+    v: &serde_json::Value,
+) -> Result<T, LinkError> {
+    serde_json::from_slice(v.to_string().as_bytes()).map_err(|e| LinkError::BadJson {
+        param: param.to_string(),
+        reason: e.to_string(),
+    })
 }
 
 /// The compact difference of `file` from `base` (from nothing: the whole
@@ -331,10 +350,7 @@ fn compact_settings(
     r.apply(&mut json, 0)
         .filter(|()| r.done())
         .ok_or_else(|| bad_compact(param))?;
-    let file: ScenarioFile = serde_json::from_value(json).map_err(|e| LinkError::BadJson {
-        param: param.to_string(),
-        reason: e.to_string(),
-    })?;
+    let file: ScenarioFile = from_json(param, &json)?;
     file.validate()
         .map_err(|e| LinkError::InvalidSettings(e.to_string()))?;
     Ok(file)
@@ -346,11 +362,13 @@ fn compact_settings(
 fn log_text(log: &[Intervention]) -> String {
     let mut w = Writer::new();
     w.varint(log.len() as u64);
+    let json = to_json(&log);
+    let changes = json.as_array().map(Vec::as_slice).unwrap_or_default();
     let mut last = (0u64, 0u64);
-    for iv in log {
+    for (iv, change) in log.iter().zip(changes.iter().map(|c| &c["change"])) {
         w.varint(iv.events.wrapping_sub(last.0));
         w.varint(iv.t_us.wrapping_sub(last.1));
-        w.value(&to_json(&iv.change));
+        w.value(change);
         last = (iv.events, iv.t_us);
     }
     w.finish()
@@ -366,23 +384,14 @@ fn compact_log(value: &str) -> Result<Vec<Intervention>, LinkError> {
     for _ in 0..n {
         let events = last.0.wrapping_add(r.varint().ok_or_else(bad)?);
         let t_us = last.1.wrapping_add(r.varint().ok_or_else(bad)?);
-        let change = serde_json::from_value(r.value(0).ok_or_else(bad)?).map_err(|e| {
-            LinkError::BadJson {
-                param: "l".into(),
-                reason: e.to_string(),
-            }
-        })?;
-        log.push(Intervention {
-            events,
-            t_us,
-            change,
-        });
+        let change = r.value(0).ok_or_else(bad)?;
+        log.push(serde_json::json!({ "events": events, "t_us": t_us, "change": change }));
         last = (events, t_us);
     }
     if !r.done() {
         return Err(bad());
     }
-    Ok(log)
+    from_json("l", &serde_json::Value::Array(log))
 }
 
 /// Escapes everything but unreserved characters.
