@@ -44,7 +44,7 @@ const MEMORY: &str = include_str!("../scenarios/bench-memory-5-nodes.toml");
 /// Seeds of the sweep budget (issue 18, budget 4).
 pub const SWEEP_BUDGET_SEEDS: u64 = 100_000;
 /// Seeds the benchmark sweeps to measure the rate.
-pub const SWEEP_SEEDS: u64 = 20_000;
+pub const SWEEP_SEEDS: u64 = 10_000;
 /// Threads of the sweep budget.
 pub const SWEEP_THREADS: usize = 2;
 /// Seeds of the recorded swarm campaign.

@@ -16,9 +16,11 @@
 //!   settings and ten interventions, printed by the native run of
 //!   `web/tests/short_links.rs` (which also checks that it reproduces the
 //!   run);
-//! * the page's figures from the last recorded end-to-end run,
-//!   `target/e2e/perf.json` (the e2e layer runs after this one), or
-//!   "measured by the e2e layer" where that run has not recorded one.
+//! * the page's figures from the last recorded end-to-end run (the e2e
+//!   layer runs after this one, so on a fresh clone they appear from the
+//!   second run of the test command): the files [`PAGE_FILES`] under
+//!   `target/e2e/`, each with its time of recording, or "measured by the
+//!   e2e layer" where no run has recorded one.
 //!
 //! The table is printed and written to `target/bench/budgets.md` and
 //! `target/bench/budgets.json`, beside the raw outputs. Nothing is
@@ -121,22 +123,15 @@ pub fn run(ctx: &Ctx, wasm_env: impl Fn(&mut std::process::Command)) -> Result<(
         })
         .map_err(|e| format!("short links: {e}"));
 
-    let perf_path = ctx.root.join("target").join("e2e").join("perf.json");
-    let page = fs::read_to_string(&perf_path)
-        .ok()
-        .map(|text| Figures::from_json(&text));
+    let (page, recorded) = page_figures(&ctx.root.join("target").join("e2e"));
     let link_chars = link_chars?;
     let rows = budget_rows(&native, &speeds, link_chars, page.as_ref());
     let state = machine_state(&native);
-    let recorded = page
-        .as_ref()
-        .and_then(|p| p.text("recorded_at"))
-        .unwrap_or_else(|| "no recorded e2e run (target/e2e/perf.json)".into());
 
     let table = render_table(&rows);
     println!("\nissue 18 budgets — {state}; page figures: {recorded}\n\n{table}");
     let md = format!(
-        "Machine: {state}.\n\nPage figures from `target/e2e/perf.json`: {recorded}.\n\n{}",
+        "Machine: {state}.\n\nPage figures: {recorded}.\n\n{}",
         render_markdown(&rows)
     );
     fs::write(dir.join("budgets.md"), md).map_err(|e| e.to_string())?;
@@ -149,6 +144,36 @@ pub fn run(ctx: &Ctx, wasm_env: impl Fn(&mut std::process::Command)) -> Result<(
             "replica bench did not report {}",
             missing.join(", ")
         ))
+    }
+}
+
+/// The files of the e2e layer's page figures, under `target/e2e/`.
+const PAGE_FILES: [&str; 4] = [
+    "perf.json",
+    "perf-busy-seek.json",
+    "perf-heap.json",
+    "perf-lighthouse.json",
+];
+
+/// The page figures of every recorded file, and which files they came
+/// from, recorded when.
+fn page_figures(dir: &std::path::Path) -> (Option<Figures>, String) {
+    let mut values = Vec::new();
+    let mut recorded = Vec::new();
+    for name in PAGE_FILES {
+        if let Ok(text) = fs::read_to_string(dir.join(name)) {
+            let f = Figures::from_json(&text);
+            let when = f
+                .text("recorded_at")
+                .unwrap_or_else(|| "at an unknown time".into());
+            recorded.push(format!("target/e2e/{name} recorded {when}"));
+            values.extend(f.values);
+        }
+    }
+    if recorded.is_empty() {
+        (None, "no recorded e2e run (target/e2e/perf*.json)".into())
+    } else {
+        (Some(Figures { values }), recorded.join(", "))
     }
 }
 
@@ -304,7 +329,7 @@ fn growth_pct(base: f64, later: f64) -> f64 {
     100.0 * (later - base) / base
 }
 
-/// A page row: its figure from `perf.json` when recorded there.
+/// A page row: its figure from the page files when recorded there.
 fn page_row(
     page: Option<&Figures>,
     budget: &'static str,
@@ -402,9 +427,21 @@ fn budget_rows(
         "≤ +10 %",
         |p| {
             let (a, b) = (p.get("js_heap_1min_bytes")?, p.get("js_heap_30min_bytes")?);
+            let wasm = match (
+                p.get("wasm_memory_1min_bytes"),
+                p.get("wasm_memory_30min_bytes"),
+            ) {
+                (Some(w1), Some(w30)) => format!(
+                    "; wasm memory {} → {} B, {:+.1} %",
+                    thousands(w1),
+                    thousands(w30),
+                    growth_pct(w1, w30)
+                ),
+                _ => String::new(),
+            };
             Some((
                 format!(
-                    "{:+.1} % ({} → {} B)",
+                    "{:+.1} % ({} → {} B{wasm})",
                     growth_pct(a, b),
                     thousands(a),
                     thousands(b)
