@@ -55,7 +55,7 @@ function varint(n) {
   return out;
 }
 
-/** The compact settings difference `{ duration_ms: ms }` (link parameter `s`). */
+/** The compact settings difference `{ duration_ms: ms }` (link parameter `start`). */
 function durationDifference(ms) {
   const key = [...Buffer.from('duration_ms')];
   // VERSION, OBJ_PATCH, one key, a new string (0, length, bytes), UINT, value.
@@ -81,7 +81,7 @@ test('page memory after 30 simulated minutes against after one', { timeout: 30 *
     }
   });
   try {
-    const query = `?scenario=bench-page-9-nodes&speed=6&s=${durationDifference(RUN_MINUTES * 60_000)}`;
+    const query = `?scenario=bench-page-9-nodes&speed=6&start=${durationDifference(RUN_MINUTES * 60_000)}`;
     await page.goto(server.url(query), { waitUntil: 'load' });
     await page.waitForSelector('svg.cluster g.node');
     assert.equal(await page.$('.banner'), null, 'the link is accepted');

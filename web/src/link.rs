@@ -11,16 +11,17 @@
 //! | `t` | the instant on screen, simulated µs |
 //! | `speed` | index into the speed menu |
 //! | `compare` | `1` for side by side |
-//! | `s` | the settings the run started from, when they differ from the library's file: what differs, compact (below) |
-//! | `f` | the settings now, when live changes made them differ from `s`: likewise |
-//! | `l` | the interventions with their event counts and times, compact |
+//! | `start` | the settings the run started from, when they differ from the library's file: what differs, compact (below) |
+//! | `file` | the settings now, when live changes made them differ from `start`: likewise |
+//! | `log` | the interventions with their event counts and times, compact |
 //!
 //! Links stay short enough for chat tools and learning platforms (a
 //! library scenario with ten interventions in well under 500 characters):
 //! the settings travel as the difference from the library's file, and
 //! both they and the interventions in a compact binary form of their JSON
-//! ([`crate::link::compact`]), base64url. Links made before, with `start`,
-//! `file` and `log` as base64url JSON of whole values, still open.
+//! ([`crate::link::compact`]), base64url. Links made before, with the same
+//! parameters as base64url JSON of whole values, still open: the compact
+//! form starts with its version byte, JSON with `{` or `[`.
 //!
 //! Decoding is total: every malformed value is a typed [`LinkError`], and
 //! the page then shows a banner and falls back to the defaults for that
@@ -238,23 +239,25 @@ impl Link {
                         link.speed = Some(i);
                     }
                     "compare" => link.compare = value == "1",
-                    "start" => link.start = Some(settings(&key, &value)?),
-                    "file" => link.file = Some(settings(&key, &value)?),
-                    "log" => link.log = json(&key, &value)?,
-                    "s" | "f" => {
-                        // The difference from the library's file (the
-                        // scenario named before it, else the default).
-                        let name = link.scenario.as_deref().unwrap_or("default");
-                        let base = library::load(name)
-                            .map_err(|_| LinkError::UnknownScenario(name.to_string()))?;
-                        let file = compact_settings(&key, &base, &value)?;
-                        if key == "s" {
+                    "start" | "file" => {
+                        let file = if compact::is_compact(&value) {
+                            // The difference from the library's file (the
+                            // scenario named before it, else the default).
+                            let name = link.scenario.as_deref().unwrap_or("default");
+                            let base = library::load(name)
+                                .map_err(|_| LinkError::UnknownScenario(name.to_string()))?;
+                            compact_settings(&key, &base, &value)?
+                        } else {
+                            settings(&key, &value)?
+                        };
+                        if key == "start" {
                             link.start = Some(file);
                         } else {
                             link.file = Some(file);
                         }
                     }
-                    "l" => link.log = compact_log(&value)?,
+                    "log" if compact::is_compact(&value) => link.log = compact_log(&value)?,
+                    "log" => link.log = json(&key, &value)?,
                     _ => {}
                 }
                 Ok(())
@@ -285,13 +288,13 @@ impl Link {
             q.push("compare=1".into());
         }
         let base = library::load(self.scenario.as_deref().unwrap_or("default")).ok();
-        for (key, file) in [("s", &self.start), ("f", &self.file)] {
+        for (key, file) in [("start", &self.start), ("file", &self.file)] {
             if let Some(file) = file {
                 q.push(format!("{key}={}", difference(base.as_ref(), file)));
             }
         }
         if !self.log.is_empty() {
-            q.push(format!("l={}", log_text(&self.log)));
+            q.push(format!("log={}", log_text(&self.log)));
         }
         format!("?{}", q.join("&"))
     }
@@ -376,7 +379,7 @@ fn log_text(log: &[Intervention]) -> String {
 
 /// Reads what [`log_text`] wrote.
 fn compact_log(value: &str) -> Result<Vec<Intervention>, LinkError> {
-    let bad = || bad_compact("l");
+    let bad = || bad_compact("log");
     let mut r = Reader::new(value).ok_or_else(bad)?;
     let n = r.varint().ok_or_else(bad)?;
     let mut log = Vec::new();
@@ -391,7 +394,7 @@ fn compact_log(value: &str) -> Result<Vec<Intervention>, LinkError> {
     if !r.done() {
         return Err(bad());
     }
-    from_json("l", &serde_json::Value::Array(log))
+    from_json("log", &serde_json::Value::Array(log))
 }
 
 /// Escapes everything but unreserved characters.

@@ -165,7 +165,15 @@ fn malformed_compact_values_are_errors_never_panics() {
             let _ = Reader::new(&text).and_then(|mut r| r.value(0));
         }
     }
-    for q in ["?s=AQ", "?s=AQoB", "?l=AQU", "?l=AQH_____", "?s=", "?l=!!"] {
+    for q in [
+        "?start=AQ",
+        "?start=AQoB",
+        "?file=AQoBAAF4BQ",
+        "?log=AQU",
+        "?log=AQH_____",
+        "?start=",
+        "?log=!!",
+    ] {
         let (_, errors) = Link::parse(q);
         assert!(!errors.is_empty(), "{q} should be refused");
         assert!(Lab::from_link(q).banner.is_some(), "{q}");

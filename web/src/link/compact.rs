@@ -273,6 +273,12 @@ impl Writer {
     }
 }
 
+/// Whether a link's value is in the compact form (base64url of bytes
+/// starting with the version; JSON starts with `{` or `[`).
+pub fn is_compact(text: &str) -> bool {
+    Reader::new(text).is_some()
+}
+
 /// Reads what a [`Writer`] wrote.
 pub struct Reader {
     bytes: Vec<u8>,
