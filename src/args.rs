@@ -54,12 +54,22 @@ pub enum Command {
     },
     /// `replica bench` (or, internally, one memory run in a child).
     Bench {
-        /// Run only the memory scenario for this many simulated minutes
-        /// and print the peak RSS.
-        memory_minutes: Option<u64>,
+        /// Run only one scenario, as `replica run` does, for this many
+        /// simulated minutes and print the peak RSS.
+        memory: Option<(MemoryScenario, u64)>,
     },
     /// `replica help`
     Help,
+}
+
+/// The scenario of a memory run (`replica bench --memory-minutes N
+/// --memory-scenario NAME`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoryScenario {
+    /// `scenarios/default.toml` (`default`).
+    Default,
+    /// `scenarios/bench-memory-5-nodes.toml`, 10,000 writes/s (`load`).
+    Load,
 }
 
 /// How `--history` is written.
@@ -97,7 +107,7 @@ usage:
   replica swarm --seeds A..B [--jobs N] [--print]
                             random clusters under random faults, invariants
                                                         checked after every event
-  replica bench             native performance figures in one table
+  replica bench             native performance figures (takes minutes)
   replica help";
 
 fn err(arg: &str, message: impl Into<String>) -> ArgError {
@@ -202,15 +212,29 @@ pub fn parse(args: &[String]) -> Result<Command, ArgError> {
         }
         "sweep" => parse_sweep(rest),
         "bench" => match rest {
-            [] => Ok(Command::Bench {
-                memory_minutes: None,
-            }),
-            [flag, m] if flag == "--memory-minutes" => m
-                .parse()
-                .map(|m| Command::Bench {
-                    memory_minutes: Some(m),
+            [] => Ok(Command::Bench { memory: None }),
+            [flag, m, more @ ..] if flag == "--memory-minutes" => {
+                let minutes: u64 = m
+                    .parse()
+                    .map_err(|_| err(m, "the number of minutes must be a whole number"))?;
+                let scenario = match more {
+                    [] => MemoryScenario::Load,
+                    [flag, name] if flag == "--memory-scenario" => match name.as_str() {
+                        "default" => MemoryScenario::Default,
+                        "load" => MemoryScenario::Load,
+                        _ => return Err(err(name, "the memory scenario is default or load")),
+                    },
+                    [other, ..] => {
+                        return Err(err(
+                            other,
+                            "after --memory-minutes N only --memory-scenario default|load",
+                        ))
+                    }
+                };
+                Ok(Command::Bench {
+                    memory: Some((scenario, minutes)),
                 })
-                .map_err(|_| err(m, "the number of minutes must be a whole number")),
+            }
             [other, ..] => Err(err(other, "bench takes no arguments")),
         },
         "swarm" => {

@@ -127,10 +127,10 @@ pub fn main_with(
             }
         },
         Command::Check { dir } => check(Path::new(&dir), out, err),
-        Command::Bench { memory_minutes } => {
-            match memory_minutes {
-                Some(m) => {
-                    let _ = writeln!(out, "peak_rss_kib {}", bench::memory_run(m));
+        Command::Bench { memory } => {
+            match memory {
+                Some((which, minutes)) => {
+                    let _ = writeln!(out, "peak_rss_kib {}", bench::memory_run(which, minutes));
                 }
                 None => {
                     let _ = write!(out, "{}", bench::report());

@@ -11,17 +11,28 @@
 //! | `t` | the instant on screen, simulated µs |
 //! | `speed` | index into the speed menu |
 //! | `compare` | `1` for side by side |
-//! | `start` | the settings the run started from, when they differ from the library's file: base64url JSON of the scenario file |
-//! | `file` | the settings now, when live changes made them differ from `start` |
-//! | `log` | the interventions with their event counts and times: base64url JSON |
+//! | `start` | the settings the run started from, when they differ from the library's file: what differs, compact (below) |
+//! | `file` | the settings now, when live changes made them differ from `start`: likewise |
+//! | `log` | the interventions with their event counts and times, compact |
+//!
+//! Links stay short enough for chat tools and learning platforms (a
+//! library scenario with ten interventions in well under 500 characters):
+//! the settings travel as the difference from the library's file, and
+//! both they and the interventions in a compact binary form of their JSON
+//! ([`crate::link::compact`]), base64url. Links made before, with the same
+//! parameters as base64url JSON of whole values, still open: the compact
+//! form starts with its version byte, JSON with `{` or `[`.
 //!
 //! Decoding is total: every malformed value is a typed [`LinkError`], and
 //! the page then shows a banner and falls back to the defaults for that
-//! part. JSON is read with `serde_json` into typed values only, and nothing
-//! from a link is ever turned into HTML.
+//! part. Values are read with `serde_json` into typed values only, and
+//! nothing from a link is ever turned into HTML.
+
+pub mod compact;
 
 use crate::library;
 use crate::log::Intervention;
+use compact::{Reader, Writer};
 use replica_engine::ScenarioFile;
 use std::fmt;
 
@@ -228,8 +239,24 @@ impl Link {
                         link.speed = Some(i);
                     }
                     "compare" => link.compare = value == "1",
-                    "start" => link.start = Some(settings(&key, &value)?),
-                    "file" => link.file = Some(settings(&key, &value)?),
+                    "start" | "file" => {
+                        let file = if compact::is_compact(&value) {
+                            // The difference from the library's file (the
+                            // scenario named before it, else the default).
+                            let name = link.scenario.as_deref().unwrap_or("default");
+                            let base = library::load(name)
+                                .map_err(|_| LinkError::UnknownScenario(name.to_string()))?;
+                            compact_settings(&key, &base, &value)?
+                        } else {
+                            settings(&key, &value)?
+                        };
+                        if key == "start" {
+                            link.start = Some(file);
+                        } else {
+                            link.file = Some(file);
+                        }
+                    }
+                    "log" if compact::is_compact(&value) => link.log = compact_log(&value)?,
                     "log" => link.log = json(&key, &value)?,
                     _ => {}
                 }
@@ -260,26 +287,114 @@ impl Link {
         if self.compare {
             q.push("compare=1".into());
         }
-        if let Some(f) = &self.start {
-            q.push(format!("start={}", enc(f)));
-        }
-        if let Some(f) = &self.file {
-            q.push(format!("file={}", enc(f)));
+        let base = library::load(self.scenario.as_deref().unwrap_or("default")).ok();
+        for (key, file) in [("start", &self.start), ("file", &self.file)] {
+            if let Some(file) = file {
+                q.push(format!("{key}={}", difference(base.as_ref(), file)));
+            }
         }
         if !self.log.is_empty() {
-            q.push(format!("log={}", enc(&self.log)));
+            q.push(format!("log={}", log_text(&self.log)));
         }
         format!("?{}", q.join("&"))
     }
 }
 
-/// Base64url JSON of a value (one that cannot be serialised is `null`).
-fn enc<T: serde::Serialize>(v: &T) -> String {
-    b64_encode(
-        serde_json::to_string(v)
-            .unwrap_or_else(|_| "null".into())
-            .as_bytes(),
-    )
+/// A value as JSON (one that cannot be serialised is `null`). Typed
+/// values go through JSON text both ways, never `serde_json::to_value` or
+/// `from_value`: the text paths are compiled into the page anyway (the
+/// library and the older links use them), while the `Value` ones would
+/// add a second copy of every (de)serialiser of the scenario model to the
+/// bundle.
+fn to_json<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_string(v)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(serde_json::Value::Null)
+}
+
+/// Reads a JSON value into a typed one, through text (see [`to_json`]).
+fn from_json<T: serde::de::DeserializeOwned>(
+    param: &str,
+    v: &serde_json::Value,
+) -> Result<T, LinkError> {
+    serde_json::from_slice(v.to_string().as_bytes()).map_err(|e| LinkError::BadJson {
+        param: param.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// The compact difference of `file` from `base` (from nothing: the whole
+/// file, when the library lacks the scenario).
+fn difference(base: Option<&ScenarioFile>, file: &ScenarioFile) -> String {
+    let mut w = Writer::new();
+    match base {
+        Some(base) => w.difference(&to_json(base), &to_json(file)),
+        None => w.difference(&serde_json::Value::Null, &to_json(file)),
+    }
+    w.finish()
+}
+
+fn bad_compact(param: &str) -> LinkError {
+    LinkError::BadJson {
+        param: param.to_string(),
+        reason: "not the compact form of a link".into(),
+    }
+}
+
+/// Reads `value`'s difference from `base` back into settings.
+fn compact_settings(
+    param: &str,
+    base: &ScenarioFile,
+    value: &str,
+) -> Result<ScenarioFile, LinkError> {
+    let mut r = Reader::new(value).ok_or_else(|| bad_compact(param))?;
+    let mut json = to_json(base);
+    r.apply(&mut json, 0)
+        .filter(|()| r.done())
+        .ok_or_else(|| bad_compact(param))?;
+    let file: ScenarioFile = from_json(param, &json)?;
+    file.validate()
+        .map_err(|e| LinkError::InvalidSettings(e.to_string()))?;
+    Ok(file)
+}
+
+/// The interventions: their count, then for each the events and the
+/// simulated time since the one before (wrapping, so any log round-trips)
+/// and the change.
+fn log_text(log: &[Intervention]) -> String {
+    let mut w = Writer::new();
+    w.varint(log.len() as u64);
+    let json = to_json(&log);
+    let changes = json.as_array().map(Vec::as_slice).unwrap_or_default();
+    let mut last = (0u64, 0u64);
+    for (iv, change) in log.iter().zip(changes.iter().map(|c| &c["change"])) {
+        w.varint(iv.events.wrapping_sub(last.0));
+        w.varint(iv.t_us.wrapping_sub(last.1));
+        w.value(change);
+        last = (iv.events, iv.t_us);
+    }
+    w.finish()
+}
+
+/// Reads what [`log_text`] wrote.
+fn compact_log(value: &str) -> Result<Vec<Intervention>, LinkError> {
+    let bad = || bad_compact("log");
+    let mut r = Reader::new(value).ok_or_else(bad)?;
+    let n = r.varint().ok_or_else(bad)?;
+    let mut log = Vec::new();
+    let mut last = (0u64, 0u64);
+    for _ in 0..n {
+        let events = last.0.wrapping_add(r.varint().ok_or_else(bad)?);
+        let t_us = last.1.wrapping_add(r.varint().ok_or_else(bad)?);
+        let change = r.value(0).ok_or_else(bad)?;
+        log.push(serde_json::json!({ "events": events, "t_us": t_us, "change": change }));
+        last = (events, t_us);
+    }
+    if !r.done() {
+        return Err(bad());
+    }
+    from_json("log", &serde_json::Value::Array(log))
 }
 
 /// Escapes everything but unreserved characters.

@@ -7,7 +7,9 @@
 //!   packages (binaryen's `wasm-opt`, `playwright-core`) — skipping each tool
 //!   that is already present, so that a second run takes about a second.
 //! * `cargo xtask serve [TRUNK ARGS]` runs `trunk serve` (debug build, address
-//!   and port from `Trunk.toml`) for development.
+//!   and port from `Trunk.toml`) for development; `cargo xtask serve --dist
+//!   [--port N]` serves the release build in `dist/` as a site should, with
+//!   its pre-compressed files and long cache headers (see [`serve`]).
 //! * `cargo xtask test [--only LAYER] [--skip LAYER]` runs every test layer in
 //!   order (format, lints, native tests, `no_std` build, wasm tests in
 //!   headless Chromium, scenario checks, the calibration against real
@@ -34,6 +36,7 @@ mod calibrate;
 mod dist;
 mod fuzz;
 mod proc;
+mod serve;
 mod setup;
 mod test;
 
@@ -50,6 +53,8 @@ commands:
   setup                      install missing tools (rustup targets and components,
                              chromium + chromedriver, trunk, wasm-bindgen-cli, npm ci)
   serve [TRUNK ARGS]         setup, then `trunk serve` on http://127.0.0.1:8080
+  serve --dist [--port N]    serve the release build in dist/ with its .br/.gz files
+                             and long cache headers for hashed files (default port 8080)
   test [--only L] [--skip L] setup, then run the test layers and print a summary;
                              L is a comma-separated list of layer ids:
                              fmt, clippy, native, nostd, wasm, scenarios, calibrate,
@@ -71,6 +76,9 @@ fn main() -> ExitCode {
     };
     match args.first().map(String::as_str) {
         Some("setup") if args.len() == 1 => exit_code(setup::ensure(&ctx, &Tool::ALL).is_empty()),
+        Some("serve") if args.get(1).map(String::as_str) == Some("--dist") => {
+            serve_dist(&ctx, &args[2..])
+        }
         Some("serve") => serve(&ctx, &args[1..]),
         Some("dist") if args.len() == 1 => dist(&ctx),
         Some("test") => test::run(&ctx, &args[1..]),
@@ -158,6 +166,24 @@ fn serve(ctx: &Ctx, trunk_args: &[String]) -> ExitCode {
     let mut trunk = ctx.command("trunk");
     trunk.args(["serve", "--release=false"]).args(trunk_args);
     exit_code(proc::run(&mut trunk).is_ok())
+}
+
+/// `cargo xtask serve --dist [--port N]`.
+fn serve_dist(ctx: &Ctx, args: &[String]) -> ExitCode {
+    let port = match args {
+        [] => Ok(8080),
+        [flag, n] if flag == "--port" => n
+            .parse::<u16>()
+            .map_err(|_| format!("--port takes a port number, not {n:?}")),
+        _ => Err(format!("unknown arguments {args:?}; expected [--port N]")),
+    };
+    match port.and_then(|port| serve::run(&ctx.root.join("dist"), port)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("xtask serve --dist: {err}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 fn exit_code(success: bool) -> ExitCode {

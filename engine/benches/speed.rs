@@ -1,22 +1,24 @@
-//! A recorded benchmark, not a test: the default scenario's events per
-//! second, measured the same way natively and in WebAssembly (headless
-//! Chromium), so the `bench` layer of `cargo xtask test` can report wasm
-//! as a ratio to native. It is `#[ignore]`d so ordinary test runs skip it;
-//! the layer runs it with `--ignored` in release builds. Nothing is
-//! asserted about the figure (machines are noisy): it is printed as
-//! `engine_speed events_per_s=N events_per_run=E runs=R`.
+//! The engine speed benchmark: the default scenario's events per second,
+//! measured the same way natively and in WebAssembly (headless Chromium),
+//! so the `bench` layer of `cargo xtask test` can report wasm as a ratio
+//! to native. A benchmark, not a test: nothing is asserted (machines are
+//! noisy); it prints `engine_speed events_per_s=N events_per_run=E runs=R`.
+//!
+//! * natively: `cargo bench -p replica-engine --bench speed` (a plain
+//!   `main`, `harness = false`);
+//! * in the browser: the same command with `--target
+//!   wasm32-unknown-unknown`, which the workspace's runner
+//!   (`wasm-bindgen-test-runner`, see `.cargo/config.toml`) runs in
+//!   headless Chromium as a `wasm_bindgen_bench`.
 //!
 //! Method: seven samples, each at least 250 ms of back-to-back runs of
 //! the default scenario, each run timed on its own (`performance.now()` in
 //! the browser); the best sample counts. Building each simulation is
 //! outside the timed part, as in `replica bench`.
 
-use replica_engine::{ScenarioFile, Simulation};
+#![cfg_attr(target_arch = "wasm32", no_main)]
 
-#[cfg(target_arch = "wasm32")]
-use wasm_bindgen_test::wasm_bindgen_test as test;
-#[cfg(target_arch = "wasm32")]
-wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+use replica_engine::{ScenarioFile, Simulation};
 
 /// Milliseconds on a monotonic-enough clock of the target.
 #[cfg(not(target_arch = "wasm32"))]
@@ -42,16 +44,8 @@ fn now_ms() -> f64 {
         .expect("a number")
 }
 
-fn report(line: &str) {
-    #[cfg(target_arch = "wasm32")]
-    wasm_bindgen_test::console_log!("{line}");
-    #[cfg(not(target_arch = "wasm32"))]
-    println!("{line}");
-}
-
-#[test]
-#[ignore = "a benchmark: run by the bench layer with --ignored"]
-fn default_scenario_events_per_second() {
+/// Runs the measurement and returns the line to print.
+fn measure() -> String {
     let scenario = ScenarioFile::parse(include_str!("../../scenarios/default.toml"))
         .and_then(|f| f.validate())
         .expect("default scenario is valid");
@@ -71,8 +65,20 @@ fn default_scenario_events_per_second() {
         }
         best = best.max(events as f64 / spent_ms * 1e3);
     }
-    report(&format!(
-        "engine_speed events_per_s={best:.0} events_per_run={events_per_run} runs={runs}"
-    ));
-    assert!(best > 0.0);
+    format!("engine_speed events_per_s={best:.0} events_per_run={events_per_run} runs={runs}")
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    println!("{}", measure());
+}
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::{wasm_bindgen_bench, Criterion};
+
+/// The runner calls this once; the measurement is ours, not Criterion's.
+#[cfg(target_arch = "wasm32")]
+#[wasm_bindgen_bench]
+fn default_scenario_events_per_second(_c: &mut Criterion) {
+    wasm_bindgen_test::console_log!("{}", measure());
 }

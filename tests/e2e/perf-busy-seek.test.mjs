@@ -1,0 +1,104 @@
+// Issue 18, budget 2: the first seek with the machine busy, recorded
+// (never asserted against the 50 ms budget: machines are noisy) into
+// target/e2e/perf-busy-seek.json, which the `bench` layer's budget table
+// reads:
+//
+// - seek_busy_p95_ms: on SEEK_PAGES fresh pages of postgres-remote-apply-
+//   delay (a 15-minute run), once #clock reports every checkpoint
+//   computed, the first seek (to the run's end, with the scrubber) until
+//   #clock shows the instant; the 95th percentile, with the samples;
+// - all of it while a busy loop of this test's own (a child `node`
+//   process spinning) keeps another core saturated; the loop is started
+//   before the first page and killed after the last, and the load
+//   average seen before it started is recorded beside the figure.
+//
+// The test asserts only that each figure was measured and the busy loop
+// ran throughout.
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import path from 'node:path';
+import { launch, openPage, serveDist, SHOTS, TIMEOUT } from './harness.mjs';
+
+/** Fresh pages, one first seek each. */
+const SEEK_PAGES = 10;
+/** The instant sought: the end of the 15-minute run. */
+const SEEK_TO_US = 900_000_000;
+
+let server;
+let browser;
+const figures = {};
+
+before(async () => {
+  server = await serveDist();
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  await mkdir(SHOTS, { recursive: true });
+  figures.recorded_at = new Date().toISOString();
+  await writeFile(path.join(SHOTS, 'perf-busy-seek.json'), JSON.stringify(figures, null, 2) + '\n');
+});
+
+/** Seeks with the scrubber and resolves with the ms until #clock shows `t`. */
+const seek = (page, t) =>
+  page.evaluate(
+    (t) =>
+      new Promise((resolve) => {
+        const el = document.querySelector('#scrubber');
+        const t0 = performance.now();
+        el.value = String(t);
+        el.dispatchEvent(new Event('change', { bubbles: true }));
+        const check = () => {
+          if (Number(document.querySelector('#clock').dataset.nowUs) === t) resolve(performance.now() - t0);
+          else setTimeout(check, 0);
+        };
+        check();
+      }),
+    t,
+  );
+
+/** A child process that keeps one core busy until killed. */
+function busyLoop() {
+  const child = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  return { child, exited };
+}
+
+test('first seek with another core saturated', { timeout: 4 * SEEK_PAGES * TIMEOUT }, async () => {
+  figures.load_1min_before = loadavg()[0];
+  const loop = busyLoop();
+  let stillRunning = true;
+  loop.exited.then(() => {
+    stillRunning = false;
+  });
+  const samples = [];
+  try {
+    for (let i = 0; i < SEEK_PAGES; i++) {
+      const { page, errors } = await openPage(browser, server.url('?scenario=postgres-remote-apply-delay'));
+      try {
+        await page.waitForSelector('svg.cluster g.node');
+        await page.waitForSelector('#clock[data-checkpoints="done"]', { timeout: 6 * TIMEOUT });
+        samples.push(Math.round(await seek(page, SEEK_TO_US)));
+        assert.deepEqual(errors, []);
+      } finally {
+        await page.close();
+      }
+    }
+    assert.ok(stillRunning, 'the busy loop ran throughout');
+  } finally {
+    loop.child.kill('SIGKILL');
+    await loop.exited;
+  }
+  const sorted = [...samples].sort((a, b) => a - b);
+  figures.seek_busy_samples_ms = samples;
+  figures.seek_busy_p95_ms = sorted[Math.min(sorted.length - 1, Math.floor(0.95 * sorted.length))];
+  figures.seek_busy_median_ms = sorted[Math.floor(sorted.length / 2)];
+  figures.seek_busy_pages = samples.length;
+  assert.equal(samples.length, SEEK_PAGES);
+});
