@@ -38,6 +38,7 @@ pub mod panic;
 pub mod probe;
 pub mod props;
 pub mod readouts;
+pub mod refusal;
 pub mod sequence;
 pub mod settings;
 pub mod speeds;

@@ -38,6 +38,7 @@ fn sources() -> Vec<(String, &'static str)> {
         "probe.rs",
         "props.rs",
         "readouts.rs",
+        "refusal.rs",
         "sequence.rs",
         "settings.rs",
         "speeds.rs",

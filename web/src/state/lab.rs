@@ -27,6 +27,7 @@ use crate::library;
 use crate::link::{check_log, Link};
 use crate::log::{Change, Intervention};
 use crate::probe;
+use crate::refusal::{self, Refusal};
 use crate::settings::{self, PolicyForm};
 use crate::speeds::{DEFAULT_SPEED, SPEEDS};
 use crate::timeline::{Focus, Pick};
@@ -188,6 +189,8 @@ pub struct Lab {
     pub selected: Option<NodeId>,
     /// Shown above the lab when something went wrong.
     pub banner: Option<String>,
+    /// A setting the engine refused, explained next to its field.
+    pub refused: Option<Refusal>,
     /// The last thing that happened, for screen readers.
     pub status: String,
     /// Bumped on every change, so views know to redraw.
@@ -375,6 +378,7 @@ impl Lab {
             focus: None,
             selected: None,
             banner,
+            refused: None,
             status: String::new(),
             version: 0,
             settled: 0,
@@ -629,6 +633,7 @@ impl Lab {
             Err(e) => self.banner = Some(e),
         }
         self.twin_policy = self.counterpart_policy();
+        self.refused = None;
         self.checkpoints = Rc::new(RefCell::new(Checkpoints::default()));
         self.main = Rc::new(RefCell::new(self.fresh_main()));
         self.twin = self.compare.then(|| Rc::new(RefCell::new(self.twin_run())));
@@ -649,13 +654,19 @@ impl Lab {
             form.reconcile(&before, &after);
             form.write(&mut file);
         }
-        match validate(&file) {
+        match file.validate() {
             Ok(_) => {
                 self.file = Rc::new(file);
                 self.restart();
                 self.status = format!("{what}. The run restarted from time zero.");
             }
-            Err(e) => self.banner = Some(format!("{what}: not applied. {e}")),
+            Err(e) => match refusal::explain(&e, &self.base, what) {
+                Some(r) => {
+                    self.status = r.text.clone();
+                    self.refused = Some(r);
+                }
+                None => self.banner = Some(format!("{what}: not applied. {e}")),
+            },
         }
     }
 

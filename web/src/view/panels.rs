@@ -164,6 +164,8 @@ pub struct ClusterSettingsView {
 /// Failover settings.
 #[derive(Clone)]
 pub struct FailoverView {
+    /// A value refused for one of its fields, and why.
+    pub refused: Option<crate::refusal::Refusal>,
     /// `[failover] mode` key.
     pub mode: &'static str,
     /// Failure-detector timeout in effect, ms.
@@ -552,6 +554,7 @@ pub fn failover(lab: &Lab) -> FailoverView {
     let run = lab.main.borrow();
     let sc = probe::scenario(&run.sim);
     FailoverView {
+        refused: lab.refused.clone(),
         mode: sc.failover.mode.word(),
         timeout_ms: settings::detector_timeout_ms(sc),
         fencing: sc.failover.fencing.word(),
