@@ -31,6 +31,7 @@ pub mod embed;
 pub mod flights;
 pub mod format;
 pub mod icons;
+pub mod key_event;
 pub mod library;
 pub mod link;
 pub mod log;

@@ -31,6 +31,7 @@ fn sources() -> Vec<(String, &'static str)> {
         "flights.rs",
         "format.rs",
         "icons.rs",
+        "key_event.rs",
         "library.rs",
         "link.rs",
         "log.rs",

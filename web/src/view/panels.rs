@@ -88,6 +88,17 @@ pub struct ChapterView {
     pub correct: bool,
     /// The answer and what to observe.
     pub reveal: String,
+    /// The key event's word (`#chapter[data-key]`).
+    pub key: &'static str,
+    /// Its instant, once the run paused there.
+    pub key_us: Option<u64>,
+    /// The element that shows it (a CSS selector), highlighted once
+    /// revealed.
+    pub evidence: &'static str,
+    /// What the learner waits for, shown while the answer is hidden.
+    pub waiting: String,
+    /// The key event and where the run paused for it.
+    pub key_text: String,
     /// The last chapter.
     pub last: bool,
 }
@@ -389,12 +400,23 @@ pub fn experiment(lab: &Lab) -> ExperimentView {
     }
 }
 
+/// Whether the open chapter's answer is shown: the learner committed a
+/// guess and the run at the playhead has reached the chapter's key event.
+pub fn chapter_revealed(lab: &Lab) -> bool {
+    lab.chapter.as_ref().is_some_and(|c| {
+        c.committed
+            && CHAPTERS
+                .get(c.index)
+                .is_some_and(|ch| ch.key.happened(&lab.main.borrow().sim))
+    })
+}
+
 /// The guided chapter, if one is open.
 pub fn chapter(lab: &Lab) -> Option<ChapterView> {
     let c = lab.chapter.as_ref()?;
     let ch = CHAPTERS.get(c.index)?;
     let ran = lab.playing || lab.now_us() > 0;
-    let revealed = c.committed && ran;
+    let revealed = chapter_revealed(lab);
     let correct = c.pick == Some(ch.answer);
     Some(ChapterView {
         index: c.index,
@@ -418,6 +440,13 @@ pub fn chapter(lab: &Lab) -> Option<ChapterView> {
         ran,
         revealed,
         correct,
+        key: ch.key.word(),
+        key_us: c.key_us,
+        evidence: ch.key.evidence(),
+        waiting: format!(
+            "The answer appears when {}; the run pauses there.",
+            ch.key.describe()
+        ),
         reveal: format!(
             "{}Answer: {}. {}",
             if correct {
@@ -428,6 +457,10 @@ pub fn chapter(lab: &Lab) -> Option<ChapterView> {
             ch.options.get(ch.answer).copied().unwrap_or_default(),
             ch.observe
         ),
+        key_text: match c.key_us {
+            Some(t) => format!("Paused at {}: {}.", fmt_at(t), ch.key.describe()),
+            None => format!("Key event: {}.", ch.key.describe()),
+        },
         last: c.index + 1 == CHAPTERS.len(),
     })
 }
