@@ -571,9 +571,10 @@ pub fn App() -> Html {
     };
     let run_view = use_memo(every((l.settled, l.live)), |_| panels::run_bar(l));
     let experiment = use_memo(l.settled, |_| panels::experiment(l));
-    let chapter = use_memo((l.settled, l.now_us() > 0), |_| {
-        panels::chapter(l).map(Rc::new)
-    });
+    let chapter = use_memo(
+        (l.settled, l.now_us() > 0, panels::chapter_revealed(l)),
+        |_| panels::chapter(l).map(Rc::new),
+    );
     let drawing = use_memo((every((l.settled, l.live)), narrow), |_| {
         cluster::build(l, facts(), narrow)
     });
@@ -620,6 +621,19 @@ pub fn App() -> Html {
                     &[("chapter", ((*i + 1) as f64).into())],
                 );
             }
+        });
+    }
+
+    {
+        // The element showing the chapter's key event is highlighted once
+        // the answer is revealed (the selector is the view model's).
+        let evidence = chapter
+            .as_ref()
+            .as_ref()
+            .filter(|c| c.revealed)
+            .map(|c| c.evidence);
+        use_effect_with(evidence, |evidence| {
+            highlight_evidence(*evidence);
         });
     }
 
@@ -800,4 +814,18 @@ fn glyph(class: &str) -> Html {
         _ => html! { <path d="M-5,-5 L5,5 M5,-5 L-5,5"/> },
     };
     html! { <g class={classes!("msg", class.to_string())}>{shape}</g> }
+}
+
+/// Marks the element showing a chapter's key event
+/// (`[data-key-evidence]`), after clearing the mark from any other.
+fn highlight_evidence(selector: Option<&'static str>) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    while let Ok(Some(old)) = doc.query_selector("[data-key-evidence]") {
+        let _ = old.remove_attribute("data-key-evidence");
+    }
+    if let Some(el) = selector.and_then(|s| doc.query_selector(s).ok().flatten()) {
+        let _ = el.set_attribute("data-key-evidence", "");
+    }
 }

@@ -25,6 +25,14 @@ pub fn ChapterPanel(props: &Part<ChapterView>) -> Html {
             }
         })
     };
+    // Back to time zero, then play: the run pauses at the key event again.
+    let replay = {
+        let cb = cb.clone();
+        Callback::from(move |_: MouseEvent| {
+            cb.emit(Action::Rewind);
+            cb.emit(Action::SetPlaying(true));
+        })
+    };
     let titles: Vec<(AttrValue, AttrValue)> = v
         .titles
         .iter()
@@ -33,6 +41,8 @@ pub fn ChapterPanel(props: &Part<ChapterView>) -> Html {
         .collect();
     html! {
         <section class="panel chapter" id="chapter" data-chapter={(i + 1).to_string()}
+                 data-key={v.key} data-key-us={v.key_us.map(|t| t.to_string())}
+                 data-evidence={v.evidence}
                  aria-labelledby="chapter-title">
             <div class="chapter-nav">
                 <button id="chapter-back" onclick={on_click(cb, Action::OpenChapter(i.checked_sub(1)))} disabled={i == 0}>{"Back"}</button>
@@ -69,10 +79,18 @@ pub fn ChapterPanel(props: &Part<ChapterView>) -> Html {
                     <button id="experiment-run" class="primary" onclick={on_click(cb, Action::SetPlaying(true))}>
                         { icon(Icon::Play) }{" Run the experiment"}
                     </button>
+                } else if v.revealed {
+                    <button id="chapter-replay" onclick={replay}>
+                        { icon(Icon::Play) }{" Replay from the start"}
+                    </button>
                 }
             </div>
+            if v.committed && !v.revealed {
+                <p class="caption" id="chapter-waiting">{v.waiting.clone()}</p>
+            }
             if v.revealed {
                 <div class="reveal" id="chapter-reveal" role="status" data-correct={v.correct.to_string()}>
+                    <p class="key-line" id="chapter-key">{v.key_text.clone()}</p>
                     <p>{v.reveal.clone()}</p>
                 </div>
             }

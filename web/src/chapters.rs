@@ -9,6 +9,8 @@
 //! is adding an entry here (and, if it needs one, a scenario file). The
 //! last chapter hands over to the free sandbox.
 
+use crate::key_event::KeyEvent;
+
 /// One guided chapter.
 pub struct Chapter {
     /// Short title.
@@ -25,7 +27,10 @@ pub struct Chapter {
     pub options: &'static [&'static str],
     /// Index of the right one.
     pub answer: usize,
-    /// What the run shows, revealed after it starts.
+    /// The instant that answers the question: the answer stays hidden
+    /// until the run reaches it, and the run pauses there.
+    pub key: KeyEvent,
+    /// What the run shows, revealed at the key event.
     pub observe: &'static str,
 }
 
@@ -42,7 +47,8 @@ pub const CHAPTERS: &[Chapter] = &[
         question: "Where does a follower get a new write from?",
         options: &["From the client that wrote it", "From the leader's WAL stream", "From the other follower"],
         answer: 1,
-        observe: "Watch the squares (WAL records) leave the leader for both followers after each write (a filled circle), while the hollow circles (reads) go to any node.",
+        key: KeyEvent::FirstReplayed,
+        observe: "Every follower has just replayed the first write. Watch the squares (\"WAL record\") leave the leader for both followers after each \"write\" (a filled circle), while the hollow circles (\"read\") go to any node.",
     },
     Chapter {
         title: "Waiting for a follower, or not",
@@ -55,7 +61,8 @@ pub const CHAPTERS: &[Chapter] = &[
         question: "What will the typical (p50) commit latency be?",
         options: &["A few milliseconds", "About 50 ms", "About 100 ms"],
         answer: 2,
-        observe: "Commit p50 settles near 100 ms: the record must travel there (50 ms) and the acknowledgement back (50 ms). Switch the commit mode to asynchronous and it drops to the local flush.",
+        key: KeyEvent::FirstCommit,
+        observe: "The first write took about 100 ms to commit (\"Commit p50\"), and later ones settle there: the record must travel to the standby (50 ms) and the acknowledgement back (50 ms). Set \"When is a write committed?\" to asynchronous and it drops to the local flush.",
     },
     Chapter {
         title: "Semi-synchronous: wait, but not forever",
@@ -68,20 +75,22 @@ pub const CHAPTERS: &[Chapter] = &[
         question: "After the near follower dies, what does the leader do?",
         options: &["Refuses writes until it returns", "Waits out the timeout, then commits without waiting", "Promotes the far follower"],
         answer: 1,
-        observe: "The policy state reports the fall-back: for about a second writes hang, then they commit on the leader's flush alone, exposed to loss, until a standby catches up.",
+        key: KeyEvent::Fallback,
+        observe: "The \"Policy\" read-out reports the fall-back: for about a second writes hung, then the leader gave up waiting; from now on they commit on its flush alone, exposed to loss, until a standby catches up.",
     },
     Chapter {
         title: "Lag and what it does to reads",
         narration: &[
             "A follower is always a little behind: the lag. Reading from it can show the past, which breaks three promises: seeing your own writes, never seeing time go backwards, and seeing an answer only with its question.",
-            "Two fixes for the first one: read from the leader for a while after writing, or carry your last write's log position and let a follower answer only once it has replayed that far (try them in Read routing).",
+            "Two fixes for the first one: read from the leader for a while after writing, or carry your last write's log position and let a follower answer only once it has replayed that far (try them in \"Route reads to\").",
         ],
         scenario: "lesson-04a-anomaly-read-your-writes",
         speed: 4,
         question: "Reads go to any follower, one of which replays 300 ms late. Will a session ever fail to see its own write?",
         options: &["Yes, sometimes", "No, never"],
         answer: 0,
-        observe: "The anomalies panel fills with read-your-writes violations; \"jump to\" shows one in close-up. Switch reads to a mitigation and new ones stop.",
+        key: KeyEvent::FirstAnomaly,
+        observe: "The first read-your-writes anomaly is listed under \"Anomalies\", and more follow as the run goes on; \"Jump to\" shows one in close-up. Set \"Route reads to\" to a mitigation and new ones stop.",
     },
     Chapter {
         title: "Noticing a dead leader",
@@ -94,7 +103,8 @@ pub const CHAPTERS: &[Chapter] = &[
         question: "With a 1 s timeout, a 2 s network hiccup hits a healthy leader. Will a follower be promoted?",
         options: &["Yes, although the leader is alive", "No, the leader never died"],
         answer: 0,
-        observe: "A promotion appears in the read-outs although nothing crashed: a false positive. A longer timeout would have ridden it out.",
+        key: KeyEvent::Promotion,
+        observe: "A promotion appears under \"Leader\" and is labelled a \"false failover\": the old leader was still running, only cut off. A longer timeout would have ridden the hiccup out.",
     },
     Chapter {
         title: "Asynchronous failover loses writes",
@@ -107,7 +117,8 @@ pub const CHAPTERS: &[Chapter] = &[
         question: "What happens to writes the old leader confirmed but never shipped?",
         options: &["The new leader replays them", "They are lost", "They wait on the old leader and are merged later"],
         answer: 1,
-        observe: "The promotion line counts the acknowledged writes lost, and \"Lost writes\" shows them: confirmed to clients, gone from the new leader's log.",
+        key: KeyEvent::Promotion,
+        observe: "The promotion line under \"Leader\" counts the acknowledged writes this failover lost, and \"Acked, then lost\" shows them: confirmed to clients, missing from the new leader's log.",
     },
     Chapter {
         title: "Two leaders at once",
@@ -120,20 +131,22 @@ pub const CHAPTERS: &[Chapter] = &[
         question: "Without fencing, while the partition lasts, how many nodes accept writes?",
         options: &["One", "Two"],
         answer: 1,
-        observe: "The old leader keeps serving the clients that reach it (OLD LEADER) while the new one serves the rest; at the heal, the old leader's writes are rolled back and lost. Try the fencing setting under Failover.",
+        key: KeyEvent::SplitBrain,
+        observe: "The old leader keeps serving the clients that reach it (\"OLD LEADER\") while the new one serves the rest: both accept writes. At the heal, the old leader's writes are rolled back and lost. Try \"Fencing of an old leader\" under \"Failover\".",
     },
     Chapter {
         title: "Followers multiply reads, not writes",
         narration: &[
             "Every follower can answer reads, so adding followers adds read capacity. Writes still all go through the one leader, and each follower adds replication work for it.",
-            "In this run, 95 % of operations are reads and each node handles 1,000 operations a second.",
+            "In this run each node handles 1,000 operations a second. Eight writer sessions send a fixed 200 writes a second, all through the leader; 64 reader sessions read from the followers as fast as they are answered.",
         ],
         scenario: "lesson-08-read-scaling",
         speed: 4,
         question: "With three followers serving reads, about how much read traffic can the cluster answer compared with one node?",
         options: &["About the same", "About three times", "About ten times"],
         answer: 1,
-        observe: "Reads spread over the followers and the cluster answers roughly three nodes' worth; write throughput stays the leader's alone.",
+        key: KeyEvent::RunEnd,
+        observe: "\"Reads/s\" shows roughly three nodes' worth of reads, spread over the followers, while \"Writes/s\" stays at the writers' 200 a second, all through the leader. Under \"Charts\", run the capacity sweep: reads grow with each follower, writes stay flat.",
     },
     Chapter {
         title: "Choosing your configuration",
@@ -146,7 +159,8 @@ pub const CHAPTERS: &[Chapter] = &[
         question: "You cannot lose a confirmed write and the standby is close. Which commit mode fits?",
         options: &["Asynchronous", "Synchronous to at least one standby", "Reads from followers"],
         answer: 1,
-        observe: "Commits pay a small round trip, and when the leader dies nothing acknowledged is lost. You have seen the whole lesson: the sandbox is yours.",
+        key: KeyEvent::Promotion,
+        observe: "Commits pay a small round trip, and when the leader dies and a follower is promoted the promotion line says \"no acknowledged write lost\". You have seen the whole lesson: the sandbox is yours.",
     },
 ];
 

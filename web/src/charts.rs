@@ -81,6 +81,20 @@ pub fn ChartsPanel(props: &Part<ChartsView>) -> Html {
                 { time_chart(&v.latency) }
                 <div>
                     { bar_chart(&v.throughput) }
+                    <p class="caption" id="sweep-text">{v.sweep_text.clone()}</p>
+                    if v.swept {
+                        <table class="sweep" id="sweep-table">
+                            <caption>{"Capacity sweep, 2 s of simulated time per row"}</caption>
+                            <thead><tr><th scope="col">{"followers"}</th><th scope="col">{"reads/s"}</th><th scope="col">{"writes/s"}</th></tr></thead>
+                            <tbody>
+                                { for v.sweep_rows.iter().map(|(n, r, w)| html! {
+                                    <tr data-followers={n.to_string()} data-reads={format!("{r:.1}")} data-writes={format!("{w:.1}")}>
+                                        <th scope="row">{*n}</th><td>{format!("{r:.0}")}</td><td>{format!("{w:.0}")}</td>
+                                    </tr>
+                                }) }
+                            </tbody>
+                        </table>
+                    }
                     <button id="sweep-run" onclick={on_click(&props.on_action, Action::RunSweep)}>
                         { if v.swept { "Run it again" } else { "Run the capacity sweep" } }
                     </button>

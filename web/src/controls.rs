@@ -402,6 +402,14 @@ pub fn FailoverControls(props: &Part<FailoverView>) -> Html {
         let cb = cb.clone();
         Callback::from(move |f: String| cb.emit(Action::SetFencing(f)))
     };
+    // A refused value is explained right under its field.
+    let is_refused = |field: &str| v.refused.as_ref().is_some_and(|r| r.field == field);
+    let refused = |field: &str| match v.refused.as_ref().filter(|r| r.field == field) {
+        Some(r) => {
+            html! { <p class="field-error" id={format!("{field}-error")} role="alert">{r.text.clone()}</p> }
+        }
+        None => html! {},
+    };
     html! {
         <fieldset class="group failover">
             <legend>{"Failover"}</legend>
@@ -409,15 +417,20 @@ pub fn FailoverControls(props: &Part<FailoverView>) -> Html {
                 <span>{"Who promotes a follower"}</span>
                 <Select id="failover-mode" value={v.mode} options={options(FAILOVER_MODES.iter().map(|(m, l)| (m.word(), *l)))} onchange={on_mode}/>
             </label>
+            { refused("failover-mode") }
             <label class="field">
                 <span>{"Declare the leader dead after (ms)"}</span>
                 <input id="failover-timeout" type="number" min="100" step="500"
+                       aria-invalid={is_refused("failover-timeout").then_some("true")}
+                       aria-describedby={is_refused("failover-timeout").then_some("failover-timeout-error")}
                        value={v.timeout_ms.to_string()} onchange={on_timeout}/>
             </label>
+            { refused("failover-timeout") }
             <label class="field">
                 <span>{"Fencing of an old leader"}</span>
                 <Select id="fencing" value={v.fencing} options={options(FENCING.iter().map(|(f, l)| (f.word(), *l)))} onchange={on_fencing}/>
             </label>
+            { refused("fencing") }
             <p class="hint">{"Changing failover settings restarts the run from time zero."}</p>
         </fieldset>
     }

@@ -342,6 +342,24 @@ pub fn totals(sim: &Simulation) -> Totals {
     }
 }
 
+/// Reads answered and writes acknowledged so far (cheaper than
+/// [`totals`]).
+pub fn op_counts(sim: &Simulation) -> (u64, u64) {
+    let m = sim.metrics();
+    (m.reads_ok, m.writes_acknowledged)
+}
+
+/// Time during which two leaders of different epochs both accepted client
+/// writes (cheaper than [`totals`]).
+pub fn split_brain_us(sim: &Simulation) -> u64 {
+    sim.split_brain_us()
+}
+
+/// The instant of the next event due, if any.
+pub fn next_event_us(sim: &Simulation) -> Option<u64> {
+    sim.next_event_us()
+}
+
 /// Commit latency of every acknowledged write so far: p50 and p99.
 pub fn commit_latency_us(sim: &Simulation) -> (u64, u64, u64) {
     let h = &sim.metrics().commit_latency;

@@ -25,6 +25,10 @@ pub fn Readouts(props: &Part<ReadoutsView>) -> Html {
             <dl class="stats">
                 <div><dt>{"Commit p50"}</dt><dd id="commit-p50" data-us={v.p50_us.unwrap_or(0).to_string()} data-count={v.window_count.to_string()}>{dash(v.p50_us)}</dd></div>
                 <div><dt>{"Commit p99"}</dt><dd id="commit-p99" data-us={v.p99_us.unwrap_or(0).to_string()}>{dash(v.p99_us)}</dd></div>
+                <div><dt title="Reads answered per second of simulated time, over the last second or so">{"Reads/s"}</dt>
+                    <dd id="reads-per-s" data-rate={v.throughput.map_or(0.0, |r| r.reads_per_s).to_string()}>{v.throughput.map_or_else(|| "–".to_string(), |r| format!("{:.0}", r.reads_per_s))}</dd></div>
+                <div><dt title="Writes acknowledged per second of simulated time, over the last second or so">{"Writes/s"}</dt>
+                    <dd id="writes-per-s" data-rate={v.throughput.map_or(0.0, |r| r.writes_per_s).to_string()}>{v.throughput.map_or_else(|| "–".to_string(), |r| format!("{:.0}", r.writes_per_s))}</dd></div>
                 <div><dt>{"Writes acked"}</dt><dd id="writes-acked" data-count={v.acked.to_string()}>{v.acked}</dd></div>
                 <div class={classes!((v.lost > 0).then_some("alarm"))}>
                     <dt title="Acknowledged writes missing from the log that counts now (the current leader's)">{"Acked, then lost"}</dt>
@@ -39,6 +43,7 @@ pub fn Readouts(props: &Part<ReadoutsView>) -> Html {
                     <dd id="reads-behind" data-count={v.reads_behind.to_string()}>{v.reads_behind}</dd>
                 </div>
             </dl>
+            <p class="caption" id="throughput" data-since-us={v.throughput.map_or(0, |r| r.since_us).to_string()}>{v.throughput_text.clone()}</p>
             <p class="caption" id="latency-window" data-since-us={v.since_us.to_string()}>{v.window_text.clone()}</p>
             <p class="caption">
                 {"Reads behind leader: a follower answered while the leader already had a newer version. "}
@@ -68,7 +73,14 @@ pub fn Readouts(props: &Part<ReadoutsView>) -> Html {
             if !v.promotions.is_empty() {
                 <ul id="promotions" class="promotions" aria-label="Promotions, newest first">
                     { for v.promotions.iter().map(|p| html! {
-                        <li data-node={p.node.clone()} data-epoch={p.epoch.to_string()} data-lost={p.lost.to_string()}>{p.text.clone()}</li>
+                        <li data-node={p.node.clone()} data-epoch={p.epoch.to_string()} data-lost={p.lost.to_string()} data-t-us={p.t_us.to_string()}
+                            data-false-failover={p.false_failover.to_string()} data-unavailable-us={p.unavailable_us.map(|u| u.to_string())}>
+                            {p.text.clone()}<span class="promo-loss">{p.loss.clone()}</span>
+                            if p.false_failover {
+                                {" · "}<strong class="false-failover" title="The old leader was still running when a follower was promoted">{"false failover"}</strong>
+                            }
+                            <br/><span class="promo-steps">{p.steps.clone()}</span>
+                        </li>
                     }) }
                 </ul>
             }

@@ -23,10 +23,12 @@ use super::checkpoints::Checkpoints;
 use super::run::Run;
 use crate::chapters::CHAPTERS;
 use crate::clock::{Clock, PageClock};
+use crate::key_event::KeyEvent;
 use crate::library;
 use crate::link::{check_log, Link};
 use crate::log::{Change, Intervention};
 use crate::probe;
+use crate::refusal::{self, Refusal};
 use crate::settings::{self, PolicyForm};
 use crate::speeds::{DEFAULT_SPEED, SPEEDS};
 use crate::timeline::{Focus, Pick};
@@ -126,6 +128,9 @@ pub struct ChapterState {
     pub pick: Option<usize>,
     /// The guess is committed (the experiment may run).
     pub committed: bool,
+    /// The instant of the chapter's key event, once the run has paused
+    /// there (found by stepping the engine to it).
+    pub key_us: Option<u64>,
 }
 
 /// One row of the capacity sweep: followers, reads/s, writes/s.
@@ -188,6 +193,8 @@ pub struct Lab {
     pub selected: Option<NodeId>,
     /// Shown above the lab when something went wrong.
     pub banner: Option<String>,
+    /// A setting the engine refused, explained next to its field.
+    pub refused: Option<Refusal>,
     /// The last thing that happened, for screen readers.
     pub status: String,
     /// Bumped on every change, so views know to redraw.
@@ -375,6 +382,7 @@ impl Lab {
             focus: None,
             selected: None,
             banner,
+            refused: None,
             status: String::new(),
             version: 0,
             settled: 0,
@@ -629,6 +637,7 @@ impl Lab {
             Err(e) => self.banner = Some(e),
         }
         self.twin_policy = self.counterpart_policy();
+        self.refused = None;
         self.checkpoints = Rc::new(RefCell::new(Checkpoints::default()));
         self.main = Rc::new(RefCell::new(self.fresh_main()));
         self.twin = self.compare.then(|| Rc::new(RefCell::new(self.twin_run())));
@@ -649,13 +658,19 @@ impl Lab {
             form.reconcile(&before, &after);
             form.write(&mut file);
         }
-        match validate(&file) {
+        match file.validate() {
             Ok(_) => {
                 self.file = Rc::new(file);
                 self.restart();
                 self.status = format!("{what}. The run restarted from time zero.");
             }
-            Err(e) => self.banner = Some(format!("{what}: not applied. {e}")),
+            Err(e) => match refusal::explain(&e, &self.base, what) {
+                Some(r) => {
+                    self.status = r.text.clone();
+                    self.refused = Some(r);
+                }
+                None => self.banner = Some(format!("{what}: not applied. {e}")),
+            },
         }
     }
 
@@ -736,6 +751,47 @@ impl Lab {
         self.last_frame_ms = None;
     }
 
+    /// The open chapter's key event, if the learner has committed a guess
+    /// and the run at the playhead has not reached it yet: a frame that
+    /// reaches it stops there.
+    fn armed_key_event(&self) -> Option<KeyEvent> {
+        let c = self.chapter.as_ref().filter(|c| c.committed)?;
+        let key = CHAPTERS.get(c.index)?.key;
+        (!key.happened(&self.main.borrow().sim)).then_some(key)
+    }
+
+    /// Pauses the run at the exact instant of `key`, which happened after
+    /// `from_us` (where it had not yet): goes back there, steps the engine
+    /// one event at a time until it has happened, and settles at that
+    /// instant (every event due then processed, as a seek or a link to it
+    /// would).
+    fn stop_at_key_event(&mut self, key: KeyEvent, from_us: u64) {
+        if key.needs_search() {
+            self.seek(from_us);
+            let log = self.log.clone();
+            {
+                let mut main = self.main.borrow_mut();
+                while !key.happened(&main.sim) && probe::next_event_us(&main.sim).is_some() {
+                    main.apply_due(&log);
+                    main.sim.step();
+                }
+                main.pump();
+            }
+            let t = self.now_us();
+            self.seek(t);
+        }
+        let t = self.now_us();
+        self.playing = false;
+        if let Some(c) = self.chapter.as_mut() {
+            c.key_us = Some(t);
+        }
+        self.status = format!(
+            "Paused at {:.3} s: {}. The answer is revealed.",
+            t as f64 / 1e6,
+            key.describe()
+        );
+    }
+
     fn node_name(&self, n: NodeId) -> String {
         self.base
             .nodes
@@ -760,7 +816,9 @@ impl Lab {
         self.last_frame_ms = Some(ts);
         let speed = SPEEDS[self.speed].0;
         let end = self.base.duration_us;
-        let target = (self.now_us() + self.behind_us + (dt_ms * speed as f64) as u64).min(end);
+        let from_us = self.now_us();
+        let key = self.armed_key_event();
+        let target = (from_us + self.behind_us + (dt_ms * speed as f64) as u64).min(end);
         let log = self.log.clone();
         {
             let mut main = self.main.borrow_mut();
@@ -775,6 +833,13 @@ impl Lab {
             main.advance_within(&log, target, false, deadline_ms, &*clock);
             if saving.is_some() {
                 main.checkpoints = saving;
+            }
+        }
+        if let Some(key) = key {
+            if key.happened(&self.main.borrow().sim) {
+                self.stop_at_key_event(key, from_us);
+                self.settled += 1;
+                return true;
             }
         }
         let reached = self.now_us();

@@ -1,8 +1,9 @@
 //! The live charts' samples, taken as the run goes.
 //!
 //! The main run samples itself every 100 ms of simulated time: each
-//! follower's replay lag and the p50/p99 of the writes that finished since
-//! the previous sample. Past [`MAX_SAMPLES`], every other sample is dropped
+//! follower's replay lag, the p50/p99 of the writes that finished since
+//! the previous sample, and the reads answered and writes acknowledged so
+//! far (the live throughput read-outs difference them). Past [`MAX_SAMPLES`], every other sample is dropped
 //! and the spacing doubles. Samples are part of a checkpoint, so after a
 //! seek the charts show exactly the run up to that instant.
 
@@ -21,6 +22,10 @@ pub struct Sample {
     pub p50_us: Option<u64>,
     /// And p99.
     pub p99_us: Option<u64>,
+    /// Reads answered since the start of the run.
+    pub reads_ok: u64,
+    /// Writes acknowledged since the start of the run.
+    pub writes_acked: u64,
 }
 
 /// The run's chart samples: one every `every_us` of simulated time, at
@@ -59,8 +64,11 @@ impl Series {
         } else {
             (None, None)
         };
+        let (reads_ok, writes_acked) = probe::op_counts(sim);
         self.samples.push(Sample {
             t_us: now,
+            reads_ok,
+            writes_acked,
             lag_us: probe::lags_us(sim),
             p50_us,
             p99_us,

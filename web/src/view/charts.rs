@@ -99,6 +99,10 @@ pub struct ChartsView {
     pub throughput: BarChart,
     /// The sweep has run.
     pub swept: bool,
+    /// The sweep's rows: followers, reads/s, writes/s.
+    pub sweep_rows: Vec<(usize, f64, f64)>,
+    /// What the two lines show, from the sweep's own figures.
+    pub sweep_text: String,
     /// Per failover.
     pub failovers: BarChart,
     /// No failover yet.
@@ -198,6 +202,34 @@ fn bar_chart(
     }
 }
 
+/// What the sweep shows, in its own figures: the writes' range around
+/// their mean, and what each added follower added to the reads.
+fn sweep_text(sweep: &[SweepRow]) -> String {
+    let (Some(first), Some(last)) = (sweep.first(), sweep.last()) else {
+        return "Writers send a fixed rate through the leader while readers read from the followers as fast as they are answered; the sweep runs that setup with 1 to 4 followers.".into();
+    };
+    let mean_w = sweep.iter().map(|r| r.writes_per_s).sum::<f64>() / sweep.len() as f64;
+    let spread = sweep
+        .iter()
+        .map(|r| (r.writes_per_s - mean_w).abs() / mean_w.max(1.0) * 100.0)
+        .fold(0.0, f64::max);
+    let added = sweep
+        .windows(2)
+        .map(|w| w[1].reads_per_s - w[0].reads_per_s)
+        .fold(f64::MAX, f64::min);
+    format!(
+        "Writes (one leader): {} to {} — within {spread:.0} % of their mean, because every write goes through the leader whatever the number of followers. Reads (the followers): {} with {} follower{}, {} with {}; each added follower added at least {}.",
+        per_s(sweep.iter().map(|r| r.writes_per_s).fold(f64::MAX, f64::min)),
+        per_s(sweep.iter().map(|r| r.writes_per_s).fold(0.0, f64::max)),
+        per_s(first.reads_per_s),
+        first.followers,
+        if first.followers == 1 { "" } else { "s" },
+        per_s(last.reads_per_s),
+        last.followers,
+        if sweep.len() > 1 { per_s(added) } else { "–".into() },
+    )
+}
+
 fn per_s(v: f64) -> String {
     format!("{v:.0}/s")
 }
@@ -268,7 +300,7 @@ pub fn build(
         ),
         throughput: bar_chart(
             "chart-throughput",
-            "Throughput vs followers (read-scaling setup, 2 s each)",
+            "Throughput vs followers: writes at a fixed rate, reads saturating (2 s each)",
             sweep
                 .iter()
                 .map(|r| format!("{} f.", r.followers))
@@ -280,6 +312,11 @@ pub fn build(
             per_s,
         ),
         swept: !sweep.is_empty(),
+        sweep_rows: sweep
+            .iter()
+            .map(|r| (r.followers, r.reads_per_s, r.writes_per_s))
+            .collect(),
+        sweep_text: sweep_text(sweep),
         failovers: bar_chart(
             "chart-failovers",
             "Per failover: acknowledged writes lost, ms unavailable",

@@ -18,6 +18,7 @@ use crate::settings::{self, PolicyForm, MITIGATIONS, REGION_PRESETS};
 use crate::state::Lab;
 use replica_engine::checker::{Violation, ViolationKind};
 use replica_engine::network::NodeId;
+use replica_engine::report::Promotion;
 use replica_engine::scenario::FailoverMode;
 
 /// The run bar.
@@ -87,6 +88,17 @@ pub struct ChapterView {
     pub correct: bool,
     /// The answer and what to observe.
     pub reveal: String,
+    /// The key event's word (`#chapter[data-key]`).
+    pub key: &'static str,
+    /// Its instant, once the run paused there.
+    pub key_us: Option<u64>,
+    /// The element that shows it (a CSS selector), highlighted once
+    /// revealed.
+    pub evidence: &'static str,
+    /// What the learner waits for, shown while the answer is hidden.
+    pub waiting: String,
+    /// The key event and where the run paused for it.
+    pub key_text: String,
     /// The last chapter.
     pub last: bool,
 }
@@ -163,6 +175,8 @@ pub struct ClusterSettingsView {
 /// Failover settings.
 #[derive(Clone)]
 pub struct FailoverView {
+    /// A value refused for one of its fields, and why.
+    pub refused: Option<crate::refusal::Refusal>,
     /// `[failover] mode` key.
     pub mode: &'static str,
     /// Failure-detector timeout in effect, ms.
@@ -197,6 +211,14 @@ pub struct PromotionView {
     pub lost: u64,
     /// Writes were unavailable this long, if known.
     pub unavailable_us: Option<u64>,
+    /// The old leader was still running: a false failover.
+    pub false_failover: bool,
+    /// What it lost (`no acknowledged write lost`, `3 acknowledged writes
+    /// lost`).
+    pub loss: String,
+    /// Where the time without a leader went: lost, suspected, promoted,
+    /// first acknowledged write.
+    pub steps: String,
     /// In words.
     pub text: String,
 }
@@ -223,6 +245,10 @@ pub struct LagRow {
 /// The read-outs.
 #[derive(Clone)]
 pub struct ReadoutsView {
+    /// Live throughput (`None` at time zero).
+    pub throughput: Option<Throughput>,
+    /// What the throughput figures count.
+    pub throughput_text: String,
     /// Commit p50 of the latency window (`None`: no commit yet).
     pub p50_us: Option<u64>,
     /// Commit p99 of the window.
@@ -374,12 +400,23 @@ pub fn experiment(lab: &Lab) -> ExperimentView {
     }
 }
 
+/// Whether the open chapter's answer is shown: the learner committed a
+/// guess and the run at the playhead has reached the chapter's key event.
+pub fn chapter_revealed(lab: &Lab) -> bool {
+    lab.chapter.as_ref().is_some_and(|c| {
+        c.committed
+            && CHAPTERS
+                .get(c.index)
+                .is_some_and(|ch| ch.key.happened(&lab.main.borrow().sim))
+    })
+}
+
 /// The guided chapter, if one is open.
 pub fn chapter(lab: &Lab) -> Option<ChapterView> {
     let c = lab.chapter.as_ref()?;
     let ch = CHAPTERS.get(c.index)?;
     let ran = lab.playing || lab.now_us() > 0;
-    let revealed = c.committed && ran;
+    let revealed = chapter_revealed(lab);
     let correct = c.pick == Some(ch.answer);
     Some(ChapterView {
         index: c.index,
@@ -403,6 +440,13 @@ pub fn chapter(lab: &Lab) -> Option<ChapterView> {
         ran,
         revealed,
         correct,
+        key: ch.key.word(),
+        key_us: c.key_us,
+        evidence: ch.key.evidence(),
+        waiting: format!(
+            "The answer appears when {}; the run pauses there.",
+            ch.key.describe()
+        ),
         reveal: format!(
             "{}Answer: {}. {}",
             if correct {
@@ -413,6 +457,10 @@ pub fn chapter(lab: &Lab) -> Option<ChapterView> {
             ch.options.get(ch.answer).copied().unwrap_or_default(),
             ch.observe
         ),
+        key_text: match c.key_us {
+            Some(t) => format!("Paused at {}: {}.", fmt_at(t), ch.key.describe()),
+            None => format!("Key event: {}.", ch.key.describe()),
+        },
         last: c.index + 1 == CHAPTERS.len(),
     })
 }
@@ -539,6 +587,7 @@ pub fn failover(lab: &Lab) -> FailoverView {
     let run = lab.main.borrow();
     let sc = probe::scenario(&run.sim);
     FailoverView {
+        refused: lab.refused.clone(),
         mode: sc.failover.mode.word(),
         timeout_ms: settings::detector_timeout_ms(sc),
         fencing: sc.failover.fencing.word(),
@@ -548,10 +597,15 @@ pub fn failover(lab: &Lab) -> FailoverView {
 /// The commit policy's state at the current leader.
 pub fn policy_state(lab: &Lab, facts: &Facts) -> PolicyStateView {
     let Some(l) = facts.leader else {
+        let manual = probe::scenario(&lab.main.borrow().sim).failover.mode == FailoverMode::Manual;
         return PolicyStateView {
             key: "no-leader",
             waiting: 0,
-            text: "No leader: nobody accepts writes until a follower is promoted.".into(),
+            text: if manual {
+                "No leader, and failover is manual: nobody will promote a follower unless you do (click a follower, then Promote).".into()
+            } else {
+                "No leader: nobody accepts writes until a follower is promoted.".into()
+            },
         };
     };
     let n = &facts.nodes[l as usize];
@@ -673,6 +727,111 @@ fn leadership(lab: &Lab, facts: &Facts, split_us: u64, lost: u64) -> Option<Stri
     Some(out.trim_end().to_string())
 }
 
+/// How far back the live throughput read-outs look, at least.
+pub const RATE_WINDOW_US: u64 = 1_000_000;
+
+/// Live throughput: reads answered and writes acknowledged per second of
+/// simulated time, from the chart sample at least [`RATE_WINDOW_US`]
+/// before the playhead (or the run's start) to the playhead.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Throughput {
+    /// Reads answered per second.
+    pub reads_per_s: f64,
+    /// Writes acknowledged per second.
+    pub writes_per_s: f64,
+    /// Start of the window.
+    pub since_us: u64,
+}
+
+/// The live throughput at the playhead, if any time has passed.
+pub fn throughput(lab: &Lab) -> Option<Throughput> {
+    let run = lab.main.borrow();
+    let now = run.sim.now_us();
+    let (reads, writes) = probe::op_counts(&run.sim);
+    let (since_us, r0, w0) = run
+        .series
+        .samples
+        .iter()
+        .rev()
+        .find(|s| s.t_us + RATE_WINDOW_US <= now)
+        .map_or((0, 0, 0), |s| (s.t_us, s.reads_ok, s.writes_acked));
+    let secs = now.checked_sub(since_us).filter(|d| *d > 0)? as f64 / 1e6;
+    Some(Throughput {
+        reads_per_s: reads.saturating_sub(r0) as f64 / secs,
+        writes_per_s: writes.saturating_sub(w0) as f64 / secs,
+        since_us,
+    })
+}
+
+/// One promotion as the read-outs show it: who, when, whether the old
+/// leader was still running (a false failover), what it lost, and where
+/// the time without a leader went, all from the engine's [`Promotion`].
+fn promotion_view(p: &Promotion, facts: &Facts) -> PromotionView {
+    let name = facts.name(p.node);
+    let old = facts.name(p.old_leader);
+    let after = if p.old_leader_alive {
+        format!(", {old} still running")
+    } else {
+        p.leader_lost_us
+            .or(p.suspected_us)
+            .map(|t| {
+                format!(
+                    ", {} after {old} was lost",
+                    fmt_us(p.t_us.saturating_sub(t))
+                )
+            })
+            .unwrap_or_default()
+    };
+    let loss = if p.lost_acknowledged_writes > 0 {
+        format!(
+            "{} lost",
+            format::count(
+                p.lost_acknowledged_writes,
+                "acknowledged write",
+                "acknowledged writes"
+            )
+        )
+    } else {
+        "no acknowledged write lost".to_string()
+    };
+    let mut steps = Vec::new();
+    if let Some(t) = p.leader_lost_us {
+        steps.push(format!("{old} lost at {}", fmt_at(t)));
+    }
+    if let Some(t) = p.suspected_us {
+        steps.push(format!("suspected at {}", fmt_at(t)));
+    }
+    steps.push(format!("{name} promoted at {}", fmt_at(p.t_us)));
+    match p.first_ack_us {
+        Some(t) => steps.push(format!("first write acknowledged at {}", fmt_at(t))),
+        None => steps.push("no write acknowledged by it yet".to_string()),
+    }
+    let unavailable_us = p.unavailable_us();
+    let steps = format!(
+        "{}{}.",
+        unavailable_us
+            .map(|u| format!("No write acknowledged for {}: ", fmt_us(u)))
+            .unwrap_or_default(),
+        steps.join(" → ")
+    );
+    PromotionView {
+        t_us: p.t_us,
+        text: format!(
+            "{}: {name} promoted, epoch {}{after}; ",
+            fmt_us(p.t_us),
+            p.epoch
+        ),
+        false_failover: p.old_leader_alive,
+        loss,
+        steps,
+        node: name,
+        old_leader: old,
+        epoch: p.epoch,
+        lost: p.lost_acknowledged_writes,
+        unavailable_us,
+    }
+}
+
 /// The read-outs.
 pub fn readouts(lab: &Lab, facts: &Facts) -> ReadoutsView {
     let totals = {
@@ -683,51 +842,14 @@ pub fn readouts(lab: &Lab, facts: &Facts) -> ReadoutsView {
     let leadership = leadership(lab, facts, totals.split_brain_us, totals.writes_lost);
     let run = lab.main.borrow();
     let sim = &run.sim;
+    let now_us = sim.now_us();
     let w = run.timeline.window.summary();
     let (all_count, all_p50, all_p99) = probe::commit_latency_us(sim);
     let since = run.timeline.since_us;
     let promotions: Vec<PromotionView> = probe::promotions(sim)
         .iter()
         .rev()
-        .map(|p| {
-            let name = facts.name(p.node);
-            let old = facts.name(p.old_leader);
-            let after = p
-                .leader_lost_us
-                .or(p.suspected_us)
-                .map(|t| {
-                    format!(
-                        ", {} after {old} was lost",
-                        fmt_us(p.t_us.saturating_sub(t))
-                    )
-                })
-                .unwrap_or_default();
-            let loss = if p.lost_acknowledged_writes > 0 {
-                format!(
-                    "; {} lost",
-                    format::count(
-                        p.lost_acknowledged_writes,
-                        "acknowledged write",
-                        "acknowledged writes"
-                    )
-                )
-            } else {
-                "; no acknowledged write lost".to_string()
-            };
-            PromotionView {
-                t_us: p.t_us,
-                text: format!(
-                    "{}: {name} promoted, epoch {}{after}{loss}",
-                    fmt_us(p.t_us),
-                    p.epoch
-                ),
-                node: name,
-                old_leader: old,
-                epoch: p.epoch,
-                lost: p.lost_acknowledged_writes,
-                unavailable_us: p.unavailable_us(),
-            }
-        })
+        .map(|p| promotion_view(p, facts))
         .collect();
     let lost_note = (promotions.is_empty() && totals.writes_lost > 0).then(|| {
         format!(
@@ -792,7 +914,19 @@ pub fn readouts(lab: &Lab, facts: &Facts) -> ReadoutsView {
         };
         (text, s.p50_us, a.p50_us)
     });
+    let rate = throughput(lab);
     ReadoutsView {
+        throughput: rate,
+        throughput_text: rate.map_or_else(
+            || "Throughput: the run has not started.".to_string(),
+            |r| {
+                format!(
+                    "Reads answered and writes acknowledged per second, over the {} since {}",
+                    fmt_us(now_us.saturating_sub(r.since_us)),
+                    fmt_at(r.since_us)
+                )
+            },
+        ),
         p50_us: (w.count > 0).then_some(w.p50_us),
         p99_us: (w.count > 0).then_some(w.p99_us),
         window_count: w.count,

@@ -1,0 +1,59 @@
+//! Why a setting typed into the page was refused, said next to its field.
+//!
+//! The engine's validator answers with a typed [`ScenarioError`]: the key
+//! path of the scenario file, what is wrong and a fix in the file's own
+//! words (`heartbeat_interval_ms = 1000`). The page does not expose every
+//! key of the file, so a refusal is placed next to the page's field that
+//! the key belongs to, keeps the engine's statement of the problem, and
+//! says the fix in terms of the fields and values the page shows.
+
+use replica_engine::{Scenario, ScenarioError};
+
+/// A refused setting: the page field it belongs to and what to say there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The field's element id (`failover-timeout`, `failover-mode`,
+    /// `fencing`).
+    pub field: &'static str,
+    /// The reason and the fix, naming only what the page shows.
+    pub text: String,
+}
+
+/// The page field a key path of the scenario file is set through.
+fn field_of(path: &str) -> Option<&'static str> {
+    Some(match path {
+        "failover.timeout_ms" | "failover.ttl_ms" | "failover.lease_ms" => "failover-timeout",
+        "failover.mode" => "failover-mode",
+        "failover.fencing" => "fencing",
+        _ => return None,
+    })
+}
+
+/// Where and how to explain that the settings `refused` were refused;
+/// `current` is the scenario the run keeps, `tried` what the learner
+/// typed or picked (as the field shows it). `None` when the key has no
+/// field on the page (the banner says it then).
+pub fn explain(err: &ScenarioError, current: &Scenario, tried: &str) -> Option<Refusal> {
+    let ScenarioError::Invalid { path, problem, .. } = err else {
+        return None;
+    };
+    let field = field_of(path)?;
+    let f = &current.failover;
+    let fix = match path.as_str() {
+        "failover.timeout_ms" => format!(
+            "enter more than {} ms, the heartbeat interval of this scenario",
+            f.heartbeat_interval_us / 1_000
+        ),
+        "failover.fencing" => {
+            "choose \"Election among the nodes\" under \"Who promotes a follower\" first, or another fencing".to_string()
+        }
+        "failover.lease_ms" => "enter a longer timeout: the lease is derived from it".to_string(),
+        _ => "enter another value".to_string(),
+    };
+    Some(Refusal {
+        field,
+        text: format!(
+            "{tried} was not applied: {problem}. To change it, {fix}. The run keeps its settings."
+        ),
+    })
+}
