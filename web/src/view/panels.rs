@@ -216,7 +216,7 @@ pub struct PromotionView {
     /// What it lost (`no acknowledged write lost`, `3 acknowledged writes
     /// lost`).
     pub loss: String,
-    /// Where the time without a leader went: lost, suspected, promoted,
+    /// Where the time without a leader went: lost; suspected; promoted;
     /// first acknowledged write.
     pub steps: String,
     /// In words.
@@ -812,7 +812,7 @@ fn promotion_view(p: &Promotion, facts: &Facts) -> PromotionView {
         unavailable_us
             .map(|u| format!("No write acknowledged for {}: ", fmt_us(u)))
             .unwrap_or_default(),
-        steps.join(" → ")
+        steps.join("; ")
     );
     PromotionView {
         t_us: p.t_us,
