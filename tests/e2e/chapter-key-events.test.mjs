@@ -10,6 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TIMEOUT, openPage, screenshot, serveAndLaunch } from './harness.mjs';
+import { seek } from './facts.mjs';
 
 const CHAPTERS = 9;
 
@@ -52,13 +53,6 @@ const INSTANT = {
   'run-end': (page) => num(page, '#clock', 'data-end-us'),
 };
 
-async function seek(page, t) {
-  await page.$eval('#scrubber', (el, t) => {
-    el.value = String(t);
-    el.dispatchEvent(new Event('change', { bubbles: true }));
-  }, t);
-  await page.waitForFunction((t) => document.querySelector('#clock').dataset.nowUs === String(t), t);
-}
 
 async function runToKey(page, n) {
   await page.waitForSelector('#chapter-reveal', { timeout: 90_000 });

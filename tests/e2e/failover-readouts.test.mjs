@@ -10,6 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TIMEOUT, openPage, screenshot, serveAndLaunch } from './harness.mjs';
+import { seek } from './facts.mjs';
 
 let server;
 let browser;
@@ -19,13 +20,6 @@ serveAndLaunch((s, b) => {
   browser = b;
 });
 
-async function seek(page, t) {
-  await page.$eval('#scrubber', (el, t) => {
-    el.value = String(t);
-    el.dispatchEvent(new Event('change', { bubbles: true }));
-  }, t);
-  await page.waitForFunction((t) => document.querySelector('#clock').dataset.nowUs === String(t), t);
-}
 
 /** Plays at 10× until a promotion is listed, then pauses at its instant. */
 async function firstPromotion(page) {

@@ -9,6 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TIMEOUT, openPage, screenshot, serveAndLaunch } from './harness.mjs';
+import { seek } from './facts.mjs';
 
 let server;
 let browser;
@@ -72,11 +73,7 @@ test('live reads/s and writes/s read-outs count the engine\'s operations over th
     assert.equal(await page.textContent('#writes-per-s'), String(Math.round(writes)));
     // The writes/s figure is the engine's acknowledged writes over the window.
     const ackedNow = Number(await page.getAttribute('#writes-acked', 'data-count'));
-    await page.$eval('#scrubber', (el, t) => {
-      el.value = String(t);
-      el.dispatchEvent(new Event('change', { bubbles: true }));
-    }, since);
-    await page.waitForFunction((t) => document.querySelector('#clock').dataset.nowUs === String(t), since);
+    await seek(page, since);
     const ackedThen = Number(await page.getAttribute('#writes-acked', 'data-count'));
     const expected = (ackedNow - ackedThen) / ((3_000_000 - since) / 1e6);
     assert.ok(Math.abs(expected - writes) < 1e-6, `writes/s ${writes} = (${ackedNow} − ${ackedThen}) / window = ${expected}`);
