@@ -61,12 +61,19 @@ impl<E> Default for EventQueue<E> {
 
 impl<E> EventQueue<E> {
     /// Schedules `event` at `at_us`.
+    #[inline(always)]
     pub fn push(&mut self, at_us: u64, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
         let index = match self.free.pop() {
             Some(i) => {
-                self.events[i as usize] = Some(event);
+                // The slot was emptied by `pop`: fill it without the drop
+                // check an assignment to an `Option` carries.
+                let slot = &mut self.events[i as usize];
+                debug_assert!(slot.is_none());
+                if slot.is_none() {
+                    *slot = Some(event);
+                }
                 i
             }
             None => {
@@ -78,6 +85,7 @@ impl<E> EventQueue<E> {
     }
 
     /// Removes and returns the earliest event.
+    #[inline]
     pub fn pop(&mut self) -> Option<(u64, E)> {
         let slot = self.heap.pop()?;
         self.free.push(slot.index);

@@ -597,10 +597,11 @@ impl Simulation {
         // Effects can produce more effects (a STONITH answer): walk by index.
         let mut i = 0;
         while i < fx.len() {
-            let e = fx[i];
+            let at = i;
             i += 1;
             let now = self.now_us;
-            match e {
+            // Matched in place: each arm copies only the fields it uses.
+            match fx[at] {
                 Effect::Send { to, msg } => {
                     if let Msg::ReadOk {
                         key,
