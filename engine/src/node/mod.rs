@@ -209,24 +209,24 @@ impl Node {
         if after == before {
             return;
         }
-        let changes = [
-            (after.0 != before.0).then_some(Progress::Written { lsn: after.0 }),
-            (after.1 != before.1).then_some(Progress::Flushed { lsn: after.1 }),
-            (after.2 != before.2).then_some(Progress::Applied { lsn: after.2 }),
-        ];
         let at = out[start..]
             .iter()
             .position(|e| !matches!(e, Effect::Progress(Progress::Appended { .. })))
             .map_or(out.len(), |i| start + i);
-        // Appended, then swapped into place (both orders kept): `splice`
-        // would allocate, and `rotate_right` copies through a buffer.
+        // Appended, then rotated into place (both orders kept).
         let end = out.len();
-        out.extend(changes.into_iter().flatten().map(Effect::Progress));
-        for i in (at..end).rev() {
-            for j in i..out.len() - (end - i) {
-                out.swap(j, j + 1);
+        let changes = [
+            (after.0 != before.0, Progress::Written { lsn: after.0 }),
+            (after.1 != before.1, Progress::Flushed { lsn: after.1 }),
+            (after.2 != before.2, Progress::Applied { lsn: after.2 }),
+        ];
+        for (changed, progress) in changes {
+            if changed {
+                out.push(Effect::Progress(progress));
             }
         }
+        let added = out.len() - end;
+        out[at..].rotate_right(added);
     }
 
     /// Appends `entry` to the log and says so.
