@@ -1,10 +1,18 @@
 //! Saved copies of the main run, to seek from instead of replaying from
 //! time zero.
 //!
-//! Checkpoints are spaced in simulated time; when there are too many,
-//! every other one is dropped and the spacing doubles, so memory stays
-//! bounded however long the run. A seek restores the latest checkpoint
-//! strictly before its instant and replays from there.
+//! Checkpoints are spaced in simulated time; when there are too many, or
+//! they hold too many records together (see [`records`]), every other one
+//! is dropped (the newest is kept) and the spacing doubles, so memory stays
+//! bounded however long the run and however large its state. A seek
+//! restores the latest checkpoint strictly before its instant and replays
+//! from there.
+//!
+//! The bound in records matters for large runs: a copy of the 9-node page
+//! benchmark holds 900,000 WAL entries once every node's retention is
+//! full (about 200 MB natively), and 128 copies of it filled the page's
+//! 4 GiB of wasm memory within 95 simulated seconds, after which the wasm
+//! trapped and no seek finished.
 
 use super::series::Series;
 use crate::clock::Clock;
@@ -23,6 +31,8 @@ pub struct Checkpoint {
     pub next: usize,
     /// The charts' samples up to this point.
     pub series: Series,
+    /// Its size, in [`records`].
+    pub records: u64,
 }
 
 impl Checkpoint {
@@ -48,13 +58,34 @@ pub struct Checkpoints {
     /// Wall time the last checkpoint took to save, in ms (the run's state
     /// grows with its length, so does this).
     pub save_ms: f64,
+    /// At most this many [`records`] in all checkpoints together (at least
+    /// the newest checkpoint is kept).
+    pub max_records: u64,
 }
 
 /// At most this many checkpoints are kept.
 const MAX_CHECKPOINTS: usize = 128;
 
 /// Initial spacing of checkpoints, in simulated time.
-const CHECKPOINT_US: u64 = 500_000;
+pub const CHECKPOINT_US: u64 = 500_000;
+
+/// At most this many [`records`] in all checkpoints together by default:
+/// about 100 MB natively (a copy takes 150–300 bytes per record).
+pub const MAX_RECORDS: u64 = 500_000;
+
+/// The size of a simulation's copy, in records: the WAL entries every node
+/// retains and the checker's records of single writes and reads, the parts
+/// of its state that grow with the run's length (up to the WAL retention
+/// the scenario sets, or without end once the checker keeps everything).
+/// A count rather than bytes, so that which checkpoints are kept is the
+/// same on every machine and target.
+pub fn records(sim: &Simulation) -> u64 {
+    let wal: u64 = sim
+        .nodes()
+        .map(|n| (n.wal().last_lsn() + 1).saturating_sub(n.wal().first_retained_lsn()))
+        .sum();
+    wal + sim.checker.as_ref().map_or(0, |c| c.records_kept())
+}
 
 impl Default for Checkpoints {
     fn default() -> Self {
@@ -62,6 +93,7 @@ impl Default for Checkpoints {
             saved: Vec::new(),
             every_us: CHECKPOINT_US,
             save_ms: 0.0,
+            max_records: MAX_RECORDS,
         }
     }
 }
@@ -92,16 +124,26 @@ impl Checkpoints {
             timeline: timeline.clone(),
             next,
             series: series.clone(),
+            records: records(sim),
         });
         self.save_ms = clock.now_ms() - t0;
-        if self.saved.len() > MAX_CHECKPOINTS {
+        while self.saved.len() > 1
+            && (self.saved.len() > MAX_CHECKPOINTS || self.records() > self.max_records)
+        {
+            let last = self.saved.len() - 1;
             let mut i = 0;
             self.saved.retain(|_| {
+                let keep = (last - i).is_multiple_of(2);
                 i += 1;
-                i % 2 == 1
+                keep
             });
             self.every_us *= 2;
         }
+    }
+
+    /// The [`records`] of every checkpoint together.
+    pub fn records(&self) -> u64 {
+        self.saved.iter().map(|c| c.records).sum()
     }
 
     /// Simulated time from which a run offering its point would be saved.
