@@ -58,8 +58,8 @@ pub struct Checkpoints {
     /// Wall time the last checkpoint took to save, in ms (the run's state
     /// grows with its length, so does this).
     pub save_ms: f64,
-    /// At most this many [`records`] in all checkpoints together (at least
-    /// the newest checkpoint is kept).
+    /// At most this many [`records`] in all checkpoints together (the
+    /// newest checkpoint is kept even when it alone holds more).
     pub max_records: u64,
 }
 
@@ -118,27 +118,33 @@ impl Checkpoints {
         if !due {
             return;
         }
+        // Thin first, as if the new point were saved already (it is kept,
+        // as the newest), so that the copies it replaces are freed before
+        // it is made: the wasm memory only grows, so a copy too many at the
+        // moment of saving would stay the page's for good.
+        let new_records = records(sim);
+        while !self.saved.is_empty()
+            && (self.saved.len() + 1 > MAX_CHECKPOINTS
+                || self.records() + new_records > self.max_records)
+        {
+            let newest = self.saved.len();
+            let mut i = 0;
+            self.saved.retain(|_| {
+                let keep = (newest - i).is_multiple_of(2);
+                i += 1;
+                keep
+            });
+            self.every_us *= 2;
+        }
         let t0 = clock.now_ms();
         self.saved.push(Checkpoint {
             sim: sim.clone(),
             timeline: timeline.clone(),
             next,
             series: series.clone(),
-            records: records(sim),
+            records: new_records,
         });
         self.save_ms = clock.now_ms() - t0;
-        while self.saved.len() > 1
-            && (self.saved.len() > MAX_CHECKPOINTS || self.records() > self.max_records)
-        {
-            let last = self.saved.len() - 1;
-            let mut i = 0;
-            self.saved.retain(|_| {
-                let keep = (last - i).is_multiple_of(2);
-                i += 1;
-                keep
-            });
-            self.every_us *= 2;
-        }
     }
 
     /// The [`records`] of every checkpoint together.
