@@ -15,13 +15,12 @@
 // The test asserts only that each figure was measured and the busy loop
 // ran throughout.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
-import path from 'node:path';
-import { launch, openPage, serveDist, SHOTS, TIMEOUT } from './harness.mjs';
+import { openPage, serveAndLaunch, TIMEOUT } from './harness.mjs';
+import { recordFigures, timedSeek } from './perf-record.mjs';
 
 /** Fresh pages, one first seek each. */
 const SEEK_PAGES = 10;
@@ -30,38 +29,11 @@ const SEEK_TO_US = 900_000_000;
 
 let server;
 let browser;
-const figures = {};
-
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
+serveAndLaunch((s, b) => {
+  server = s;
+  browser = b;
 });
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await mkdir(SHOTS, { recursive: true });
-  figures.recorded_at = new Date().toISOString();
-  await writeFile(path.join(SHOTS, 'perf-busy-seek.json'), JSON.stringify(figures, null, 2) + '\n');
-});
-
-/** Seeks with the scrubber and resolves with the ms until #clock shows `t`. */
-const seek = (page, t) =>
-  page.evaluate(
-    (t) =>
-      new Promise((resolve) => {
-        const el = document.querySelector('#scrubber');
-        const t0 = performance.now();
-        el.value = String(t);
-        el.dispatchEvent(new Event('change', { bubbles: true }));
-        const check = () => {
-          if (Number(document.querySelector('#clock').dataset.nowUs) === t) resolve(performance.now() - t0);
-          else setTimeout(check, 0);
-        };
-        check();
-      }),
-    t,
-  );
+const figures = recordFigures('perf-busy-seek.json');
 
 /** A child process that keeps one core busy until killed. */
 function busyLoop() {
@@ -84,7 +56,7 @@ test('first seek with another core saturated', { timeout: 4 * SEEK_PAGES * TIMEO
       try {
         await page.waitForSelector('svg.cluster g.node');
         await page.waitForSelector('#clock[data-checkpoints="done"]', { timeout: 6 * TIMEOUT });
-        samples.push(Math.round(await seek(page, SEEK_TO_US)));
+        samples.push(Math.round(await timedSeek(page, SEEK_TO_US)));
         assert.deepEqual(errors, []);
       } finally {
         await page.close();

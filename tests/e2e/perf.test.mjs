@@ -21,29 +21,21 @@
 //   each until #clock shows the instant.
 // The test asserts only that each figure was measured.
 
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { DIST, launch, openPage, serveDist, SHOTS, TIMEOUT } from './harness.mjs';
+import { DIST, openPage, serveAndLaunch, TIMEOUT } from './harness.mjs';
+import { recordFigures, timedSeek } from './perf-record.mjs';
 
 let server;
 let browser;
-const figures = {};
-
-before(async () => {
-  server = await serveDist();
-  browser = await launch();
+serveAndLaunch((s, b) => {
+  server = s;
+  browser = b;
 });
-
-after(async () => {
-  await browser?.close();
-  await server?.close();
-  await mkdir(SHOTS, { recursive: true });
-  figures.recorded_at = new Date().toISOString();
-  await writeFile(path.join(SHOTS, 'perf.json'), JSON.stringify(figures, null, 2) + '\n');
-});
+const figures = recordFigures('perf.json');
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -137,24 +129,6 @@ function shuffled(xs, seed) {
   return out;
 }
 
-/** Seeks with the scrubber and resolves with the ms until #clock shows `t`. */
-const seek = (page, t) =>
-  page.evaluate(
-    (t) =>
-      new Promise((resolve) => {
-        const el = document.querySelector('#scrubber');
-        const t0 = performance.now();
-        el.value = String(t);
-        el.dispatchEvent(new Event('change', { bubbles: true }));
-        const check = () => {
-          if (Number(document.querySelector('#clock').dataset.nowUs) === t) resolve(performance.now() - t0);
-          else setTimeout(check, 0);
-        };
-        check();
-      }),
-    t,
-  );
-
 test('seek times in a long run', { timeout: 12 * TIMEOUT }, async () => {
   const url = server.url('?scenario=postgres-remote-apply-delay');
   // Right after loading: the checkpoints ahead are still being computed.
@@ -162,7 +136,7 @@ test('seek times in a long run', { timeout: 12 * TIMEOUT }, async () => {
     const { page, errors } = await openPage(browser, url);
     try {
       await page.waitForSelector('svg.cluster g.node');
-      figures.seek_before_ready_ms = Math.round(await seek(page, 600_000_000));
+      figures.seek_before_ready_ms = Math.round(await timedSeek(page, 600_000_000));
       assert.deepEqual(errors, []);
     } finally {
       await page.close();
@@ -176,7 +150,7 @@ test('seek times in a long run', { timeout: 12 * TIMEOUT }, async () => {
     figures.checkpoints_ready_ms = Date.now() - t0;
     const seeks = [];
     for (const t of shuffled(SEEK_TARGETS, 8)) {
-      seeks.push({ t_us: t, ms: Math.round(await seek(page, t)) });
+      seeks.push({ t_us: t, ms: Math.round(await timedSeek(page, t)) });
     }
     const warm = seeks.slice(1).map((s) => s.ms);
     figures.seek_ms = seeks;
@@ -207,7 +181,7 @@ test('checkpoints computed ahead reproduce a straight run', { timeout: 12 * TIME
     const clock = (p) => p.$eval('#clock', (el) => ({ t: Number(el.dataset.nowUs), events: el.dataset.events, hash: el.dataset.hash }));
     const checks = [];
     for (const t of [700_000_000, 450_000_000, 899_000_001]) {
-      await seek(page, t);
+      await timedSeek(page, t);
       const here = await clock(page);
       await page.click('#copy-link');
       await page.waitForSelector('#share-link');

@@ -4,13 +4,12 @@
 //! hash and by every node's positions.
 
 use replica_engine::scenario::FaultAction;
-use replica_web::state::{Action, Checkpoints, Lab};
-use std::cell::RefCell;
+use replica_web::state::{Action, Lab};
 use std::rc::Rc;
 use wasm_bindgen_test::*;
 
 mod common;
-use common::{state, State};
+use common::{state, straight};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -23,15 +22,6 @@ fn play_ms(lab: &mut Lab, ms: u64) {
     lab.apply(Action::SetSpeed(FAST));
     common::play_frames(lab, ms / 10, 10.0);
     common::pause(lab);
-}
-
-/// The state of a straight run to `t`: the same settings, seed and log,
-/// but no checkpoints, so the seek replays from time zero.
-fn straight(lab: &Lab, t: u64) -> State {
-    let mut fresh = lab.clone();
-    fresh.checkpoints = Rc::new(RefCell::new(Checkpoints::default()));
-    fresh.apply(Action::Seek(t));
-    state(&fresh)
 }
 
 /// A lab that ran 4 s with the leader killed at about 1.5 s.

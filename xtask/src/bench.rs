@@ -16,13 +16,16 @@
 //!   settings and ten interventions, printed by the native run of
 //!   `web/tests/short_links.rs` (which also checks that it reproduces the
 //!   run);
-//! * the page's figures from the last recorded end-to-end run (the e2e
-//!   layer runs after this one, so on a fresh clone they appear from the
-//!   second run of the test command): the files [`PAGE_FILES`] under
-//!   `target/e2e/`, each with its time of recording, or "measured by the
-//!   e2e layer" where no run has recorded one.
+//! * the page's figures, which the e2e layer records into the files
+//!   [`PAGE_FILES`] under `target/e2e/`. That layer runs after this one,
+//!   so this layer's table shows the page rows as still to be measured;
+//!   after the e2e layer, `cargo xtask test` calls [`complete`], which
+//!   prints the complete table again with the page figures of the files
+//!   written in this run. A page row whose file was not written in this
+//!   run (the e2e layer failed, was skipped or was not selected) says so,
+//!   with the figure of the earlier run beside it, never as current.
 //!
-//! The table is printed and written to `target/bench/budgets.md` and
+//! Each table is printed and written to `target/bench/budgets.md` and
 //! `target/bench/budgets.json`, beside the raw outputs. Nothing is
 //! asserted against a target (machines are noisy): the layer fails only
 //! when a native figure could not be measured. `docs/performance.md`
@@ -30,6 +33,8 @@
 
 use std::fmt::Write as _;
 use std::fs;
+use std::path::Path;
+use std::time::SystemTime;
 
 use crate::proc::{self, Ctx};
 
@@ -63,20 +68,83 @@ const NATIVE_KEYS: [&str; 7] = [
     "swarm_seeds_per_s",
 ];
 
+/// What this layer measured, kept by `cargo xtask test` for the complete
+/// table after the e2e layer.
+pub struct Native {
+    figures: Figures,
+    speeds: Vec<(&'static str, f64)>,
+    link_chars: Option<f64>,
+}
+
 /// Runs `replica bench`, then the speed benchmark in each build, then
-/// prints and writes the budget table.
-pub fn run(ctx: &Ctx, wasm_env: impl Fn(&mut std::process::Command)) -> Result<(), String> {
+/// prints and writes the budget table; `page_later` tells whether the e2e
+/// layer will measure the page figures later in this run. Returns what it
+/// measured (when the speed benchmark ran) and whether every native figure
+/// was measured.
+pub fn run(
+    ctx: &Ctx,
+    wasm_env: impl Fn(&mut std::process::Command),
+    page_later: bool,
+) -> (Option<Native>, Result<(), String>) {
+    match measure(ctx, wasm_env) {
+        Ok(native) => {
+            let missing: Vec<&str> = NATIVE_KEYS
+                .iter()
+                .filter(|k| native.figures.get(k).is_none())
+                .copied()
+                .collect();
+            let absent = if page_later {
+                "measured by the e2e layer later in this run"
+            } else {
+                "not measured in this run: the e2e layer is not selected"
+            };
+            let page = Source::page(&e2e_dir(ctx), SystemTime::now(), absent);
+            let written = report(ctx, Some(&native), &page);
+            let outcome = if !missing.is_empty() {
+                Err(format!(
+                    "replica bench did not report {}",
+                    missing.join(", ")
+                ))
+            } else {
+                written
+            };
+            (Some(native), outcome)
+        }
+        Err(err) => (None, Err(err)),
+    }
+}
+
+/// After the e2e layer: the complete table, with the page figures that
+/// layer recorded since `e2e_started`. `e2e_outcome` names what happened to
+/// it when it did not pass ("failed", "skipped: …"), for the rows it did
+/// not record.
+pub fn complete(
+    ctx: &Ctx,
+    native: Option<&Native>,
+    e2e_started: SystemTime,
+    e2e_outcome: Option<&str>,
+) -> Result<(), String> {
+    let absent = match e2e_outcome {
+        None => "not recorded by its e2e test in this run".to_string(),
+        Some(what) => format!("not measured in this run: the e2e layer {what}"),
+    };
+    let page = Source::page(&e2e_dir(ctx), e2e_started, &absent);
+    report(ctx, native, &page)
+}
+
+fn e2e_dir(ctx: &Ctx) -> std::path::PathBuf {
+    ctx.root.join("target").join("e2e")
+}
+
+/// The native figures: `replica bench`, the speed benchmark in each build
+/// and the length of a shared link; the raw outputs go to `target/bench/`.
+fn measure(ctx: &Ctx, wasm_env: impl Fn(&mut std::process::Command)) -> Result<Native, String> {
     let dir = ctx.root.join("target").join("bench");
     fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
 
     let native_out = proc::run_capture(&mut ctx.replica(&["bench"]))?;
     fs::write(dir.join("replica-bench.txt"), &native_out).map_err(|e| e.to_string())?;
-    let native = Figures::from_lines(&native_out);
-    let missing: Vec<&str> = NATIVE_KEYS
-        .iter()
-        .filter(|k| native.get(k).is_none())
-        .copied()
-        .collect();
+    let figures = Figures::from_lines(&native_out);
 
     let mut speeds = Vec::new();
     for (label, args) in BUILDS {
@@ -121,30 +189,55 @@ pub fn run(ctx: &Ctx, wasm_env: impl Fn(&mut std::process::Command)) -> Result<(
                 .find_map(|l| l.trim().strip_prefix("link_chars="))
                 .and_then(|v| v.parse::<f64>().ok())
         })
-        .map_err(|e| format!("short links: {e}"));
+        .map_err(|e| format!("short links: {e}"))?;
+    Ok(Native {
+        figures,
+        speeds,
+        link_chars,
+    })
+}
 
-    let (page, recorded) = page_figures(&ctx.root.join("target").join("e2e"));
-    let link_chars = link_chars?;
-    let rows = budget_rows(&native, &speeds, link_chars, page.as_ref());
-    let state = machine_state(&native);
-
-    let table = render_table(&rows);
-    println!("\nissue 18 budgets — {state}; page figures: {recorded}\n\n{table}");
+/// Prints the table of `native` (none: the bench layer did not measure in
+/// this run) and `page`, and writes it to `target/bench/budgets.{md,json}`.
+fn report(ctx: &Ctx, native: Option<&Native>, page: &Source) -> Result<(), String> {
+    let dir = ctx.root.join("target").join("bench");
+    fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let none = Native {
+        figures: Figures { values: Vec::new() },
+        speeds: Vec::new(),
+        link_chars: None,
+    };
+    let measured = native.unwrap_or(&none);
+    let native_source = Source {
+        current: Figures {
+            values: measured.figures.values.clone(),
+        },
+        earlier: Figures { values: Vec::new() },
+        absent: if native.is_some() {
+            "not measured".into()
+        } else {
+            "not measured in this run: the bench layer did not run".into()
+        },
+        note: String::new(),
+    };
+    let rows = budget_rows(&native_source, &measured.speeds, measured.link_chars, page);
+    let state = machine_state(&measured.figures);
+    let table = render(&rows, Style::Text);
+    println!(
+        "\nissue 18 budgets — {state}; page figures: {}\n\n{table}",
+        page.note
+    );
     let md = format!(
-        "Machine: {state}.\n\nPage figures: {recorded}.\n\n{}",
-        render_markdown(&rows)
+        "Machine: {state}.\n\nPage figures: {}.\n\n{}",
+        page.note,
+        render(&rows, Style::Markdown)
     );
     fs::write(dir.join("budgets.md"), md).map_err(|e| e.to_string())?;
-    fs::write(dir.join("budgets.json"), render_json(&rows, &state)).map_err(|e| e.to_string())?;
-
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "replica bench did not report {}",
-            missing.join(", ")
-        ))
-    }
+    fs::write(
+        dir.join("budgets.json"),
+        render_json(&rows, &state, &page.note),
+    )
+    .map_err(|e| e.to_string())
 }
 
 /// The files of the e2e layer's page figures, under `target/e2e/`.
@@ -155,25 +248,59 @@ const PAGE_FILES: [&str; 4] = [
     "perf-lighthouse.json",
 ];
 
-/// The page figures of every recorded file, and which files they came
-/// from, recorded when.
-fn page_figures(dir: &std::path::Path) -> (Option<Figures>, String) {
-    let mut values = Vec::new();
-    let mut recorded = Vec::new();
-    for name in PAGE_FILES {
-        if let Ok(text) = fs::read_to_string(dir.join(name)) {
+/// Figures of one kind for the table: those measured in this run, those
+/// recorded by an earlier run (shown beside a row's absence, never as its
+/// figure), what a row says when this run has none, and where they came
+/// from.
+struct Source {
+    current: Figures,
+    earlier: Figures,
+    absent: String,
+    note: String,
+}
+
+impl Source {
+    /// The page figures of the files [`PAGE_FILES`] in `dir`: those
+    /// written at or after `since` are this run's.
+    fn page(dir: &Path, since: SystemTime, absent: &str) -> Source {
+        let mut source = Source {
+            current: Figures { values: Vec::new() },
+            earlier: Figures { values: Vec::new() },
+            absent: absent.to_string(),
+            note: String::new(),
+        };
+        let (mut this_run, mut before) = (Vec::new(), Vec::new());
+        for name in PAGE_FILES {
+            let path = dir.join(name);
+            let Ok(text) = fs::read_to_string(&path) else {
+                continue;
+            };
             let f = Figures::from_json(&text);
             let when = f
                 .text("recorded_at")
                 .unwrap_or_else(|| "at an unknown time".into());
-            recorded.push(format!("target/e2e/{name} recorded {when}"));
-            values.extend(f.values);
+            let fresh = fs::metadata(&path)
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| modified >= since);
+            if fresh {
+                this_run.push(format!("{name} recorded {when}"));
+                source.current.values.extend(f.values);
+            } else {
+                before.push(format!("{name} of {when}"));
+                source.earlier.values.extend(f.values);
+            }
         }
-    }
-    if recorded.is_empty() {
-        (None, "no recorded e2e run (target/e2e/perf*.json)".into())
-    } else {
-        (Some(Figures { values }), recorded.join(", "))
+        source.note = match (this_run.is_empty(), before.is_empty()) {
+            (true, true) => "none recorded (target/e2e/perf*.json)".into(),
+            (true, false) => format!("none from this run; earlier runs' {}", before.join(", ")),
+            (false, true) => format!("this run's {}", this_run.join(", ")),
+            (false, false) => format!(
+                "this run's {}; earlier runs' {}",
+                this_run.join(", "),
+                before.join(", ")
+            ),
+        };
+        source
     }
 }
 
@@ -305,8 +432,6 @@ fn row(budget: &'static str, what: &str, figure: String, target: &'static str, m
     }
 }
 
-const BY_E2E: &str = "measured by the e2e layer";
-
 /// `1234567` as `1,234,567`.
 fn thousands(n: f64) -> String {
     let digits = format!("{:.0}", n.abs());
@@ -329,243 +454,235 @@ fn growth_pct(base: f64, later: f64) -> f64 {
     100.0 * (later - base) / base
 }
 
-/// A page row: its figure from the page files when recorded there.
-fn page_row(
-    page: Option<&Figures>,
+/// A row whose figure `figure` computes from `source`: from this run's
+/// figures when it can, else the source's absence, with an earlier run's
+/// figure beside it when one was recorded.
+fn figure_row(
+    source: &Source,
     budget: &'static str,
     what: &str,
     target: &'static str,
-    figure: impl Fn(&Figures) -> Option<(String, bool)>,
+    figure: impl Fn(&Figures) -> Option<(String, Met)>,
 ) -> Row {
-    match page.and_then(figure) {
-        Some((shown, ok)) => row(budget, what, shown, target, Met::of(ok)),
-        None => row(budget, what, BY_E2E.into(), target, Met::Unknown),
+    if let Some((shown, met)) = figure(&source.current) {
+        return row(budget, what, shown, target, met);
     }
+    let shown = match figure(&source.earlier) {
+        Some((earlier, _)) => format!("{} (an earlier run: {earlier})", source.absent),
+        None => source.absent.clone(),
+    };
+    row(budget, what, shown, target, Met::Unknown)
+}
+
+/// `{growth} % ({a} → {b} {unit}{more})` and whether it is within +10 %:
+/// the figure of every memory-flatness row.
+fn flat(a: f64, b: f64, unit: &str, more: &str) -> (String, Met) {
+    (
+        format!(
+            "{:+.1} % ({} → {} {unit}{more})",
+            growth_pct(a, b),
+            thousands(a),
+            thousands(b)
+        ),
+        Met::of(growth_pct(a, b) <= 10.0),
+    )
 }
 
 fn budget_rows(
-    native: &Figures,
+    native: &Source,
     speeds: &[(&str, f64)],
     link_chars: Option<f64>,
-    page: Option<&Figures>,
+    page: &Source,
 ) -> Vec<Row> {
-    let n = |k: &str| native.get(k);
-    let mut rows = Vec::new();
-    rows.push(page_row(
-        page,
-        "1",
-        "release bundle, gzipped (wasm + js + css)",
-        "≤ 250,000 B",
-        |p| {
-            p.get("bundle_gzip_bytes")
-                .map(|b| (format!("{} B", thousands(b)), b <= 250_000.0))
-        },
-    ));
-    rows.push(page_row(
-        page,
-        "2",
-        "first seek, p95, other core busy",
-        "≤ 50 ms",
-        |p| {
-            p.get("seek_busy_p95_ms")
-                .map(|ms| (format!("{ms:.0} ms"), ms <= 50.0))
-        },
-    ));
-    match (n("rss_default_10min_kib"), n("rss_default_180min_kib")) {
-        (Some(a), Some(b)) => {
-            // The 3-hour peak against the 1-hour one tells a store that
-            // fills to a configured bound (WAL retention) from one that
-            // grows without end.
-            let hour = n("rss_default_60min_kib")
-                .map(|h| {
-                    format!(
-                        "; 1 h {} KiB, 3 h vs 1 h {:+.1} %",
-                        thousands(h),
-                        growth_pct(h, b)
-                    )
-                })
-                .unwrap_or_default();
-            rows.push(row(
-                "3",
-                "peak RSS of replica run, default scenario, 3 h vs 10 min",
-                format!(
-                    "{:+.1} % ({} → {} KiB{hour})",
-                    growth_pct(a, b),
-                    thousands(a),
-                    thousands(b)
-                ),
-                "≤ +10 %",
-                Met::of(growth_pct(a, b) <= 10.0),
-            ));
-        }
-        _ => rows.push(row(
+    let mut rows = vec![
+        figure_row(
+            page,
+            "1",
+            "release bundle, gzipped (wasm + js + css)",
+            "≤ 250,000 B",
+            |p| {
+                p.get("bundle_gzip_bytes")
+                    .map(|b| (format!("{} B", thousands(b)), Met::of(b <= 250_000.0)))
+            },
+        ),
+        figure_row(
+            page,
+            "2",
+            "first seek, p95, other core busy",
+            "≤ 50 ms",
+            |p| {
+                p.get("seek_busy_p95_ms")
+                    .map(|ms| (format!("{ms:.0} ms"), Met::of(ms <= 50.0)))
+            },
+        ),
+        figure_row(
+            native,
             "3",
             "peak RSS of replica run, default scenario, 3 h vs 10 min",
-            "not measured".into(),
             "≤ +10 %",
-            Met::Unknown,
-        )),
-    }
-    if let (Some(a), Some(b)) = (n("rss_load_10min_kib"), n("rss_load_60min_kib")) {
-        rows.push(row(
+            |n| {
+                let (a, b) = (
+                    n.get("rss_default_10min_kib")?,
+                    n.get("rss_default_180min_kib")?,
+                );
+                // The 3-hour peak against the 1-hour one tells a store that
+                // fills to a configured bound (WAL retention) from one that
+                // grows without end.
+                let hour = n
+                    .get("rss_default_60min_kib")
+                    .map(|h| {
+                        format!(
+                            "; 1 h {} KiB, 3 h vs 1 h {:+.1} %",
+                            thousands(h),
+                            growth_pct(h, b)
+                        )
+                    })
+                    .unwrap_or_default();
+                Some(flat(a, b, "KiB", &hour))
+            },
+        ),
+        figure_row(
+            native,
             "3",
             "peak RSS of replica run, 10,000 writes/s on 5 nodes, 60 vs 10 min",
-            format!(
-                "{:+.1} % ({} → {} KiB)",
-                growth_pct(a, b),
-                thousands(a),
-                thousands(b)
-            ),
             "≤ +10 %",
-            Met::of(growth_pct(a, b) <= 10.0),
-        ));
-    }
-    rows.push(page_row(
-        page,
-        "3",
-        "page JS heap, bench-page-9-nodes, 30 vs 1 simulated min",
-        "≤ +10 %",
-        |p| {
-            let (a, b) = (p.get("js_heap_1min_bytes")?, p.get("js_heap_30min_bytes")?);
-            let wasm = match (
-                p.get("wasm_memory_1min_bytes"),
-                p.get("wasm_memory_30min_bytes"),
-            ) {
-                (Some(w1), Some(w30)) => format!(
-                    "; wasm memory {} → {} B, {:+.1} %",
-                    thousands(w1),
-                    thousands(w30),
-                    growth_pct(w1, w30)
-                ),
-                _ => String::new(),
-            };
-            Some((
-                format!(
-                    "{:+.1} % ({} → {} B{wasm})",
-                    growth_pct(a, b),
-                    thousands(a),
-                    thousands(b)
-                ),
-                growth_pct(a, b) <= 10.0,
-            ))
-        },
-    ));
-    match n("sweep_100k_seconds") {
-        Some(s) => rows.push(row(
+            |n| {
+                Some(flat(
+                    n.get("rss_load_10min_kib")?,
+                    n.get("rss_load_60min_kib")?,
+                    "KiB",
+                    "",
+                ))
+            },
+        ),
+        figure_row(
+            page,
+            "3",
+            "page JS heap, bench-page-9-nodes, 30 vs 1 simulated min",
+            "≤ +10 %",
+            |p| {
+                Some(flat(
+                    p.get("js_heap_1min_bytes")?,
+                    p.get("js_heap_30min_bytes")?,
+                    "B",
+                    "",
+                ))
+            },
+        ),
+        figure_row(
+            page,
+            "3",
+            "page wasm memory, bench-page-9-nodes, 30 vs 1 simulated min",
+            "≤ +10 %",
+            |p| {
+                Some(flat(
+                    p.get("wasm_memory_1min_bytes")?,
+                    p.get("wasm_memory_30min_bytes")?,
+                    "B",
+                    "",
+                ))
+            },
+        ),
+        figure_row(
+            native,
             "4",
             "sweep, 100,000 seeds of the default scenario, 2 threads",
-            format!(
-                "{s:.1} s at {} seeds/s ({} events/s; rate of {} seeds)",
-                thousands(n("sweep_seeds_per_s").unwrap_or(0.0)),
-                thousands(n("sweep_events_per_s").unwrap_or(0.0)),
-                thousands(n("sweep_seeds").unwrap_or(0.0))
-            ),
             "≤ 60 s",
-            Met::of(s <= 60.0),
-        )),
-        None => rows.push(row(
+            |n| {
+                let s = n.get("sweep_100k_seconds")?;
+                Some((
+                    format!(
+                        "{s:.1} s at {} seeds/s ({} events/s; rate of {} seeds)",
+                        thousands(n.get("sweep_seeds_per_s").unwrap_or(0.0)),
+                        thousands(n.get("sweep_events_per_s").unwrap_or(0.0)),
+                        thousands(n.get("sweep_seeds").unwrap_or(0.0))
+                    ),
+                    Met::of(s <= 60.0),
+                ))
+            },
+        ),
+        figure_row(
+            native,
             "4",
-            "sweep, 100,000 seeds of the default scenario, 2 threads",
-            "not measured".into(),
-            "≤ 60 s",
-            Met::Unknown,
-        )),
-    }
-    rows.push(row(
-        "4",
-        "swarm campaign rate (each seed run twice, 2 threads)",
-        match n("swarm_seeds_per_s") {
-            Some(s) => format!(
-                "{s:.0} seeds/s, {} checked events/s",
-                thousands(n("swarm_events_per_s").unwrap_or(0.0))
-            ),
-            None => "not measured".into(),
-        },
-        "reported",
-        Met::Recorded,
-    ));
-    rows.push(match link_chars {
-        Some(c) => row(
+            "swarm campaign rate (each seed run twice, 2 threads)",
+            "reported",
+            |n| {
+                let s = n.get("swarm_seeds_per_s")?;
+                Some((
+                    format!(
+                        "{s:.0} seeds/s, {} checked events/s",
+                        thousands(n.get("swarm_events_per_s").unwrap_or(0.0))
+                    ),
+                    Met::Recorded,
+                ))
+            },
+        ),
+        figure_row(
+            native,
             "5",
             "shared link, library scenario, changed settings + ten interventions",
-            format!("{c:.0} characters"),
             "≤ 500 characters",
-            Met::of(c <= 500.0),
+            |_| link_chars.map(|c| (format!("{c:.0} characters"), Met::of(c <= 500.0))),
         ),
-        None => row(
-            "5",
-            "shared link, library scenario, changed settings + ten interventions",
-            "not measured".into(),
-            "≤ 500 characters",
-            Met::Unknown,
+        figure_row(
+            page,
+            "6",
+            "Lighthouse mobile performance score",
+            "≥ 90",
+            |p| {
+                p.get("lighthouse_performance")
+                    .map(|s| (format!("{s:.0}"), Met::of(s >= 90.0)))
+            },
         ),
-    });
-    rows.push(page_row(
-        page,
-        "6",
-        "Lighthouse mobile performance score",
-        "≥ 90",
-        |p| {
-            p.get("lighthouse_performance")
-                .map(|s| (format!("{s:.0}"), s >= 90.0))
-        },
-    ));
-    rows.push(page_row(
-        page,
-        "6",
-        "Lighthouse mobile largest contentful paint",
-        "≤ 2,500 ms",
-        |p| {
-            p.get("lighthouse_lcp_ms")
-                .map(|ms| (format!("{} ms", thousands(ms)), ms <= 2_500.0))
-        },
-    ));
-    rows.push(match n("engine_vs_floor_pct") {
-        Some(p) => row(
+        figure_row(
+            page,
+            "6",
+            "Lighthouse mobile largest contentful paint",
+            "≤ 2,500 ms",
+            |p| {
+                p.get("lighthouse_lcp_ms")
+                    .map(|ms| (format!("{} ms", thousands(ms)), Met::of(ms <= 2_500.0)))
+            },
+        ),
+        figure_row(
+            native,
             "7",
             "engine ÷ bare (time, seq) heap floor, default scenario",
-            format!(
-                "{p:.1} % ({} of {} events/s)",
-                thousands(n("engine_events_per_s").unwrap_or(0.0)),
-                thousands(n("floor_events_per_s").unwrap_or(0.0))
-            ),
             "≥ 40 %",
-            Met::of(p >= 40.0),
+            |n| {
+                let p = n.get("engine_vs_floor_pct")?;
+                Some((
+                    format!(
+                        "{p:.1} % ({} of {} events/s)",
+                        thousands(n.get("engine_events_per_s").unwrap_or(0.0)),
+                        thousands(n.get("floor_events_per_s").unwrap_or(0.0))
+                    ),
+                    Met::of(p >= 40.0),
+                ))
+            },
         ),
-        None => row(
-            "7",
-            "engine ÷ heap floor",
-            "not measured".into(),
-            "≥ 40 %",
-            Met::Unknown,
-        ),
-    });
-    rows.push(match n("realtime_x") {
-        Some(x) => row(
+        figure_row(
+            native,
             "7",
             "simulated time ÷ wall time, default scenario",
-            format!("{}×", thousands(x)),
             "≥ 10,000×",
-            Met::of(x >= 10_000.0),
+            |n| {
+                n.get("realtime_x")
+                    .map(|x| (format!("{}×", thousands(x)), Met::of(x >= 10_000.0)))
+            },
         ),
-        None => row(
-            "7",
-            "simulated time ÷ wall time",
-            "not measured".into(),
-            "≥ 10,000×",
-            Met::Unknown,
-        ),
-    });
-    // The earlier budgets (issue 8), still recorded.
-    if let Some(e) = n("engine_events_per_s") {
-        rows.push(row(
+        // The earlier budgets (issue 8), still recorded.
+        figure_row(
+            native,
             "8",
             "events/s, default scenario, one core",
-            thousands(e),
             "≥ 5,000,000",
-            Met::of(e >= 5_000_000.0),
-        ));
-    }
+            |n| {
+                n.get("engine_events_per_s")
+                    .map(|e| (thousands(e), Met::of(e >= 5_000_000.0)))
+            },
+        ),
+    ];
     let native_eps = speeds.first().map_or(0.0, |s| s.1);
     for (label, eps) in speeds.iter().skip(1) {
         let slower = native_eps / eps;
@@ -598,50 +715,50 @@ fn machine_state(native: &Figures) -> String {
     }
 }
 
-fn render_table(rows: &[Row]) -> String {
-    let what = rows
-        .iter()
-        .map(|r| r.what.chars().count())
-        .max()
-        .unwrap_or(0);
-    let fig = rows
-        .iter()
-        .map(|r| r.figure.chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut s = String::new();
-    let _ = writeln!(
-        s,
-        "{:<6} {:<what$}  {:<fig$}  {:<16} met",
-        "budget", "figure", "measured", "target"
-    );
-    for r in rows {
-        let _ = writeln!(
-            s,
-            "{:<6} {:<what$}  {:<fig$}  {:<16} {}",
-            r.budget,
-            r.what,
-            r.figure,
-            r.target,
-            r.met.word()
-        );
-    }
-    s
+/// How [`render`] lays a table out.
+#[derive(Clone, Copy)]
+enum Style {
+    /// Columns padded to their widths, for the terminal.
+    Text,
+    /// A Markdown table, for `budgets.md` and `docs/performance.md`.
+    Markdown,
 }
 
-fn render_markdown(rows: &[Row]) -> String {
-    let mut s =
-        String::from("| budget | figure | measured | target | met |\n|---|---|---|---|---|\n");
-    for r in rows {
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} |",
-            r.budget,
-            r.what,
-            r.figure,
-            r.target,
-            r.met.word()
-        );
+/// The table of `rows`: a header, then one line per row.
+fn render(rows: &[Row], style: Style) -> String {
+    let header = Row {
+        budget: "budget",
+        what: "figure".into(),
+        figure: "measured".into(),
+        target: "target",
+        met: Met::Unknown,
+    };
+    let width = |cell: fn(&Row) -> usize| rows.iter().map(cell).max().unwrap_or(0);
+    let what = width(|r| r.what.chars().count());
+    let fig = width(|r| r.figure.chars().count());
+    let mut s = String::new();
+    for (i, r) in std::iter::once(&header).chain(rows).enumerate() {
+        let met = if i == 0 { "met" } else { r.met.word() };
+        let _ = match style {
+            Style::Text => writeln!(
+                s,
+                "{:<6} {:<what$}  {:<fig$}  {:<16} {met}",
+                r.budget, r.what, r.figure, r.target
+            ),
+            Style::Markdown => writeln!(
+                s,
+                "| {} | {} | {} | {} | {met} |{}",
+                r.budget,
+                r.what,
+                r.figure,
+                r.target,
+                if i == 0 {
+                    "\n|---|---|---|---|---|"
+                } else {
+                    ""
+                }
+            ),
+        };
     }
     s
 }
@@ -659,10 +776,11 @@ fn json_string(s: &str) -> String {
     out
 }
 
-fn render_json(rows: &[Row], state: &str) -> String {
+fn render_json(rows: &[Row], state: &str, page: &str) -> String {
     let mut s = format!(
-        "{{\n  \"machine\": {},\n  \"budgets\": [\n",
-        json_string(state)
+        "{{\n  \"machine\": {},\n  \"page_figures\": {},\n  \"budgets\": [\n",
+        json_string(state),
+        json_string(page)
     );
     for (i, r) in rows.iter().enumerate() {
         let _ = writeln!(
@@ -727,13 +845,98 @@ mod tests {
         assert_eq!(thousands(999.0), "999");
     }
 
+    fn source(current: &str, earlier: &str, absent: &str) -> Source {
+        Source {
+            current: Figures::from_json(current),
+            earlier: Figures::from_json(earlier),
+            absent: absent.into(),
+            note: String::new(),
+        }
+    }
+
+    fn figure<'a>(rows: &'a [Row], what: &str) -> &'a Row {
+        rows.iter()
+            .find(|r| r.what.contains(what))
+            .unwrap_or_else(|| panic!("no row {what}"))
+    }
+
     #[test]
-    fn page_rows_say_who_measures_them_when_not_recorded() {
-        let native = Figures::from_lines("figure sweep_100k_seconds=70\n");
-        let rows = budget_rows(&native, &[("native", 1.0)], None, None);
-        let bundle = rows.iter().find(|r| r.budget == "1").expect("budget 1");
-        assert_eq!(bundle.figure, BY_E2E);
-        let sweep = rows.iter().find(|r| r.budget == "4").expect("budget 4");
-        assert!(sweep.met == Met::No);
+    fn rows_show_this_runs_figures_and_never_an_earlier_run_as_current() {
+        let native = source(r#"{ "sweep_100k_seconds": 70 }"#, "{}", "not measured");
+        let page = source(
+            r#"{ "js_heap_1min_bytes": 100, "js_heap_30min_bytes": 105 }"#,
+            r#"{ "bundle_gzip_bytes": 240000, "js_heap_1min_bytes": 1, "js_heap_30min_bytes": 9 }"#,
+            "not measured in this run: the e2e layer failed",
+        );
+        let rows = budget_rows(&native, &[("native", 1.0)], None, &page);
+        let heap = figure(&rows, "page JS heap");
+        assert_eq!(
+            heap.figure, "+5.0 % (100 → 105 B)",
+            "this run's figure wins"
+        );
+        assert!(heap.met == Met::Yes);
+        let bundle = figure(&rows, "bundle");
+        assert_eq!(
+            bundle.figure,
+            "not measured in this run: the e2e layer failed (an earlier run: 240,000 B)"
+        );
+        assert!(
+            bundle.met == Met::Unknown,
+            "an earlier run's figure is not met"
+        );
+        let seek = figure(&rows, "first seek");
+        assert_eq!(
+            seek.figure,
+            "not measured in this run: the e2e layer failed"
+        );
+        assert!(figure(&rows, "sweep").met == Met::No);
+        assert_eq!(figure(&rows, "shared link").figure, "not measured");
+    }
+
+    #[test]
+    fn page_files_written_since_the_e2e_layer_started_are_this_runs() {
+        let dir = std::env::temp_dir().join(format!("xtask-bench-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let write = |name: &str, text: &str| fs::write(dir.join(name), text).unwrap();
+        write(
+            "perf.json",
+            r#"{ "bundle_gzip_bytes": 300000, "recorded_at": "T1" }"#,
+        );
+        let started = SystemTime::now() + std::time::Duration::from_millis(1);
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write(
+            "perf-heap.json",
+            r#"{ "wasm_memory_1min_bytes": 200, "wasm_memory_30min_bytes": 600, "recorded_at": "T2" }"#,
+        );
+        let page = Source::page(&dir, started, "missing");
+        fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(
+            page.note,
+            "this run's perf-heap.json recorded T2; earlier runs' perf.json of T1"
+        );
+        let rows = budget_rows(&source("{}", "{}", "-"), &[], None, &page);
+        let wasm = figure(&rows, "page wasm memory");
+        assert_eq!(wasm.figure, "+200.0 % (200 → 600 B)");
+        assert!(wasm.met == Met::No);
+        assert_eq!(
+            figure(&rows, "bundle").figure,
+            "missing (an earlier run: 300,000 B)"
+        );
+    }
+
+    #[test]
+    fn renders_one_table_as_text_and_as_markdown() {
+        let rows = [row("1", "bundle", "9 B".into(), "≤ 10 B", Met::Yes)];
+        assert_eq!(
+            render(&rows, Style::Markdown),
+            "| budget | figure | measured | target | met |\n|---|---|---|---|---|\n| 1 | bundle | 9 B | ≤ 10 B | yes |\n"
+        );
+        let text = render(&rows, Style::Text);
+        assert_eq!(text.lines().count(), 2);
+        assert!(text
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("1      bundle  9 B  ≤ 10 B"));
     }
 }

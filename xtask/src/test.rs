@@ -11,7 +11,7 @@
 use std::fs;
 use std::path::Path;
 use std::process::{Command, ExitCode};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::proc::{self, Ctx};
 use crate::setup::{self, Tool, CHROMEDRIVER};
@@ -112,6 +112,16 @@ enum Outcome {
     Skipped(String),
 }
 
+/// What later layers need from earlier ones.
+struct Progress {
+    trunk_failed: bool,
+    /// Whether the e2e layer will run, to record the page's figures.
+    e2e_selected: bool,
+    /// What the bench layer measured, for the complete budget table after
+    /// the e2e layer has recorded the page's figures.
+    bench_native: Option<crate::bench::Native>,
+}
+
 struct Row {
     name: &'static str,
     outcome: Outcome,
@@ -145,17 +155,34 @@ pub fn run(ctx: &Ctx, args: &[String]) -> ExitCode {
         });
     }
 
-    let mut trunk_failed = false;
+    let mut progress = Progress {
+        trunk_failed: false,
+        e2e_selected: selected.contains(&Layer::E2e),
+        bench_native: None,
+    };
     for layer in Layer::ALL {
         let started = Instant::now();
+        let e2e_started = SystemTime::now();
         let outcome = if selected.contains(&layer) {
             println!("\n==> {}", layer.title());
-            run_layer(ctx, layer, trunk_failed)
+            run_layer(ctx, layer, &mut progress)
         } else {
             Outcome::Skipped("not selected".into())
         };
         if layer == Layer::Trunk {
-            trunk_failed = matches!(outcome, Outcome::Failed(_));
+            progress.trunk_failed = matches!(outcome, Outcome::Failed(_));
+        }
+        if layer == Layer::E2e && progress.e2e_selected && selected.contains(&Layer::Bench) {
+            let what = match &outcome {
+                Outcome::Passed => None,
+                Outcome::Failed(_) => Some("failed".to_string()),
+                Outcome::Skipped(why) => Some(format!("was skipped ({why})")),
+            };
+            println!("\n==> budget table, complete with this run's page figures");
+            let native = progress.bench_native.as_ref();
+            if let Err(err) = crate::bench::complete(ctx, native, e2e_started, what.as_deref()) {
+                eprintln!("budget table: {err}");
+            }
         }
         rows.push(Row {
             name: layer.title(),
@@ -207,7 +234,8 @@ fn select(args: &[String]) -> Result<Vec<Layer>, String> {
         .collect())
 }
 
-fn run_layer(ctx: &Ctx, layer: Layer, trunk_failed: bool) -> Outcome {
+fn run_layer(ctx: &Ctx, layer: Layer, progress: &mut Progress) -> Outcome {
+    let trunk_failed = progress.trunk_failed;
     let cargo = |args: &[&str]| {
         let mut command = ctx.cargo();
         command.args(args);
@@ -277,10 +305,12 @@ fn run_layer(ctx: &Ctx, layer: Layer, trunk_failed: bool) -> Outcome {
             Ok(()) => Outcome::Passed,
             Err(err) => Outcome::Failed(err),
         },
-        Layer::Bench => match crate::bench::run(ctx, |command| wasm_test_env(ctx, command)) {
-            Ok(()) => Outcome::Passed,
-            Err(err) => Outcome::Failed(err),
-        },
+        Layer::Bench => {
+            let env = |command: &mut Command| wasm_test_env(ctx, command);
+            let (native, result) = crate::bench::run(ctx, env, progress.e2e_selected);
+            progress.bench_native = native;
+            result.map_or_else(Outcome::Failed, |()| Outcome::Passed)
+        }
         Layer::Fuzz => match crate::fuzz::run(ctx, crate::fuzz::TEST_SECONDS_PER_TARGET) {
             Ok(_) => Outcome::Passed,
             Err(err) => Outcome::Failed(err),

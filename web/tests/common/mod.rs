@@ -8,7 +8,8 @@ pub mod truth;
 
 use replica_web::clock::ManualClock;
 use replica_web::probe;
-use replica_web::state::{Action, Lab};
+use replica_web::state::{Action, Checkpoints, Lab};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 /// Per node: written, flushed, applied, epoch, up.
@@ -33,6 +34,15 @@ pub fn state(lab: &Lab) -> State {
         probe::totals(sim).writes_acked,
         probe::violations(sim).len(),
     )
+}
+
+/// The state of a straight run to `t`: the same settings, seed and log,
+/// but no checkpoints, so the seek replays from time zero.
+pub fn straight(lab: &Lab, t: u64) -> State {
+    let mut fresh = lab.clone();
+    fresh.checkpoints = Rc::new(RefCell::new(Checkpoints::default()));
+    fresh.apply(Action::Seek(t));
+    state(&fresh)
 }
 
 /// A lab on a library scenario whose wall clock never moves, so frame
