@@ -390,6 +390,7 @@ pub fn generate(seed: u64) -> ScenarioFile {
         seed: Some(seed),
         duration_ms: Some(END_MS),
         sample_interval_ms: None,
+        suggested_speed_us_per_ms: None,
         regions,
         network: NetworkFile {
             local_us: Some(200 + rng.below(800)),

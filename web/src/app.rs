@@ -671,8 +671,70 @@ pub fn App() -> Html {
         }
     });
     let description = experiment.description.clone();
+    // A guided chapter on a page of its own (not embedded) is laid out so
+    // its question, the drawing and the read-out the question is about
+    // fit one screen (docs/web.md, "The fold"): the drawing's fault
+    // buttons and legend move below the read-outs.
+    let lesson = l.chapter.is_some() && !embed.on;
+    let tools = html! {
+        <>
+            if show("faults") {
+                <FaultButtons on_action={d.clone()}/>
+            }
+            if show("legend") {
+                <Legend/>
+            }
+        </>
+    };
+    let stage = html! {
+        <section class="stage panel" id="stage" tabindex="-1" aria-labelledby="stage-title">
+            <div class="panel-head">
+                <h2 id="stage-title">{"Cluster"}</h2>
+                if !embed.on {
+                    <p class="scenario-desc">{description}</p>
+                }
+            </div>
+            <Cluster drawing={drawing.clone()} flights={flights_view.clone()} viewer={viewer} on_action={d.clone()}/>
+            <NodeMenu view={(*menu).clone()} on_action={d.clone()}/>
+            if !lesson {
+                {tools.clone()}
+            }
+        </section>
+    };
+    let side = html! {
+        if show("commit") || show("routing") || show("readouts") || show("anomalies") {
+            <section class="side">
+                if show("commit") || show("routing") {
+                    <div class="panel settings-main" role="region" aria-label="Commit and reads">
+                        if show("commit") {
+                            <CommitControls view={commit.clone()} on_action={d.clone()}/>
+                        }
+                        if show("routing") {
+                            <RoutingControls view={routing.clone()} on_action={d.clone()}/>
+                        }
+                    </div>
+                }
+                if show("readouts") {
+                    <Readouts view={readouts.clone()} on_action={d.clone()}/>
+                }
+                if show("anomalies") {
+                    <Anomalies view={anomalies.clone()} on_action={d.clone()}/>
+                }
+            </section>
+        }
+    };
+    let sequence = html! {
+        if show("sequence") {
+            <SequencePanel view={seq.clone()} on_action={d.clone()}/>
+        }
+    };
+    let charts_panel = html! {
+        if show("charts") {
+            <ChartsPanel view={charts_view.clone()} on_action={d.clone()}/>
+        }
+    };
     html! {
-        <main class={classes!("lab", viewer.narrow.then_some("narrow"), embed.on.then_some("embed"))}>
+        <main class={classes!("lab", viewer.narrow.then_some("narrow"), embed.on.then_some("embed"), lesson.then_some("lesson"))}>
             <a class="skip-link" id="skip-to-cluster" href="#stage" onclick={skip}>{"Skip to the cluster"}</a>
             if let Some(text) = l.banner.clone() {
                 <div class="banner" role="alert" id="banner">
@@ -705,47 +767,16 @@ pub fn App() -> Html {
             if let Some(c) = chapter.as_ref().clone() {
                 <ChapterPanel key={format!("chapter-{}", c.index)} view={c.clone()} on_action={d.clone()}/>
             }
-            <section class="stage panel" id="stage" tabindex="-1" aria-labelledby="stage-title">
-                <div class="panel-head">
-                    <h2 id="stage-title">{"Cluster"}</h2>
-                    if !embed.on {
-                        <p class="scenario-desc">{description}</p>
+            if lesson {
+                <div class="lesson-main">
+                    {stage}{side}
+                    if show("faults") || show("legend") {
+                        <section class="panel stage-tools" aria-label="Faults and legend">{tools}</section>
                     }
+                    {sequence}{charts_panel}
                 </div>
-                <Cluster drawing={drawing.clone()} flights={flights_view.clone()} viewer={viewer} on_action={d.clone()}/>
-                <NodeMenu view={(*menu).clone()} on_action={d.clone()}/>
-                if show("faults") {
-                    <FaultButtons on_action={d.clone()}/>
-                }
-                if show("legend") {
-                    <Legend/>
-                }
-            </section>
-            if show("commit") || show("routing") || show("readouts") || show("anomalies") {
-                <section class="side">
-                    if show("commit") || show("routing") {
-                        <div class="panel settings-main" role="region" aria-label="Commit and reads">
-                            if show("commit") {
-                                <CommitControls view={commit.clone()} on_action={d.clone()}/>
-                            }
-                            if show("routing") {
-                                <RoutingControls view={routing.clone()} on_action={d.clone()}/>
-                            }
-                        </div>
-                    }
-                    if show("readouts") {
-                        <Readouts view={readouts.clone()} on_action={d.clone()}/>
-                    }
-                    if show("anomalies") {
-                        <Anomalies view={anomalies.clone()} on_action={d.clone()}/>
-                    }
-                </section>
-            }
-            if show("sequence") {
-                <SequencePanel view={seq.clone()} on_action={d.clone()}/>
-            }
-            if show("charts") {
-                <ChartsPanel view={charts_view.clone()} on_action={d.clone()}/>
+            } else {
+                {stage}{side}{sequence}{charts_panel}
             }
             if show("settings") {
                 <section class="panel settings-more" aria-label="Cluster and failover settings">

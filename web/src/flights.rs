@@ -358,6 +358,9 @@ pub fn use_flights(flights: Rc<FlightsView>, viewer: Viewer) -> NodeRef {
                 if let Some((_, p)) = cached.as_ref() {
                     paint(&el, css_w, &flights, p);
                 }
+                if let Some((sent, due, x, y)) = flights.lead {
+                    let _ = el.set_attribute("data-lead", &format!("{sent}-{due} {x:.1} {y:.1}"));
+                }
             }
         });
     }

@@ -18,3 +18,12 @@ pub const DEFAULT_SPEED: usize = 1;
 /// Speed index from which views that need not move every frame redraw
 /// only with the live tick, ten times a second: 1× real time.
 pub const LIVE_SPEED: usize = 4;
+
+/// The menu's speed for a scenario's suggested one (simulated µs per real
+/// ms): the fastest entry not above it, the slowest when none is; the
+/// menu's default when the scenario suggests none.
+pub fn suggested(us_per_ms: Option<u64>) -> usize {
+    us_per_ms.map_or(DEFAULT_SPEED, |v| {
+        SPEEDS.iter().rposition(|(s, _)| *s <= v).unwrap_or(0)
+    })
+}

@@ -24,6 +24,11 @@ pub struct ScenarioFile {
     pub seed: Option<u64>,
     pub duration_ms: Option<u64>,
     pub sample_interval_ms: Option<u64>,
+    /// The speed a viewer should play the run at, in simulated
+    /// microseconds per real millisecond (1000 is real time): display
+    /// only, never read by the simulation, so it changes no trace.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suggested_speed_us_per_ms: Option<u64>,
     #[serde(default)]
     pub regions: Vec<String>,
     #[serde(default)]

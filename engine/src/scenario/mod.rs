@@ -128,6 +128,13 @@ impl ScenarioFile {
             }
             ms => ms_to_us("sample_interval_ms", ms)?,
         };
+        if self.suggested_speed_us_per_ms == Some(0) {
+            return Err(invalid(
+                "suggested_speed_us_per_ms",
+                "a speed of zero never moves",
+                "use at least 1 (a thousandth of real time), or leave the key out",
+            ));
+        }
         Ok(Scenario {
             name: self
                 .name

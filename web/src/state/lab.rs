@@ -30,7 +30,7 @@ use crate::log::{Change, Intervention};
 use crate::probe;
 use crate::refusal::{self, Refusal};
 use crate::settings::{self, PolicyForm};
-use crate::speeds::{DEFAULT_SPEED, SPEEDS};
+use crate::speeds::SPEEDS;
 use crate::timeline::{Focus, Pick};
 use replica_engine::checker::Violation;
 use replica_engine::network::NodeId;
@@ -358,6 +358,7 @@ impl Lab {
         let checkpoints = Rc::new(RefCell::new(Checkpoints::default()));
         let mut main = Run::new(&scenario, seed);
         main.checkpoints = Some(checkpoints.clone());
+        let speed = crate::speeds::suggested(file.suggested_speed_us_per_ms);
         let file = Rc::new(file);
         let mut lab = Lab {
             main: Rc::new(RefCell::new(main)),
@@ -376,7 +377,7 @@ impl Lab {
             scenario_name: name,
             seed,
             playing: false,
-            speed: DEFAULT_SPEED,
+            speed,
             last_frame_ms: None,
             compare: false,
             focus: None,
@@ -957,6 +958,9 @@ impl Lab {
                 match library::load(&name).and_then(|f| validate(&f).map(|s| (f, s))) {
                     Ok((file, sc)) => {
                         self.seed = sc.seed;
+                        // The scenario's own speed, so a message can be
+                        // seen moving within a second of Play.
+                        self.speed = crate::speeds::suggested(file.suggested_speed_us_per_ms);
                         self.file = Rc::new(file);
                         self.scenario_name = name.clone();
                         self.restart();

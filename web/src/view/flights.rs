@@ -81,6 +81,11 @@ pub struct FlightsView {
     pub count: usize,
     /// Simulated time.
     pub now_us: u64,
+    /// The oldest message drawn: when it was sent and is due (µs), which
+    /// tell it apart from the others, and where it is. A test hook
+    /// (`canvas.cluster-flights[data-lead]`): a message seen at two places
+    /// moved on screen.
+    pub lead: Option<(u64, u64, f64, f64)>,
 }
 
 /// Places the messages in flight of the lab's main run on `drawing`, the
@@ -161,6 +166,7 @@ pub fn build(lab: &Lab, drawing: &ClusterDrawing, reduced_motion: bool) -> Fligh
         };
         let ((px, py), (dx, dy)) = along(pts, t);
         let (x, y) = (px - dy * LANE, py + dx * LANE);
+        scene.lead = Some((f.sent_us, f.deliver_us, x, y));
         let kind = f.msg.kind();
         let involved = focus.is_some_and(|fc| fc.involves(&f.msg));
         scene.at[usize::from(involved)][kind_index(kind)].push((x, y));
