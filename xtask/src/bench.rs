@@ -488,6 +488,14 @@ fn flat(a: f64, b: f64, unit: &str, more: &str) -> (String, Met) {
     )
 }
 
+/// A budget-3 row: the growth from one figure of `source` to another
+/// (see [`flat`]), met at +10 % or less.
+fn growth_row(source: &Source, what: &str, (from, to): (&str, &str), unit: &str) -> Row {
+    figure_row(source, "3", what, "≤ +10 %", |f| {
+        Some(flat(f.get(from)?, f.get(to)?, unit, ""))
+    })
+}
+
 fn budget_rows(
     native: &Source,
     speeds: &[(&str, f64)],
@@ -541,47 +549,23 @@ fn budget_rows(
                 Some(flat(a, b, "KiB", &hour))
             },
         ),
-        figure_row(
+        growth_row(
             native,
-            "3",
             "peak RSS of replica run, 10,000 writes/s on 5 nodes, 60 vs 10 min",
-            "≤ +10 %",
-            |n| {
-                Some(flat(
-                    n.get("rss_load_10min_kib")?,
-                    n.get("rss_load_60min_kib")?,
-                    "KiB",
-                    "",
-                ))
-            },
+            ("rss_load_10min_kib", "rss_load_60min_kib"),
+            "KiB",
         ),
-        figure_row(
+        growth_row(
             page,
-            "3",
             "page JS heap, bench-page-9-nodes, 30 vs 1 simulated min",
-            "≤ +10 %",
-            |p| {
-                Some(flat(
-                    p.get("js_heap_1min_bytes")?,
-                    p.get("js_heap_30min_bytes")?,
-                    "B",
-                    "",
-                ))
-            },
+            ("js_heap_1min_bytes", "js_heap_30min_bytes"),
+            "B",
         ),
-        figure_row(
+        growth_row(
             page,
-            "3",
             "page wasm memory, bench-page-9-nodes, 30 vs 1 simulated min",
-            "≤ +10 %",
-            |p| {
-                Some(flat(
-                    p.get("wasm_memory_1min_bytes")?,
-                    p.get("wasm_memory_30min_bytes")?,
-                    "B",
-                    "",
-                ))
-            },
+            ("wasm_memory_1min_bytes", "wasm_memory_30min_bytes"),
+            "B",
         ),
         figure_row(
             native,
