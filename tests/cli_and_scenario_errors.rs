@@ -120,6 +120,7 @@ fn impossible_configurations_are_rejected_with_a_fix() {
         ("[policy]\nmin_replicas_to_write = 5\n", "policy.min_replicas_to_write"),
         ("regions = [\"a\"]\n[[network.links]]\nbetween = [\"a\", \"b\"]\none_way_us = 5\n", "unknown region `b`"),
         ("[network]\nlocal_us = 0\n", "zero is not physical"),
+        ("suggested_speed_us_per_ms = 0\n", "suggested_speed_us_per_ms"),
         ("[[faults]]\nat_ms = 1\naction = \"crash\"\nnode = \"zz\"\n", "faults[0].node"),
         ("[[faults]]\nat_ms = 1\naction = \"restart\"\nnode = \"n1\"\npower_loss = true\n", "does not take `power_loss`"),
         ("[[expect]]\nmetric = \"happiness\"\nmin = 1\n", "unknown metric"),
