@@ -27,3 +27,25 @@ pub fn suggested(us_per_ms: Option<u64>) -> usize {
         SPEEDS.iter().rposition(|(s, _)| *s <= v).unwrap_or(0)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::library::{self, SCENARIOS};
+
+    /// Every library scenario suggests a speed the menu has exactly, so
+    /// the menu shows the speed the scenario asks for, not a rounded one;
+    /// no suggestion keeps the menu's default.
+    #[test]
+    fn library_speeds_are_menu_entries() {
+        assert_eq!(suggested(None), DEFAULT_SPEED);
+        assert_eq!(suggested(Some(7)), 1, "rounds down to 1/200×");
+        for entry in SCENARIOS {
+            let file = library::load(entry.name).expect("library scenario loads");
+            let asked = file
+                .suggested_speed_us_per_ms
+                .unwrap_or_else(|| panic!("{} suggests no speed", entry.name));
+            assert_eq!(SPEEDS[suggested(Some(asked))].0, asked, "{}", entry.name);
+        }
+    }
+}
