@@ -81,8 +81,9 @@ pub struct FlightsView {
     pub count: usize,
     /// Simulated time.
     pub now_us: u64,
-    /// The oldest message drawn: when it was sent and is due (µs), which
-    /// tell it apart from the others, and where it is. A test hook
+    /// The last message drawn (in the queue's order, not by age): when it
+    /// was sent and is due (µs), which tell it apart from the others, and
+    /// where it is. A test hook
     /// (`canvas.cluster-flights[data-lead]`): a message seen at two places
     /// moved on screen.
     pub lead: Option<(u64, u64, f64, f64)>,
