@@ -46,6 +46,12 @@ pub struct Busy {
     /// Share of wall time some task waited for I/O (PSI; this includes
     /// the calibration's own fsyncs).
     pub io_pct: Option<f64>,
+    /// Share of the series' control commits (the `local` commits
+    /// interleaved in a block) that took longer than [`STALL_US`]: stalls
+    /// of the disk or of the whole virtual machine, which neither other
+    /// jobs' CPU nor the I/O pressure (which counts our own fsyncs) shows.
+    /// `None` for a series without control commits.
+    pub stalled_pct: Option<f64>,
 }
 
 /// Other jobs using more than this share of all cores make a measurement
@@ -57,29 +63,55 @@ pub const BUSY_OTHERS_CPU_PCT: f64 = 25.0;
 /// only a large share says the disk was held up by someone else.
 pub const BUSY_IO_PCT: f64 = 60.0;
 
+/// A local commit slower than this is a stall of the machine, not
+/// PostgreSQL's own work: after the block's idle pause one takes 0.6 to
+/// 0.7 ms at the median here, and 5 ms is seven times that.
+pub const STALL_US: u64 = 5_000;
+/// More than this share of stalled control commits makes a block "taken
+/// on a stalling machine": once more than 1 % of the commits beside them
+/// stalled, the p99 of the synchronous rows (which wait for two servers'
+/// disks and two proxy hops, each exposed to the same stalls) measures the
+/// stalls rather than the database.
+pub const BUSY_STALLED_PCT: f64 = 1.0;
+
 impl Busy {
     pub fn is_busy(&self) -> bool {
         self.others_cpu_pct.is_some_and(|p| p > BUSY_OTHERS_CPU_PCT)
             || self.io_pct.is_some_and(|p| p > BUSY_IO_PCT)
+            || self.stalled_pct.is_some_and(|p| p > BUSY_STALLED_PCT)
     }
 
     /// A single figure for ordering attempts from quiet to busy: how far
-    /// over its threshold the worse of the two signals was.
+    /// over its threshold the worst of the signals was.
     pub fn badness(&self) -> f64 {
         let cpu = self.others_cpu_pct.unwrap_or(0.0) / BUSY_OTHERS_CPU_PCT;
         let io = self.io_pct.unwrap_or(0.0) / BUSY_IO_PCT;
-        cpu.max(io)
+        let stalls = self.stalled_pct.unwrap_or(0.0) / BUSY_STALLED_PCT;
+        cpu.max(io).max(stalls)
     }
 
-    /// `others 3 % CPU, I/O 0 %` (or `n/a`).
+    /// `others 3 % CPU, I/O 0 %` (or `n/a`), and `, stalls 1.5 %` for a
+    /// series with control commits.
     pub fn describe(&self) -> String {
         let pct = |v: Option<f64>| v.map_or("n/a".into(), |v| format!("{v:.0} %"));
+        let stalls = self
+            .stalled_pct
+            .map_or(String::new(), |v| format!(", stalls {v:.1} %"));
         format!(
-            "others {} CPU, I/O {}",
+            "others {} CPU, I/O {}{stalls}",
             pct(self.others_cpu_pct),
             pct(self.io_pct)
         )
     }
+}
+
+/// The share of `latencies_us` slower than [`STALL_US`], in per cent.
+pub fn stalled_pct(latencies_us: &[u64]) -> Option<f64> {
+    if latencies_us.is_empty() {
+        return None;
+    }
+    let stalled = latencies_us.iter().filter(|&&v| v > STALL_US).count();
+    Some(stalled as f64 * 100.0 / latencies_us.len() as f64)
 }
 
 impl Snapshot {
@@ -133,6 +165,7 @@ impl Snapshot {
         Busy {
             others_cpu_pct,
             io_pct,
+            stalled_pct: None,
         }
     }
 }
@@ -230,15 +263,46 @@ mod tests {
         let quiet = Busy {
             others_cpu_pct: Some(3.0),
             io_pct: Some(30.0),
+            stalled_pct: None,
         };
         assert!(!quiet.is_busy());
         let compiling = Busy {
             others_cpu_pct: Some(50.0),
             io_pct: Some(0.0),
+            stalled_pct: None,
         };
         assert!(compiling.is_busy());
         assert!(compiling.badness() > quiet.badness());
         assert!(!Busy::default().is_busy());
+    }
+
+    #[test]
+    fn stalled_control_commits_make_a_block_busy() {
+        // 800 local commits, 9 of them slower than 5 ms (1.1 %).
+        let mut local = vec![650u64; 791];
+        local.extend([
+            5_001, 7_000, 9_000, 12_000, 26_000, 55_000, 80_000, 250_000, 1_200_000,
+        ]);
+        let stalls = stalled_pct(&local).unwrap();
+        assert!((stalls - 1.125).abs() < 1e-9);
+        let stalling = Busy {
+            others_cpu_pct: Some(0.0),
+            io_pct: Some(5.0),
+            stalled_pct: Some(stalls),
+        };
+        assert!(stalling.is_busy());
+        assert!(stalling.describe().ends_with(", stalls 1.1 %"));
+        // Eight in 800 (1 %) and one exactly at 5 ms are not.
+        local.truncate(799);
+        local[791] = 5_000;
+        let calm = Busy {
+            stalled_pct: stalled_pct(&local),
+            ..stalling
+        };
+        assert_eq!(calm.stalled_pct, Some(100.0 * 7.0 / 799.0));
+        assert!(!calm.is_busy());
+        assert!(stalling.badness() > calm.badness());
+        assert_eq!(stalled_pct(&[]), None);
     }
 
     #[test]

@@ -133,10 +133,21 @@ pub fn run(ctx: &Ctx, started: Instant) -> Result<(), String> {
     );
     match comparison.failed() {
         0 => Ok(()),
-        n => Err(format!(
-            "{n} of {} bars missed (see docs/calibration.md)",
-            comparison.bars.len()
-        )),
+        n => {
+            // Named with their figures, so that the end of a CI log (the
+            // layer's summary line) says what missed, without the document.
+            let missed: Vec<String> = comparison
+                .bars
+                .iter()
+                .filter(|bar| !bar.passed)
+                .map(|bar| format!("{}: {}", bar.name, bar.detail))
+                .collect();
+            Err(format!(
+                "{n} of {} bars missed (see docs/calibration.md): {}",
+                comparison.bars.len(),
+                missed.join("; ")
+            ))
+        }
     }
 }
 
@@ -161,9 +172,10 @@ fn print_summary(cmp: &compare::Comparison) {
     }
     for bar in &cmp.bars {
         println!(
-            "calibrate: {} {}",
+            "calibrate: {} {} ({})",
             if bar.passed { "met   " } else { "MISSED" },
-            bar.name
+            bar.name,
+            bar.detail
         );
     }
     for name in &cmp.not_judged {

@@ -386,11 +386,13 @@ impl<'a> Simulator<'a> {
     pub fn matrix_row(&self, fit: &Fit, row: &MatrixRow) -> SimRun {
         let (ack, d_ms) = (row.ack, row.delay_ms);
         let (disk, _) = fit.disk_for(ack, d_ms);
-        // About 1000 commits for synchronous rows, a few thousand otherwise.
+        // About 4000 commits for synchronous rows, so that the simulated
+        // p99 rests on some forty commits and its own sampling spread is
+        // small beside the real one's; a few thousand otherwise.
         let span_ms = if !ack.is_sync() {
             2000
         } else {
-            1000 * (2 * d_ms + 1)
+            4000 * (2 * d_ms + 1)
         };
         let start = start_ms(d_ms);
         let name = format!("{}-d{d_ms}", short(ack));
