@@ -3,10 +3,11 @@
 // target/e2e/perf-busy-seek.json, which the `bench` layer's budget table
 // reads:
 //
-// - seek_busy_p95_ms: on SEEK_PAGES fresh pages of postgres-remote-apply-
+// - seek_busy_p95_ms: on SEEK_PAGES (20) fresh pages of postgres-remote-apply-
 //   delay (a 15-minute run), once #clock reports every checkpoint
 //   computed, the first seek (to the run's end, with the scrubber) until
-//   #clock shows the instant; the 95th percentile, with the samples;
+//   #clock shows the instant; the 95th percentile (nearest rank: the
+//   second slowest of 20), with the samples;
 // - all of it while a busy loop of this test's own (a child `node`
 //   process spinning) keeps another core saturated; the loop is started
 //   before the first page and killed after the last, and the load
@@ -22,8 +23,12 @@ import { loadavg } from 'node:os';
 import { openPage, serveAndLaunch, TIMEOUT } from './harness.mjs';
 import { recordFigures, timedSeek } from './perf-record.mjs';
 
-/** Fresh pages, one first seek each. */
-const SEEK_PAGES = 10;
+/**
+ * Fresh pages, one first seek each. With 20, the nearest-rank p95 is the
+ * second slowest seek; with 10 it was the slowest, so one page that met a
+ * scheduler hiccup set the figure alone.
+ */
+const SEEK_PAGES = 20;
 /** The instant sought: the end of the 15-minute run. */
 const SEEK_TO_US = 900_000_000;
 
@@ -69,8 +74,11 @@ test('first seek with another core saturated', { timeout: 4 * SEEK_PAGES * TIMEO
   }
   const sorted = [...samples].sort((a, b) => a - b);
   figures.seek_busy_samples_ms = samples;
-  figures.seek_busy_p95_ms = sorted[Math.min(sorted.length - 1, Math.floor(0.95 * sorted.length))];
-  figures.seek_busy_median_ms = sorted[Math.floor(sorted.length / 2)];
+  // Nearest rank: the value at rank ⌈n × p⌉, as docs/performance.md and
+  // the calibration layer count percentiles.
+  const rank = (p) => sorted[Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length))) - 1];
+  figures.seek_busy_p95_ms = rank(0.95);
+  figures.seek_busy_median_ms = rank(0.5);
   figures.seek_busy_pages = samples.length;
   assert.equal(samples.length, SEEK_PAGES);
 });

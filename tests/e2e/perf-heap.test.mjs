@@ -10,6 +10,9 @@
 //   WebAssembly memory then, where the engine, its checker and the
 //   page's checkpoints live (a wasm memory only grows, so this is the
 //   high-water mark);
+// - js_heap_growth: a profile of the JS heap's growth, the kinds of
+//   object (heap snapshots summed by constructor) that grew most between
+//   the two measurements, so a missed budget says what grew;
 // - then a seek back to 20 minutes, past the checkpoints computed ahead
 //   (seek_past_checkpoints: how far they reached, and the ms the seek
 //   took), and the wasm memory after it (wasm_memory_after_seek_bytes).
@@ -26,7 +29,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { serveAndLaunch, TIMEOUT } from './harness.mjs';
-import { recordFigures, timedSeek } from './perf-record.mjs';
+import { heapByKind, heapGrowth, recordFigures, timedSeek } from './perf-record.mjs';
 
 const MINUTE_US = 60_000_000;
 const RUN_MINUTES = 30;
@@ -102,8 +105,19 @@ test('page memory after 30 simulated minutes against after one', { timeout: 30 *
     };
     await playTo(MINUTE_US);
     const one = await measure();
+    const oneKinds = await heapByKind(cdp);
     await playTo(RUN_MINUTES * MINUTE_US);
     const thirty = await measure();
+    const thirtyKinds = await heapByKind(cdp);
+    figures.js_heap_growth = heapGrowth(oneKinds, thirtyKinds);
+    console.log('JS heap, what grew most from 1 to 30 simulated minutes:');
+    for (const row of figures.js_heap_growth) {
+      console.log(`  ${row.kind}: ${row.bytes >= 0 ? '+' : ''}${row.bytes} B (${row.count >= 0 ? '+' : ''}${row.count} objects; ${row.bytes_after} B at 30 min)`);
+    }
+    const total = (kinds) => [...kinds.values()].reduce((sum, k) => sum + k.bytes, 0);
+    figures.js_heap_snapshot_bytes = [total(oneKinds), total(thirtyKinds)];
+    console.log(`  (snapshots: ${figures.js_heap_snapshot_bytes.join(' → ')} B; heap in use ${one.js} → ${thirty.js} B)`);
+    assert.ok(total(thirtyKinds) > 0, 'the snapshot holds the heap');
     figures.heap_measured_at_us = [one.at_us, thirty.at_us];
     figures.heap_scenario = 'bench-page-9-nodes, duration 30 min';
     figures.js_heap_1min_bytes = one.js;
