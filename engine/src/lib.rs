@@ -25,6 +25,7 @@ pub mod checker;
 pub mod client;
 pub mod cluster;
 pub mod delay;
+pub mod detector;
 pub mod history;
 pub mod invariant;
 pub mod manager;

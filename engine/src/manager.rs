@@ -18,6 +18,7 @@
 //! The manager never touches a node directly: it returns
 //! [`ManagerAction`]s that the simulation carries out.
 
+use crate::detector::{Detector, DetectorKind};
 use crate::network::NodeId;
 use crate::node::Role;
 use crate::scenario::FailoverSpec;
@@ -102,6 +103,20 @@ pub struct Manager {
 }
 
 impl Manager {
+    /// The leader key as a follower's agent sees it at `now_us`: its age
+    /// since the holder last renewed it, against the TTL; suspected once
+    /// it has run out or nobody holds it.
+    pub fn key_detector(&self, now_us: u64) -> Detector {
+        let ttl_us = self.spec.ttl_us;
+        let renewed_us = self.dcs.expires_us.saturating_sub(ttl_us);
+        Detector {
+            kind: DetectorKind::LeaderKeyTtl,
+            elapsed_us: now_us.saturating_sub(renewed_us),
+            limit_us: ttl_us,
+            suspects: self.dcs.holder.is_none() || now_us >= self.dcs.expires_us,
+        }
+    }
+
     /// A store whose key is held by `leader` at time 0, with `sync_mask`
     /// recorded as its synchronous standbys (the run starts in a steady
     /// state).

@@ -63,7 +63,23 @@ export function pageFacts(page) {
       if (JSON.stringify(attrs) !== JSON.stringify(fact)) {
         throw new Error(`node ${d.node}: text ${JSON.stringify(fact)} vs attributes ${JSON.stringify(attrs)}`);
       }
-      return fact;
+      // The failure detector's ring, and the words under the node: a
+      // follower says it suspects its leader exactly when its ring does.
+      const ring = n.querySelector('g.detector');
+      const detector = ring
+        ? {
+            elapsed_us: Number(ring.dataset.elapsedUs),
+            limit_us: Number(ring.dataset.limitUs),
+            suspects: ring.dataset.suspects === 'true',
+          }
+        : null;
+      const footEl = n.querySelector('.node-foot');
+      const says = (footEl?.textContent ?? '').trim() === 'suspects the leader';
+      const ringSuspects = Boolean(detector?.suspects) && role === 'follower';
+      if (!footEl?.classList.contains('involved-note') && says !== ringSuspects) {
+        throw new Error(`node ${d.node}: foot ${JSON.stringify(footEl?.textContent)} vs ring ${JSON.stringify(detector)}`);
+      }
+      return { ...fact, detector };
     });
     const anomalies = {};
     for (const chip of document.querySelectorAll('.anomalies .chips li.chip')) {

@@ -819,6 +819,14 @@ fn Legend() -> Html {
                 <li><span class="swatch flushed"></span>{"flushed"}</li>
                 <li><span class="swatch written"></span>{"written"}</li>
                 <li><span class="swatch appended"></span>{"in memory"}</li>
+                <li title="A follower's silence from its leader against its timeout (or the leader key's age against its TTL); full and red: it suspects the leader">
+                    <svg width="16" height="16" viewBox="-8 -8 16 16" aria-hidden="true">
+                        <circle r="5.5" fill="none" stroke="var(--line)" stroke-width="2.5"/>
+                        <circle r="5.5" fill="none" stroke="var(--vote)" stroke-width="2.5"
+                                pathLength="1000" stroke-dasharray="650 1000" transform="rotate(-90)"/>
+                    </svg>
+                    {"failure timer"}
+                </li>
                 <li class="legend-note">{"Solid shapes: write path · hollow: read path"}</li>
             </ul>
         </div>

@@ -172,6 +172,21 @@ fn node(n: &NodeView, cb: &Callback<Action>, hatch: &str) -> Html {
                         <text x={px(t.x + 22.0)} y={px(t.y + 13.0)}>{t.text}</text>
                     </g>
                 }
+                if let Some(d) = &n.detector {
+                    <g class={classes!("detector", d.kind, d.suspects.then_some("suspects"))}
+                       data-elapsed-us={d.elapsed_us.to_string()} data-limit-us={d.limit_us.to_string()}
+                       data-suspects={d.suspects.to_string()}>
+                        <title>{d.title.clone()}</title>
+                        <circle class="detector-track" cx={px(d.cx)} cy={px(d.cy)} r="6.5"
+                                fill="none" stroke="var(--line)" stroke-width="2.5"/>
+                        // The arc starts at twelve o'clock and runs clockwise.
+                        <circle class="detector-used" cx={px(d.cx)} cy={px(d.cy)} r="6.5" fill="none"
+                                stroke={if d.suspects { "var(--danger)" } else { "var(--vote)" }}
+                                stroke-width="2.5" pathLength="1000"
+                                stroke-dasharray={format!("{} 1000", d.used_permille)}
+                                transform={format!("rotate(-90 {:.1} {:.1})", d.cx, d.cy)}/>
+                    </g>
+                }
                 if let Some(b) = &n.badge {
                     <g class={classes!("badge", "lag", b.class)}>
                         <rect x={px(b.cx - b.w / 2.0)} y={px(b.y)} width={px(b.w)} height="19" rx="9.5"/>

@@ -13,6 +13,7 @@
 //! read API is a change of this one file.
 
 use replica_engine::checker::{Violation, ViolationKind};
+use replica_engine::detector::Detector;
 use replica_engine::message::{Msg, WriteError};
 use replica_engine::network::{Addr, NodeId};
 use replica_engine::node::{PeerState, Role};
@@ -75,6 +76,9 @@ pub struct NodeFacts {
     pub waits: bool,
     /// Would refuse any write now, and why (leaders only).
     pub refuses: Option<Refusal>,
+    /// Its failure detector (election timer, or the leader key it
+    /// watches); `None` for a leader, a node that is down, or manual mode.
+    pub detector: Option<Detector>,
 }
 
 /// What the page needs of one client session.
@@ -202,6 +206,7 @@ pub fn nodes(sim: &Simulation) -> Vec<NodeFacts> {
                 degraded: n.degraded(),
                 waits: !n.cfg().policy.is_async(),
                 refuses,
+                detector: sim.failure_detector(i as NodeId),
             }
         })
         .collect()

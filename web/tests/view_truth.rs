@@ -3,7 +3,7 @@
 //! For every library scenario, with a seeded random seed, at seeded random
 //! instants reached by seeking and then by playing on (the page's own
 //! frame action), the facts the view model shows — the leader; each
-//! node's role, epoch, state and log positions; acknowledged, failed and
+//! node's role, epoch, state, log positions and failure detector; acknowledged, failed and
 //! lost writes, and those committed unreplicated; split-brain time; anomalies by kind; the policy state;
 //! promotions with their lost writes; the values of the commit, routing
 //! and failover controls — equal the ground truth read from a separate simulation of
@@ -15,7 +15,7 @@
 mod common;
 
 use common::truth::{
-    self, ControlsTruth, NodeTruth, PolicyTruth, PromotionTruth, Truth, WritesTruth,
+    self, ControlsTruth, DetectorTruth, NodeTruth, PolicyTruth, PromotionTruth, Truth, WritesTruth,
 };
 use replica_engine::rng::Rng;
 use replica_web::library;
@@ -61,6 +61,11 @@ pub fn facts_of(v: &View) -> Truth {
                 written: n.written,
                 flushed: n.flushed,
                 applied: n.applied,
+                detector: n.detector.as_ref().map(|d| DetectorTruth {
+                    elapsed_us: d.elapsed_us,
+                    limit_us: d.limit_us,
+                    suspects: d.suspects,
+                }),
             })
             .collect(),
         writes: WritesTruth {

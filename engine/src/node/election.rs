@@ -18,6 +18,7 @@
 
 use super::state::{CandidateState, FollowerState, RoleState};
 use super::{Effect, Node, Note, Role, Timer};
+use crate::detector::{Detector, DetectorKind};
 use crate::message::Msg;
 use crate::network::{Addr, NodeId};
 use crate::scenario::Fencing;
@@ -93,6 +94,40 @@ impl Node {
         }
     }
 
+    /// The silence after which this node gives up on its leader: the
+    /// timeout, plus its priority stagger, plus its random spread for the
+    /// current epoch.
+    fn election_limit_us(&self) -> u64 {
+        let timeout_us = self.cfg.election_timeout_us;
+        timeout_us + self.stagger_us() + spread_us(self.id(), self.d.epoch, timeout_us)
+    }
+
+    /// This node's election timer at `now_us`, as the page draws it: `None`
+    /// for a leader, a node without a detector (manual or manager mode) or
+    /// one that may never campaign (priority 0).
+    pub fn election_detector(&self, now_us: u64) -> Option<Detector> {
+        if !self.cfg.detector_enabled || self.cfg.priority == 0 {
+            return None;
+        }
+        let f = self.role.follower()?;
+        let suspects = f.pre_votes > 0 || self.role() == Role::Candidate;
+        // Counting towards the next attempt: from the last sign of the
+        // leader, or from the last attempt (which restarts the timer).
+        // Once suspecting, the silence from the leader itself, which has
+        // passed the limit.
+        let since_us = if suspects {
+            f.last_heard_leader_us
+        } else {
+            f.last_heard_leader_us.max(f.last_attempt_us)
+        };
+        Some(Detector {
+            kind: DetectorKind::ElectionTimeout,
+            elapsed_us: now_us.saturating_sub(since_us),
+            limit_us: self.election_limit_us(),
+            suspects,
+        })
+    }
+
     pub(super) fn on_election_check(&mut self, now_us: u64, out: &mut Vec<Effect>) {
         if !self.cfg.detector_enabled || self.role() == Role::Leader {
             return;
@@ -102,9 +137,7 @@ impl Node {
         };
         let quiet_since = f.last_heard_leader_us.max(f.last_attempt_us);
         let silent = now_us.saturating_sub(quiet_since);
-        let timeout_us = self.cfg.election_timeout_us;
-        let limit = timeout_us + self.stagger_us() + spread_us(self.id(), self.d.epoch, timeout_us);
-        if self.cfg.priority > 0 && silent >= limit {
+        if self.cfg.priority > 0 && silent >= self.election_limit_us() {
             if self.role() == Role::Follower && f.pre_votes == 0 {
                 if let Some(l) = self.d.leader {
                     out.push(Effect::Note(Note::LeaderSuspected { leader: l }));

@@ -3,8 +3,25 @@
 //! leader's data, and clients discovering a new leader.
 
 use super::*;
+use crate::detector::Detector;
 
 impl Simulation {
+    /// Node `i`'s failure detector now (see [`crate::detector`]): its
+    /// election timer, or in manager mode the leader key it watches.
+    /// `None` for a node that is down, a leader, or in manual mode.
+    pub fn failure_detector(&self, i: NodeId) -> Option<Detector> {
+        let host = self.cluster.hosts().get(i as usize)?;
+        if !host.up {
+            return None;
+        }
+        match &self.manager {
+            Some(manager) => {
+                (host.node.role() != Role::Leader).then(|| manager.key_detector(self.now_us))
+            }
+            None => host.node.election_detector(self.now_us),
+        }
+    }
+
     /// A follower starts copying its leader's data (it fell out of the
     /// retained log, or cannot rewind): the copy takes the database's size
     /// over the copy bandwidth.

@@ -18,6 +18,7 @@ use crate::settings;
 use crate::state::{End, Lab};
 use crate::timeline::Focus;
 use replica_engine::checker::ViolationKind;
+use replica_engine::detector::DetectorKind;
 use replica_engine::network::NodeId;
 use replica_engine::node::PeerState;
 use replica_engine::routing::ReadRouting;
@@ -143,6 +144,27 @@ pub struct Cell {
     pub w: f64,
 }
 
+/// A follower's failure detector, drawn as a ring that fills as the
+/// silence from its leader (or the leader key's age) nears the limit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DetectorView {
+    /// Silence so far, µs.
+    pub elapsed_us: u64,
+    /// Where the leader is suspected, µs.
+    pub limit_us: u64,
+    /// How full the ring is, in thousandths.
+    pub used_permille: u64,
+    /// Gave up on the leader.
+    pub suspects: bool,
+    /// `election` or `leader-key`.
+    pub kind: &'static str,
+    /// `election timer 1.2 s of 2.3 s`, the ring's title.
+    pub title: String,
+    /// The ring's centre.
+    pub cx: f64,
+    pub cy: f64,
+}
+
 /// A node, with everything drawn for it.
 #[derive(Clone)]
 pub struct NodeView {
@@ -197,6 +219,8 @@ pub struct NodeView {
     pub foot_involved: bool,
     /// Its lag badge.
     pub badge: Option<BadgeView>,
+    /// Its failure detector's ring.
+    pub detector: Option<DetectorView>,
     /// Part of the anomaly in close-up.
     pub involved: bool,
     /// Its menu is open.
@@ -608,6 +632,9 @@ fn node(
             format::count(n.pending_writes as u64, "write waiting", "writes waiting")
         }
         (NodeRole::Candidate, _) => "asking for votes".to_string(),
+        (NodeRole::Follower, _) if n.detector.is_some_and(|d| d.suspects) => {
+            "suspects the leader".to_string()
+        }
         (NodeRole::Follower, _) => match probe::stream_state(sim, i) {
             Some(PeerState::Streaming) if reads_here => "streaming · reads",
             Some(PeerState::Streaming) => "streaming",
@@ -708,6 +735,36 @@ fn node(
             w,
         }
     });
+    let detector = n.detector.map(|d| {
+        let (kind, what) = match d.kind {
+            DetectorKind::ElectionTimeout => ("election", "election timer"),
+            DetectorKind::LeaderKeyTtl => ("leader-key", "leader key age"),
+        };
+        let title = format!(
+            "{what} {} of {}{}",
+            fmt_us(d.elapsed_us),
+            fmt_us(d.limit_us),
+            if d.suspects {
+                ": suspects the leader"
+            } else {
+                ""
+            }
+        );
+        DetectorView {
+            elapsed_us: d.elapsed_us,
+            limit_us: d.limit_us,
+            used_permille: d.used_permille(),
+            suspects: d.suspects,
+            kind,
+            title,
+            cx: x + NODE_W - 17.0,
+            cy: y + 30.0,
+        }
+    });
+    let watch = detector
+        .as_ref()
+        .map(|d| format!(" {}.", format::capitalise(&d.title)))
+        .unwrap_or_default();
     let stream = if n.role == NodeRole::Follower {
         format!(" Lag {lag_entries} entries, {}.", fmt_us(lag_us))
     } else {
@@ -723,7 +780,7 @@ fn node(
         String::new()
     };
     let description = format!(
-        "{}. Written {}, flushed {}, applied {}.{stream}{accepting} {}. Press for actions.",
+        "{}. Written {}, flushed {}, applied {}.{stream}{accepting}{watch} {}. Press for actions.",
         format::capitalise(state_words(state)),
         n.written,
         n.flushed,
@@ -756,6 +813,7 @@ fn node(
         foot,
         foot_involved,
         badge,
+        detector,
         involved: involved_note.is_some(),
         selected: lab.selected == Some(i as NodeId),
         description,

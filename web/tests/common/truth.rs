@@ -41,6 +41,20 @@ pub struct NodeTruth {
     pub flushed: u64,
     /// Log positions.
     pub applied: u64,
+    /// Its failure detector, as the engine has it; `None` for a leader, a
+    /// node that is down, or manual mode.
+    pub detector: Option<DetectorTruth>,
+}
+
+/// A follower's failure detector.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DetectorTruth {
+    /// Silence from the leader (or the leader key's age), µs.
+    pub elapsed_us: u64,
+    /// Where the leader is suspected, µs.
+    pub limit_us: u64,
+    /// Gave up on the leader.
+    pub suspects: bool,
 }
 
 /// Write totals.
@@ -287,6 +301,11 @@ pub fn truth(sim: &Simulation) -> Truth {
             written: n.wal().written,
             flushed: n.wal().flushed,
             applied: n.wal().applied,
+            detector: sim.failure_detector(i as NodeId).map(|d| DetectorTruth {
+                elapsed_us: d.elapsed_us,
+                limit_us: d.limit_us,
+                suspects: d.suspects,
+            }),
         })
         .collect();
     let counts = sim.checker.as_ref().map(|c| c.counts).unwrap_or_default();
