@@ -104,6 +104,39 @@ pub fn ChartsPanel(props: &Part<ChartsView>) -> Html {
                     if v.no_failover {
                         <p class="empty">{"No failover yet: kill the leader."}</p>
                     }
+                    if let Some(t) = &v.tradeoff {
+                        <table class="sweep tradeoff" id="tradeoff-table">
+                            <caption>{"Timeout trade-off, whole runs"}</caption>
+                            <thead><tr>
+                                <th scope="col" title="failure timeout, ms">{"timeout ms"}</th>
+                                <th scope="col" title="promotions in the whole run">{"failovers"}</th>
+                                <th scope="col" title="promotions while the old leader was still running">{"false"}</th>
+                                <th scope="col" title="longest time without an accepting leader, ms">{"no leader ms"}</th>
+                                <th scope="col" title="acknowledged writes lost">{"lost"}</th>
+                            </tr></thead>
+                            <tbody>
+                                { for t.rows.iter().map(|r| html! {
+                                    <tr class={classes!(r.current.then_some("current"))}
+                                        data-timeout-ms={r.timeout_ms.to_string()} data-promotions={r.promotions.to_string()}
+                                        data-false-failovers={r.false_failovers.to_string()}
+                                        data-unavailable-ms={r.max_unavailability_ms.to_string()}
+                                        data-lost={r.lost_writes.to_string()}>
+                                        <th scope="row">{r.timeout_ms}</th>
+                                        <td>{r.promotions}</td><td>{r.false_failovers}</td>
+                                        <td>{r.max_unavailability_ms}</td><td>{r.lost_writes}</td>
+                                    </tr>
+                                }) }
+                            </tbody>
+                        </table>
+                        <p class="caption" id="tradeoff-text">{"Each row is this scenario played to its end with that timeout. Add this run, change \"Declare the leader dead after\" under Failover, and add again: a short timeout fails over on a blip, a long one leaves the cluster without a leader for longer after a crash."}</p>
+                        <button id="tradeoff-run" onclick={on_click(&props.on_action, Action::AddTradeoffRow)}>
+                            { if t.has_current {
+                                format!("Run {} ms again", t.timeout_ms)
+                            } else {
+                                format!("Add timeout {} ms to the table", t.timeout_ms)
+                            } }
+                        </button>
+                    }
                 </div>
             </div>
         </section>

@@ -21,6 +21,7 @@
 use super::ahead::{Ahead, AheadState};
 use super::checkpoints::Checkpoints;
 use super::run::Run;
+use super::tradeoff::{self, TradeoffRow};
 use crate::chapters::CHAPTERS;
 use crate::clock::{Clock, PageClock};
 use crate::key_event::KeyEvent;
@@ -214,6 +215,9 @@ pub struct Lab {
     pub chapter: Option<ChapterState>,
     /// The capacity sweep's results, once run.
     pub sweep: Rc<Vec<SweepRow>>,
+    /// The failure-detection trade-off table: whole runs the learner
+    /// added, one per timeout.
+    pub tradeoff: Rc<Vec<TradeoffRow>>,
     /// The link to this run, as it was when "Copy link" was pressed.
     pub share_query: Option<String>,
     /// Where the page is served (origin and path), for the shared link.
@@ -314,6 +318,9 @@ pub enum Action {
     /// Run the capacity sweep (the read-scaling setup with 1 to 4
     /// followers).
     RunSweep,
+    /// Play the run on screen to its end, off screen, and add its
+    /// failover figures to the trade-off table under its timeout.
+    AddTradeoffRow,
     /// Take the link to this run at this instant ("Copy link").
     ShareLink,
 }
@@ -392,6 +399,7 @@ impl Lab {
             behind_us: 0,
             chapter: None,
             sweep: Rc::new(Vec::new()),
+            tradeoff: Rc::new(Vec::new()),
             share_query: None,
             page_base: String::new(),
             clock: Rc::new(PageClock),
@@ -1133,6 +1141,18 @@ impl Lab {
                     .collect();
                 self.sweep = Rc::new(rows);
                 self.status = "Capacity sweep done: 1 to 4 followers.".into();
+            }
+            Action::AddTradeoffRow => {
+                let log = self.log.clone();
+                let Some(row) = tradeoff::trial(&self.scenario_name, &self.base, self.seed, &log)
+                else {
+                    return;
+                };
+                self.status = format!(
+                    "Added to the table: timeout {} ms, {} false failovers, longest without a leader {} ms.",
+                    row.timeout_ms, row.false_failovers, row.max_unavailability_ms
+                );
+                self.tradeoff = Rc::new(tradeoff::with_row(&self.tradeoff, row));
             }
             Action::ShareLink => {
                 self.share_query = Some(self.link().query());

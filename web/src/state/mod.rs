@@ -5,6 +5,7 @@
 //! - [`checkpoints`]: saved copies of the main run, to seek from;
 //! - [`ahead`]: the run computed ahead of the playhead in idle time;
 //! - [`series`]: the live charts' samples;
+//! - [`tradeoff`]: the failure-detection trade-off table's whole runs;
 //! - [`lab`]: the whole state ([`Lab`]), its [`Action`]s and
 //!   [`Lab::apply`], the one writer.
 
@@ -13,6 +14,7 @@ pub mod checkpoints;
 pub mod lab;
 pub mod run;
 pub mod series;
+pub mod tradeoff;
 
 pub use crate::log::{Change, Intervention};
 pub use crate::speeds::{DEFAULT_SPEED, SPEEDS};
@@ -21,3 +23,4 @@ pub use checkpoints::{Checkpoint, Checkpoints};
 pub use lab::{capacity, link_cut, Action, ChapterState, End, Lab, SweepRow, LINGER_MS, LIVE_MS};
 pub use run::Run;
 pub use series::{Sample, Series, MAX_SAMPLES};
+pub use tradeoff::TradeoffRow;

@@ -5,10 +5,14 @@
 //! and p99 over time, throughput against the number of followers (the
 //! capacity sweep), and for each failover the acknowledged writes lost
 //! (the engine's live figure, the same as the read-outs' promotions) and
-//! how long writes were unavailable.
+//! how long writes were unavailable. Beside them, in election and manager
+//! mode, the failure-detection trade-off table the learner fills with
+//! whole runs under different timeouts.
 
 use super::panels::PromotionView;
 use crate::format::fmt_us;
+use crate::settings;
+use crate::state::tradeoff::mode_word;
 use crate::state::{Lab, Sample, SweepRow};
 
 /// viewBox width.
@@ -107,6 +111,56 @@ pub struct ChartsView {
     pub failovers: BarChart,
     /// No failover yet.
     pub no_failover: bool,
+    /// The trade-off table, in election and manager mode.
+    pub tradeoff: Option<TradeoffView>,
+}
+
+/// The failure-detection trade-off table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TradeoffView {
+    /// The timeout in effect now, ms.
+    pub timeout_ms: u64,
+    /// Rows of this scenario, seed and mode, by timeout.
+    pub rows: Vec<TradeoffLine>,
+    /// The run on screen is in the table already.
+    pub has_current: bool,
+}
+
+/// One whole run in the trade-off table.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TradeoffLine {
+    pub timeout_ms: u64,
+    pub promotions: u64,
+    pub false_failovers: u64,
+    pub max_unavailability_ms: u64,
+    pub lost_writes: u64,
+    /// Run under the timeout in effect now.
+    pub current: bool,
+}
+
+/// The trade-off table for the run on screen: `None` in manual mode.
+fn tradeoff(lab: &Lab) -> Option<TradeoffView> {
+    let mode = mode_word(&lab.base)?;
+    let timeout_ms = settings::detector_timeout_ms(&lab.base);
+    let mut rows: Vec<TradeoffLine> = lab
+        .tradeoff
+        .iter()
+        .filter(|r| r.scenario == lab.scenario_name && r.seed == lab.seed && r.mode == mode)
+        .map(|r| TradeoffLine {
+            timeout_ms: r.timeout_ms,
+            promotions: r.promotions,
+            false_failovers: r.false_failovers,
+            max_unavailability_ms: r.max_unavailability_ms,
+            lost_writes: r.lost_writes,
+            current: r.timeout_ms == timeout_ms,
+        })
+        .collect();
+    rows.sort_by_key(|r| r.timeout_ms);
+    Some(TradeoffView {
+        timeout_ms,
+        has_current: rows.iter().any(|r| r.current),
+        rows,
+    })
 }
 
 fn time_chart(
@@ -325,5 +379,6 @@ pub fn build(
             count,
         ),
         no_failover: promos.is_empty(),
+        tradeoff: tradeoff(lab),
     }
 }
