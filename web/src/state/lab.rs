@@ -24,6 +24,7 @@ use super::run::Run;
 use super::tradeoff::{self, TradeoffRow};
 use crate::chapters::CHAPTERS;
 use crate::clock::{Clock, PageClock};
+use crate::format::fmt_us;
 use crate::key_event::KeyEvent;
 use crate::library;
 use crate::link::{check_log, Link};
@@ -1144,15 +1145,33 @@ impl Lab {
             }
             Action::AddTradeoffRow => {
                 let log = self.log.clone();
-                let Some(row) = tradeoff::trial(&self.scenario_name, &self.base, self.seed, &log)
-                else {
-                    return;
-                };
-                self.status = format!(
-                    "Added to the table: timeout {} ms, {} false failovers, longest without a leader {} ms.",
-                    row.timeout_ms, row.false_failovers, row.max_unavailability_ms
+                let clock = self.clock.clone();
+                let tried = tradeoff::trial(
+                    &self.scenario_name,
+                    &self.base,
+                    self.seed,
+                    &log,
+                    clock.as_ref(),
+                    tradeoff::TRIAL_BUDGET_MS,
                 );
-                self.tradeoff = Rc::new(tradeoff::with_row(&self.tradeoff, row));
+                match tried {
+                    Ok(row) => {
+                        self.status = format!(
+                            "Added to the table: timeout {} ms, {} false failovers, longest without a leader {} ms.",
+                            row.timeout_ms, row.false_failovers, row.max_unavailability_ms
+                        );
+                        self.tradeoff = Rc::new(tradeoff::with_row(&self.tradeoff, row));
+                    }
+                    Err(tradeoff::NoRow::Manual) => return,
+                    Err(tradeoff::NoRow::TooLong { reached_us }) => {
+                        self.banner = Some(format!(
+                            "This run is too long to play to its end for the trade-off table: it had reached {} of {} after {:.1} s. Compare timeouts in a shorter scenario, such as the detection lessons.",
+                            fmt_us(reached_us),
+                            fmt_us(self.base.duration_us),
+                            tradeoff::TRIAL_BUDGET_MS / 1000.0
+                        ));
+                    }
+                }
             }
             Action::ShareLink => {
                 self.share_query = Some(self.link().query());

@@ -11,7 +11,7 @@
 //! is looking at.
 
 use super::run::Run;
-use crate::clock::ManualClock;
+use crate::clock::Clock;
 use crate::log::Intervention;
 use crate::settings;
 use replica_engine::scenario::FailoverMode;
@@ -49,22 +49,48 @@ pub fn mode_word(scenario: &Scenario) -> Option<&'static str> {
     }
 }
 
+/// How long a trial may hold the page, in ms of its clock: a whole run of
+/// the lesson's scenarios takes a few tens of ms; the benchmark scenarios
+/// or a run lengthened to hours would freeze the page.
+pub const TRIAL_BUDGET_MS: f64 = 1_500.0;
+
+/// Why a run was not added.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NoRow {
+    /// Manual failover: nobody detects anything.
+    Manual,
+    /// Playing it to its end would take longer than [`TRIAL_BUDGET_MS`];
+    /// it had reached this simulated instant.
+    TooLong { reached_us: u64 },
+}
+
 /// Plays `scenario` with `seed` and `log` to its end, as the page would,
-/// and reads the trade-off's figures from the engine's report; `None` in
-/// manual mode.
+/// and reads the trade-off's figures from the engine's report, giving up
+/// once `clock` has passed `budget_ms`.
 pub fn trial(
     name: &str,
     scenario: &Scenario,
     seed: u64,
     log: &[Intervention],
-) -> Option<TradeoffRow> {
-    let mode = mode_word(scenario)?;
+    clock: &dyn Clock,
+    budget_ms: f64,
+) -> Result<TradeoffRow, NoRow> {
+    let mode = mode_word(scenario).ok_or(NoRow::Manual)?;
     let mut run = Run::new(scenario, seed);
-    run.advance(log, scenario.duration_us, false, &ManualClock::default());
+    let deadline_ms = clock.now_ms() + budget_ms;
+    let end = scenario.duration_us;
+    while run.sim.now_us() < end {
+        run.advance_within(log, end, false, Some(deadline_ms), clock);
+        if run.sim.now_us() < end && clock.now_ms() >= deadline_ms {
+            return Err(NoRow::TooLong {
+                reached_us: run.sim.now_us(),
+            });
+        }
+    }
     run.sim.finish();
     let report = run.sim.report();
     let figure = |name: &str| report.metric(name).unwrap_or(0).max(0) as u64;
-    Some(TradeoffRow {
+    Ok(TradeoffRow {
         scenario: name.to_string(),
         seed,
         mode,
@@ -95,8 +121,13 @@ pub fn with_row(rows: &[TradeoffRow], row: TradeoffRow) -> Vec<TradeoffRow> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::ManualClock;
     use crate::library;
     use replica_engine::Simulation;
+
+    fn whole(name: &str, sc: &Scenario) -> Result<TradeoffRow, NoRow> {
+        trial(name, sc, 1, &[], &ManualClock::default(), TRIAL_BUDGET_MS)
+    }
 
     fn scenario(name: &str, timeout_ms: u64) -> Scenario {
         let mut file = library::load(name).expect("library scenario");
@@ -112,8 +143,8 @@ mod tests {
     #[test]
     fn short_timeouts_fail_over_falsely_long_ones_stay_down_longer() {
         let name = "lesson-05b-detection-long-timeout";
-        let short = trial(name, &scenario(name, 1_100), 1, &[]).expect("election mode");
-        let long = trial(name, &scenario(name, 30_000), 1, &[]).expect("election mode");
+        let short = whole(name, &scenario(name, 1_100)).expect("election mode");
+        let long = whole(name, &scenario(name, 30_000)).expect("election mode");
         assert_eq!((short.timeout_ms, long.timeout_ms), (1_100, 30_000));
         assert!(short.false_failovers >= 1, "{short:?}");
         assert_eq!(long.false_failovers, 0, "{long:?}");
@@ -141,7 +172,21 @@ mod tests {
             .unwrap()
             .validate()
             .unwrap();
-        assert_eq!(trial("x", &manual, 1, &[]), None);
+        assert_eq!(whole("x", &manual), Err(NoRow::Manual));
+        // A clock that moves 100 ms per reading runs out of budget early.
+        let name = "lesson-05b-detection-long-timeout";
+        let slow = ManualClock::stepping(100.0);
+        match trial(
+            name,
+            &scenario(name, 30_000),
+            1,
+            &[],
+            &slow,
+            TRIAL_BUDGET_MS,
+        ) {
+            Err(NoRow::TooLong { reached_us }) => assert!(reached_us < 60_000_000),
+            other => panic!("expected to give up: {other:?}"),
+        }
         let row = |t: u64, ff: u64| TradeoffRow {
             scenario: "s".into(),
             seed: 1,
