@@ -150,6 +150,10 @@ pub struct RoutingView {
     pub hint: &'static str,
     /// When it took effect.
     pub since: String,
+    /// The routing's time window in effect, if it has one.
+    pub window: Option<settings::RoutingWindow>,
+    /// A window value refused, and why.
+    pub refused: Option<crate::refusal::Refusal>,
 }
 
 /// One follower's region picker.
@@ -516,7 +520,8 @@ pub fn commit(lab: &Lab) -> CommitView {
 /// Read routing, as in effect at the playhead.
 pub fn routing(lab: &Lab) -> RoutingView {
     let run = lab.main.borrow();
-    let reads = settings::reads_of(&probe::scenario(&run.sim).routing);
+    let routing = probe::scenario(&run.sim).routing;
+    let reads = settings::reads_of(&routing);
     let key = reads.word().to_string();
     let safe = MITIGATIONS.contains(&reads);
     RoutingView {
@@ -528,6 +533,8 @@ pub fn routing(lab: &Lab) -> RoutingView {
         safe,
         key,
         since: since_text(lab.routing_since_us),
+        window: settings::routing_window(&routing),
+        refused: lab.refused.clone().filter(|r| r.field == "routing-window"),
     }
 }
 
