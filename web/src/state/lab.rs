@@ -1124,8 +1124,11 @@ impl Lab {
                 if let Some(i) = to {
                     let ch = &CHAPTERS[i];
                     self.playing = false;
+                    // Loading sets the scenario's suggested speed.
                     self.apply(Action::LoadScenario(ch.scenario.to_string()));
-                    self.speed = ch.speed.min(SPEEDS.len() - 1);
+                    if let Some(i) = ch.faster {
+                        self.speed = i.min(SPEEDS.len() - 1);
+                    }
                     self.status = format!("Chapter {}: {}.", i + 1, ch.title);
                 } else if self.chapter.is_some() {
                     self.status = "The free sandbox: every control is yours.".into();

@@ -97,6 +97,9 @@ pub struct ChapterView {
     pub evidence: &'static str,
     /// What the learner waits for, shown while the answer is hidden.
     pub waiting: String,
+    /// Why the chapter plays faster than its scenario's suggested speed,
+    /// naming both menu speeds, for the chapters that do.
+    pub speed_note: Option<String>,
     /// The key event and where the run paused for it.
     pub key_text: String,
     /// The last chapter.
@@ -447,6 +450,17 @@ pub fn chapter(lab: &Lab) -> Option<ChapterView> {
         key: ch.key.word(),
         key_us: c.key_us,
         evidence: ch.key.evidence(),
+        speed_note: ch.faster.map(|i| {
+            let asked = crate::library::load(ch.scenario)
+                .ok()
+                .and_then(|f| f.suggested_speed_us_per_ms);
+            let at = |i: usize| crate::speeds::SPEEDS.get(i).map_or("", |s| s.1);
+            format!(
+                "This experiment starts at {}, faster than its scenario's {}, so the answer comes within seconds rather than minutes. Pick a slower speed to follow single messages.",
+                at(i),
+                at(crate::speeds::suggested(asked))
+            )
+        }),
         waiting: format!(
             "The answer appears when {}; the run pauses there.",
             ch.key.describe()
