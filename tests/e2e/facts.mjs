@@ -140,6 +140,7 @@ export function pageFacts(page) {
         ack: waits ? value('#ack-point') : null,
         semisync_timeout_ms: mode === 'semisync' ? Number(value('#semisync-timeout')) : null,
         routing: value('#routing'),
+        routing_window_ms: q('#routing-window') ? Number(value('#routing-window')) : null,
         failover_mode: value('#failover-mode'),
         failover_timeout_ms: Number(value('#failover-timeout')),
         fencing: value('#fencing'),

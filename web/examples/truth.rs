@@ -22,6 +22,10 @@ struct Request {
     t_us: u64,
     #[serde(default)]
     log: Vec<Intervention>,
+    /// A shared link's query: its interventions replace `log`, so a test
+    /// can ask about the run the page itself recorded.
+    #[serde(default)]
+    link: Option<String>,
 }
 
 fn main() {
@@ -30,7 +34,7 @@ fn main() {
         eprintln!("truth: cannot read standard input: {e}");
         std::process::exit(2);
     }
-    let requests: Vec<Request> = match serde_json::from_str(&input) {
+    let mut requests: Vec<Request> = match serde_json::from_str(&input) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("truth: not a list of requests: {e}");
@@ -46,6 +50,15 @@ fn main() {
         (&x.scenario, x.seed, x.t_us).cmp(&(&y.scenario, y.seed, y.t_us))
     });
     let mut current: Option<(String, u64, String, replica_engine::Simulation)> = None;
+    for r in requests.iter_mut() {
+        if let Some(query) = r.link.take() {
+            let (link, errors) = replica_web::link::Link::parse(&query);
+            for e in &errors {
+                eprintln!("truth: link: {e}");
+            }
+            r.log = link.log;
+        }
+    }
     for i in order {
         let r = &requests[i];
         let log_key = serde_json::to_string(&r.log).unwrap_or_default();

@@ -88,6 +88,11 @@ pub fn ChapterPanel(props: &Part<ChapterView>) -> Html {
             if v.committed && !v.revealed {
                 <p class="caption" id="chapter-waiting">{v.waiting.clone()}</p>
             }
+            if let Some(note) = &v.speed_note {
+                if v.committed && !v.revealed {
+                    <p class="caption" id="chapter-speed-note">{note.clone()}</p>
+                }
+            }
             if v.revealed {
                 <div class="reveal" id="chapter-reveal" role="status" data-correct={v.correct.to_string()}>
                     <p class="key-line" id="chapter-key">{v.key_text.clone()}</p>

@@ -2,8 +2,9 @@
 //! leader-follower replication.
 //!
 //! Chapters are data ([`CHAPTERS`]): a title, a short narration in our own
-//! words, the experiment (a library scenario and a speed), and a
-//! predict-then-observe question. The learner picks an answer and commits
+//! words, the experiment (a library scenario, played at the speed that
+//! scenario suggests, `suggested_speed_us_per_ms`, like anywhere else in
+//! the lab), and a predict-then-observe question. The learner picks an answer and commits
 //! to it before the experiment can run; the answer and what to look at are
 //! shown once it runs (the panel is `chapter_panel.rs`). Adding a chapter
 //! is adding an entry here (and, if it needs one, a scenario file). The
@@ -19,8 +20,14 @@ pub struct Chapter {
     pub narration: &'static [&'static str],
     /// Library scenario of the experiment.
     pub scenario: &'static str,
-    /// Speed index (see [`crate::speeds::SPEEDS`]).
-    pub speed: usize,
+    /// `None`: the chapter plays at its scenario's suggested speed, like
+    /// the scenario anywhere else in the lab. `Some(i)`: a faster menu
+    /// speed (an index into [`crate::speeds::SPEEDS`]), only where the key
+    /// event lies so far into the run that at the suggested speed the
+    /// learner would wait more than [`LONGEST_WAIT_MS`] for the answer;
+    /// then it is the slowest menu speed that does not (checked by
+    /// `tests::faster_only_where_the_key_event_is_far`).
+    pub faster: Option<usize>,
     /// The question asked before running.
     pub question: &'static str,
     /// Possible answers.
@@ -34,6 +41,10 @@ pub struct Chapter {
     pub observe: &'static str,
 }
 
+/// The longest a learner waits, in wall time, from "Run the experiment"
+/// to the key event at the speed the chapter starts at, ms.
+pub const LONGEST_WAIT_MS: u64 = 20_000;
+
 /// The chapters, in the lesson's order.
 pub const CHAPTERS: &[Chapter] = &[
     Chapter {
@@ -43,7 +54,7 @@ pub const CHAPTERS: &[Chapter] = &[
             "Reads need no coordination, so any node can answer them: the leader or a follower.",
         ],
         scenario: "lesson-01-write-and-read-paths",
-        speed: 2,
+        faster: None,
         question: "Where does a follower get a new write from?",
         options: &["From the client that wrote it", "From the leader's WAL stream", "From the other follower"],
         answer: 1,
@@ -57,7 +68,7 @@ pub const CHAPTERS: &[Chapter] = &[
             "Here the standby sits in a region 50 ms away, and the commit policy waits for it.",
         ],
         scenario: "lesson-02b-sync-cross-region",
-        speed: 4,
+        faster: None,
         question: "What will the typical (p50) commit latency be?",
         options: &["A few milliseconds", "About 50 ms", "About 100 ms"],
         answer: 2,
@@ -71,7 +82,7 @@ pub const CHAPTERS: &[Chapter] = &[
             "In this run the nearby follower dies at 4 s and returns at 8 s.",
         ],
         scenario: "lesson-03-semi-sync",
-        speed: 4,
+        faster: Some(4),
         question: "After the near follower dies, what does the leader do?",
         options: &["Refuses writes until it returns", "Waits out the timeout, then commits without waiting", "Promotes the far follower"],
         answer: 1,
@@ -85,7 +96,7 @@ pub const CHAPTERS: &[Chapter] = &[
             "Two fixes for the first one: read from the leader for a while after writing, or carry your last write's log position and let a follower answer only once it has replayed that far (try them in \"Route reads to\").",
         ],
         scenario: "lesson-04a-anomaly-read-your-writes",
-        speed: 4,
+        faster: None,
         question: "Reads go to any follower, one of which replays 300 ms late. Will a session ever fail to see its own write?",
         options: &["Yes, sometimes", "No, never"],
         answer: 0,
@@ -99,7 +110,7 @@ pub const CHAPTERS: &[Chapter] = &[
             "A short timeout reacts fast but mistakes a slow network for a death; a long one is sure but leaves writes unavailable for longer.",
         ],
         scenario: "lesson-05a-detection-short-timeout",
-        speed: 4,
+        faster: Some(4),
         question: "With a 1 s timeout, a 2 s network hiccup hits a healthy leader. Will a follower be promoted?",
         options: &["Yes, although the leader is alive", "No, the leader never died"],
         answer: 0,
@@ -113,7 +124,7 @@ pub const CHAPTERS: &[Chapter] = &[
             "Here the leader is cut off from its followers for a second, keeps confirming writes, then dies.",
         ],
         scenario: "lesson-06-async-failover-data-loss",
-        speed: 4,
+        faster: Some(4),
         question: "What happens to writes the old leader confirmed but never shipped?",
         options: &["The new leader replays them", "They are lost", "They wait on the old leader and are merged later"],
         answer: 1,
@@ -127,7 +138,7 @@ pub const CHAPTERS: &[Chapter] = &[
             "Fencing stops the old one: an epoch number the others refuse, a lease that runs out, or powering it off (STONITH).",
         ],
         scenario: "lesson-07a-split-brain-no-fencing",
-        speed: 4,
+        faster: Some(4),
         question: "Without fencing, while the partition lasts, how many nodes accept writes?",
         options: &["One", "Two"],
         answer: 1,
@@ -141,7 +152,7 @@ pub const CHAPTERS: &[Chapter] = &[
             "In this run each node handles 1,000 operations a second. Eight writer sessions send a fixed 200 writes a second, all through the leader; 64 reader sessions read from the followers as fast as they are answered.",
         ],
         scenario: "lesson-08-read-scaling",
-        speed: 4,
+        faster: Some(4),
         question: "With three followers serving reads, about how much read traffic can the cluster answer compared with one node?",
         options: &["About the same", "About three times", "About ten times"],
         answer: 1,
@@ -155,7 +166,7 @@ pub const CHAPTERS: &[Chapter] = &[
             "This last run asks for zero lost writes: synchronous replication to a standby 2 ms away, then the leader loses power.",
         ],
         scenario: "matrix-rpo-zero",
-        speed: 4,
+        faster: Some(4),
         question: "You cannot lose a confirmed write and the standby is close. Which commit mode fits?",
         options: &["Asynchronous", "Synchronous to at least one standby", "Reads from followers"],
         answer: 1,
@@ -170,4 +181,49 @@ pub fn find(id: &str) -> Option<usize> {
         return (1..=CHAPTERS.len()).contains(&n).then(|| n - 1);
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::library;
+    use crate::speeds::{suggested, SPEEDS};
+    use replica_engine::Simulation;
+
+    /// The instant of a chapter's key event in a straight run of its
+    /// scenario, µs, and the scenario's suggested speed, µs per ms.
+    fn key_and_speed(ch: &Chapter) -> (u64, u64) {
+        let file = library::load(ch.scenario).unwrap();
+        let sc = file.validate().unwrap();
+        let mut sim = Simulation::with_seed(sc.clone(), sc.seed);
+        sim.enable_checker();
+        while !ch.key.happened(&sim) && sim.step() {}
+        assert!(ch.key.happened(&sim), "{}: no key event", ch.scenario);
+        (sim.now_us(), file.suggested_speed_us_per_ms.unwrap())
+    }
+
+    /// A chapter plays at its scenario's suggested speed unless its key
+    /// event would then be more than [`LONGEST_WAIT_MS`] of wall time
+    /// away; only then is it faster, at the slowest menu speed that gets
+    /// there in time. So a scenario whose key event moves, or a new
+    /// chapter, is told which speed it needs.
+    #[test]
+    fn faster_only_where_the_key_event_is_far() {
+        for (i, ch) in CHAPTERS.iter().enumerate() {
+            let (key_us, asked) = key_and_speed(ch);
+            let wait_ms = |us_per_ms: u64| key_us / us_per_ms;
+            let needed = (wait_ms(asked) > LONGEST_WAIT_MS).then(|| {
+                (suggested(Some(asked))..SPEEDS.len())
+                    .find(|s| wait_ms(SPEEDS[*s].0) <= LONGEST_WAIT_MS)
+                    .unwrap()
+            });
+            assert_eq!(
+                ch.faster,
+                needed,
+                "chapter {}: key event at {key_us} µs, {} ms away at its scenario's {asked} µs/ms",
+                i + 1,
+                wait_ms(asked)
+            );
+        }
+    }
 }

@@ -311,7 +311,34 @@ pub fn RoutingControls(props: &Part<RoutingView>) -> Html {
         let cb = props.on_action.clone();
         Callback::from(move |key: String| cb.emit(Action::SetRouting(key)))
     };
+    let on_window = {
+        let cb = props.on_action.clone();
+        Callback::from(move |e: Event| cb.emit(Action::SetRoutingWindow(input_value(&e))))
+    };
     let routings = options(ROUTINGS.iter().map(|(r, l)| (r.word(), *l)));
+    // The window of the routing in effect at the playhead; a refused
+    // value is explained right under it.
+    let window = match &v.window {
+        Some(w) => {
+            let refused = v.refused.as_ref();
+            html! {
+                <>
+                    <label class="field">
+                        <span>{w.label}</span>
+                        <input id="routing-window" type="number" min="0" step="100"
+                               data-key={w.key}
+                               aria-invalid={refused.map(|_| "true")}
+                               aria-describedby={refused.map(|_| "routing-window-error")}
+                               value={w.ms.to_string()} onchange={on_window}/>
+                    </label>
+                    if let Some(r) = refused {
+                        <p class="field-error" id="routing-window-error" role="alert">{r.text.clone()}</p>
+                    }
+                </>
+            }
+        }
+        None => html! {},
+    };
     html! {
         <fieldset class="group routing">
             <legend>{"Reads"}</legend>
@@ -320,6 +347,7 @@ pub fn RoutingControls(props: &Part<RoutingView>) -> Html {
                 <Select id="routing" value={v.key.clone()} options={routings} onchange={on_routing}
                         data_mitigation={AttrValue::from(v.safe.to_string())}/>
             </label>
+            { window }
             <p class="hint">{v.hint}</p>
             <p class="hint since" id="routing-since">{v.since.clone()}</p>
         </fieldset>

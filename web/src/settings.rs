@@ -293,6 +293,83 @@ pub fn reads_of(r: &ReadRouting) -> Reads {
     }
 }
 
+/// A routing's time window as the page shows it: the `[routing]` key that
+/// sets it, the field's label in the lesson's words, and its value in ms.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoutingWindow {
+    /// The `[routing]` key (`leader_after_write_ms`, `token_wait_ms`,
+    /// `max_staleness_ms`).
+    pub key: &'static str,
+    /// The field's label.
+    pub label: &'static str,
+    /// The window, in ms.
+    pub ms: u64,
+}
+
+/// The time window of a routing, if it has one: how long reads go to the
+/// leader after a write, how long a follower may wait for a session's
+/// position, or how far behind a follower may be.
+pub fn routing_window(r: &ReadRouting) -> Option<RoutingWindow> {
+    let (label, us) = match *r {
+        ReadRouting::LeaderAfterWrite { window_us, .. } => {
+            ("Read from the leader for (ms) after a write", window_us)
+        }
+        ReadRouting::PositionToken { wait_us, .. } => ("Wait for my position up to (ms)", wait_us),
+        ReadRouting::BoundedStaleness { max_lag_us, .. } => {
+            ("Max staleness of a follower read (ms)", max_lag_us)
+        }
+        _ => return None,
+    };
+    Some(RoutingWindow {
+        key: window_key(reads_of(r))?,
+        label,
+        ms: us / 1_000,
+    })
+}
+
+/// The `[routing]` key of the window a `reads` value uses, if any.
+fn window_key(reads: Reads) -> Option<&'static str> {
+    Some(match reads {
+        Reads::LeaderAfterWrite => "leader_after_write_ms",
+        Reads::PositionToken => "token_wait_ms",
+        Reads::BoundedStaleness => "max_staleness_ms",
+        _ => return None,
+    })
+}
+
+/// Sets `[routing] reads` to `reads` and its window to what the learner
+/// typed, in ms. Text that is not a whole number of ms (a negative number,
+/// nothing) is refused under the window's key, like a value the engine
+/// refuses; `reads` without a window is left as it is.
+pub fn set_routing_window(
+    file: &mut ScenarioFile,
+    reads: Reads,
+    typed: &str,
+) -> Result<(), ScenarioError> {
+    let Some(key) = window_key(reads) else {
+        return Ok(());
+    };
+    let ms = typed
+        .trim()
+        .parse::<u64>()
+        .map_err(|_| ScenarioError::Invalid {
+            path: format!("routing.{key}"),
+            problem: match typed.trim() {
+                "" => "no number was given".to_string(),
+                t => format!("{t} is not a whole number of milliseconds"),
+            },
+            fix: "use 0 or more".to_string(),
+        })?;
+    file.routing.reads = Some(reads);
+    let slot = match reads {
+        Reads::LeaderAfterWrite => &mut file.routing.leader_after_write_ms,
+        Reads::PositionToken => &mut file.routing.token_wait_ms,
+        _ => &mut file.routing.max_staleness_ms,
+    };
+    *slot = Some(ms);
+    Ok(())
+}
+
 /// The `synchronous_commit` word of an ack point.
 pub fn ack_word(ack: AckPoint) -> &'static str {
     SynchronousCommit::waiting_for(ack).word()

@@ -119,6 +119,7 @@ pub fn facts_of(v: &View) -> Truth {
             ack: waits.then(|| settings::ack_word(form.ack).into()),
             semisync_timeout_ms: (form.mode == CommitMode::SemiSync).then_some(form.timeout_ms),
             routing: v.routing.key.clone(),
+            routing_window_ms: v.routing.window.map(|w| w.ms),
             failover_mode: v.failover.mode.into(),
             failover_timeout_ms: v.failover.timeout_ms,
             fencing: v.failover.fencing.into(),

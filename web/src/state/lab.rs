@@ -276,6 +276,8 @@ pub enum Action {
     SetPolicy(PolicyForm),
     /// Switch read routing (the word of a [`settings::ROUTINGS`] value), live.
     SetRouting(String),
+    /// Set the window of the routing in effect (as typed, in ms), live.
+    SetRoutingWindow(String),
     /// Rebuild with this many followers.
     SetFollowers(usize),
     /// Rebuild with a node moved to a region.
@@ -1034,6 +1036,26 @@ impl Lab {
                     Err(e) => self.banner = Some(format!("Read routing not applied. {e}")),
                 }
             }
+            Action::SetRoutingWindow(typed) => {
+                let reads = settings::reads_of(&probe::scenario(&self.main.borrow().sim).routing);
+                let mut file = (*self.file).clone();
+                let tried = format!("{} ms", typed.trim());
+                let set = settings::set_routing_window(&mut file, reads, &typed);
+                match set.and_then(|()| file.validate()) {
+                    Ok(sc) => {
+                        self.refused = self.refused.take().filter(|r| r.field != "routing-window");
+                        self.status = format!("Reads now go by: {} ({tried}).", reads.word());
+                        self.intervene(Change::Routing(sc.routing));
+                    }
+                    Err(e) => match refusal::explain(&e, &self.base, &tried) {
+                        Some(r) => {
+                            self.status = r.text.clone();
+                            self.refused = Some(r);
+                        }
+                        None => self.banner = Some(format!("{tried}: not applied. {e}")),
+                    },
+                }
+            }
             Action::SetFollowers(n) => {
                 let mut file = (*self.file).clone();
                 settings::set_follower_count(&mut file, n);
@@ -1111,8 +1133,11 @@ impl Lab {
                 if let Some(i) = to {
                     let ch = &CHAPTERS[i];
                     self.playing = false;
+                    // Loading sets the scenario's suggested speed.
                     self.apply(Action::LoadScenario(ch.scenario.to_string()));
-                    self.speed = ch.speed.min(SPEEDS.len() - 1);
+                    if let Some(i) = ch.faster {
+                        self.speed = i.min(SPEEDS.len() - 1);
+                    }
                     self.status = format!("Chapter {}: {}.", i + 1, ch.title);
                 } else if self.chapter.is_some() {
                     self.status = "The free sandbox: every control is yours.".into();

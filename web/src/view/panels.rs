@@ -97,6 +97,9 @@ pub struct ChapterView {
     pub evidence: &'static str,
     /// What the learner waits for, shown while the answer is hidden.
     pub waiting: String,
+    /// Why the chapter plays faster than its scenario's suggested speed,
+    /// naming both menu speeds, for the chapters that do.
+    pub speed_note: Option<String>,
     /// The key event and where the run paused for it.
     pub key_text: String,
     /// The last chapter.
@@ -150,6 +153,10 @@ pub struct RoutingView {
     pub hint: &'static str,
     /// When it took effect.
     pub since: String,
+    /// The routing's time window in effect, if it has one.
+    pub window: Option<settings::RoutingWindow>,
+    /// A window value refused, and why.
+    pub refused: Option<crate::refusal::Refusal>,
 }
 
 /// One follower's region picker.
@@ -443,6 +450,17 @@ pub fn chapter(lab: &Lab) -> Option<ChapterView> {
         key: ch.key.word(),
         key_us: c.key_us,
         evidence: ch.key.evidence(),
+        speed_note: ch.faster.map(|i| {
+            let asked = crate::library::load(ch.scenario)
+                .ok()
+                .and_then(|f| f.suggested_speed_us_per_ms);
+            let at = |i: usize| crate::speeds::SPEEDS.get(i).map_or("", |s| s.1);
+            format!(
+                "This experiment starts at {}, faster than its scenario's {}, so the answer comes within seconds rather than minutes. Pick a slower speed to follow single messages.",
+                at(i),
+                at(crate::speeds::suggested(asked))
+            )
+        }),
         waiting: format!(
             "The answer appears when {}; the run pauses there.",
             ch.key.describe()
@@ -516,7 +534,8 @@ pub fn commit(lab: &Lab) -> CommitView {
 /// Read routing, as in effect at the playhead.
 pub fn routing(lab: &Lab) -> RoutingView {
     let run = lab.main.borrow();
-    let reads = settings::reads_of(&probe::scenario(&run.sim).routing);
+    let routing = probe::scenario(&run.sim).routing;
+    let reads = settings::reads_of(&routing);
     let key = reads.word().to_string();
     let safe = MITIGATIONS.contains(&reads);
     RoutingView {
@@ -528,6 +547,8 @@ pub fn routing(lab: &Lab) -> RoutingView {
         safe,
         key,
         since: since_text(lab.routing_since_us),
+        window: settings::routing_window(&routing),
+        refused: lab.refused.clone().filter(|r| r.field == "routing-window"),
     }
 }
 

@@ -107,6 +107,9 @@ pub struct ControlsTruth {
     pub semisync_timeout_ms: Option<u64>,
     /// `[routing] reads` key.
     pub routing: String,
+    /// The routing's window in effect, ms (leader after a write, position
+    /// wait, maximum staleness), none for a routing without one.
+    pub routing_window_ms: Option<u64>,
     /// `manual`, `election`, `patroni`.
     pub failover_mode: String,
     /// Detector timeout in effect, ms.
@@ -261,6 +264,12 @@ fn controls(sc: &Scenario) -> ControlsTruth {
             ReadRouting::BoundedStaleness { .. } => "bounded_staleness",
         }
         .into(),
+        routing_window_ms: match sc.routing {
+            ReadRouting::LeaderAfterWrite { window_us: us, .. }
+            | ReadRouting::PositionToken { wait_us: us, .. }
+            | ReadRouting::BoundedStaleness { max_lag_us: us, .. } => Some(us / 1_000),
+            _ => None,
+        },
         failover_mode: match sc.failover.mode {
             FailoverMode::Manual => "manual",
             FailoverMode::Election => "election",
