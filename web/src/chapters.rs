@@ -115,7 +115,7 @@ pub const CHAPTERS: &[Chapter] = &[
         options: &["Yes, although the leader is alive", "No, the leader never died"],
         answer: 0,
         key: KeyEvent::Promotion,
-        observe: "A promotion appears under \"Leader\" and is labelled a \"false failover\": the old leader was still running, only cut off. A longer timeout would have ridden the hiccup out.",
+        observe: "A promotion appears under \"Leader\" and is labelled a \"false failover\": the old leader was still running, only cut off. During the cut each follower's \"failure timer\" ring filled, and turned red when it suspected the leader. A longer timeout would have ridden the hiccup out: under \"Charts\", add this run to the \"Timeout trade-off, whole runs\" table, set a longer timeout under Failover, and add that run too.",
     },
     Chapter {
         title: "Asynchronous failover loses writes",

@@ -52,6 +52,7 @@ fn sources() -> Vec<(String, &'static str)> {
         "state/lab.rs",
         "state/run.rs",
         "state/series.rs",
+        "state/tradeoff.rs",
         "view/mod.rs",
         "view/charts.rs",
         "view/cluster.rs",
