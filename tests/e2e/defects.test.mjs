@@ -13,7 +13,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, TIMEOUT, launch, openPage, screenshot, serveDist } from './harness.mjs';
@@ -84,6 +84,7 @@ test('1. every guided chapter shows its own speed, scenario and failover setting
   const { page, errors } = await open('');
   try {
     const speeds = await page.$$eval('#speed option', (os) => os.map((o) => o.value));
+    const speedLabels = await page.$$eval('#speed option', (os) => os.map((o) => o.textContent.trim()));
     await page.click('#lessons');
     const seen = [];
     for (let n = 1; n <= 9; n++) {
@@ -103,12 +104,26 @@ test('1. every guided chapter shows its own speed, scenario and failover setting
       'lesson-06-async-failover-data-loss', 'lesson-07a-split-brain-no-fencing',
       'lesson-08-read-scaling', 'matrix-rpo-zero',
     ];
-    const chapterSpeeds = ['2', '4', '4', '4', '4', '4', '4', '4', '4'];
+    // Each chapter's speed is its own scenario's suggested one (from the
+    // file, not a list here), or faster where the answer would be minutes
+    // away (tests/e2e/chapter-speeds.test.mjs checks the panel says so):
+    // never one left over from the chapter before.
+    const labelUs = (label) => {
+      const m = /^1\/(\d+)×/.exec(label) ?? /^(\d+)×/.exec(label);
+      assert.ok(m, `a speed label: ${label}`);
+      return label.startsWith('1/') ? 1000 / Number(m[1]) : 1000 * Number(m[1]);
+    };
+    let exact = 0;
     for (const [i, s] of seen.entries()) {
       assert.equal(s.scenario, expected[i], `chapter ${s.n}: scenario menu`);
-      assert.equal(s.speed, chapterSpeeds[i], `chapter ${s.n}: speed menu (${speeds})`);
+      const toml = await readFile(path.join(ROOT, 'scenarios', `${s.scenario}.toml`), 'utf8');
+      const suggested = Number(/^suggested_speed_us_per_ms\s*=\s*(\d+)/m.exec(toml)?.[1]);
+      const shown = labelUs(speedLabels[Number(s.speed)]);
+      assert.ok(shown >= suggested, `chapter ${s.n}: speed menu ${speedLabels[Number(s.speed)]} (${speeds}) not below ${suggested} µs/ms`);
+      if (shown === suggested) exact++;
       assert.deepEqual(s.facts.controls, answers[i].controls, `chapter ${s.n}: settings`);
     }
+    assert.ok(exact >= 3, `${exact} chapters at their scenario's own speed`);
     assert.deepEqual(errors, []);
   } finally {
     await page.close();
