@@ -8,6 +8,7 @@
 // so in the panel, naming both the menu's speed and the scenario's.
 
 import { test } from 'node:test';
+import { labelSpeed } from './facts.mjs';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -21,12 +22,6 @@ serveAndLaunch((s, b) => {
   browser = b;
 });
 
-/** Simulated µs per real ms a speed label names: "1/200×" → 5, "10×" → 10000. */
-function labelSpeed(label) {
-  const m = /^1\/(\d+)×/.exec(label) ?? /^(\d+)×/.exec(label);
-  assert.ok(m, `a speed label: ${label}`);
-  return label.startsWith('1/') ? 1000 / Number(m[1]) : 1000 * Number(m[1]);
-}
 
 const nowUs = (page) => page.$eval('#clock', (c) => Number(c.dataset.nowUs));
 

@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ROOT, TIMEOUT, launch, openPage, screenshot, serveDist } from './harness.mjs';
 import { after, before } from 'node:test';
-import { pageFacts, seek, truth } from './facts.mjs';
+import { labelSpeed, pageFacts, seek, truth } from './facts.mjs';
 
 let server;
 let site;
@@ -108,17 +108,12 @@ test('1. every guided chapter shows its own speed, scenario and failover setting
     // file, not a list here), or faster where the answer would be minutes
     // away (tests/e2e/chapter-speeds.test.mjs checks the panel says so):
     // never one left over from the chapter before.
-    const labelUs = (label) => {
-      const m = /^1\/(\d+)×/.exec(label) ?? /^(\d+)×/.exec(label);
-      assert.ok(m, `a speed label: ${label}`);
-      return label.startsWith('1/') ? 1000 / Number(m[1]) : 1000 * Number(m[1]);
-    };
     let exact = 0;
     for (const [i, s] of seen.entries()) {
       assert.equal(s.scenario, expected[i], `chapter ${s.n}: scenario menu`);
       const toml = await readFile(path.join(ROOT, 'scenarios', `${s.scenario}.toml`), 'utf8');
       const suggested = Number(/^suggested_speed_us_per_ms\s*=\s*(\d+)/m.exec(toml)?.[1]);
-      const shown = labelUs(speedLabels[Number(s.speed)]);
+      const shown = labelSpeed(speedLabels[Number(s.speed)]);
       assert.ok(shown >= suggested, `chapter ${s.n}: speed menu ${speedLabels[Number(s.speed)]} (${speeds}) not below ${suggested} µs/ms`);
       if (shown === suggested) exact++;
       assert.deepEqual(s.facts.controls, answers[i].controls, `chapter ${s.n}: settings`);

@@ -196,3 +196,10 @@ export function rng(seed) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Simulated µs per real ms a speed label names: "1/200×" → 5, "10×" → 10000. */
+export function labelSpeed(label) {
+  const m = /^1\/(\d+)×/.exec(label) ?? /^(\d+)×/.exec(label);
+  if (!m) throw new Error(`not a speed label: ${label}`);
+  return label.startsWith('1/') ? 1000 / Number(m[1]) : 1000 * Number(m[1]);
+}

@@ -10,6 +10,7 @@
 //   is the scenario's suggestion.
 
 import { test } from 'node:test';
+import { labelSpeed } from './facts.mjs';
 import assert from 'node:assert/strict';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,12 +29,6 @@ serveAndLaunch((s, b) => {
   browser = b;
 });
 
-/** Simulated µs per real ms a speed label names: "1/200×" → 5, "10×" → 10000. */
-function labelSpeed(label) {
-  const m = /^1\/(\d+)×/.exec(label) ?? /^(\d+)×/.exec(label);
-  assert.ok(m, `a speed label: ${label}`);
-  return label.startsWith('1/') ? 1000 / Number(m[1]) : 1000 * Number(m[1]);
-}
 
 test('each scenario plays at its suggested speed, and something moves within 1 s', { timeout: 15 * 60_000 }, async () => {
   const dir = path.join(ROOT, 'scenarios');
