@@ -9,6 +9,7 @@
 //! it shows is in its description (`aria-describedby`). Focus draws a ring of its own around the box, so
 //! a focused node never looks like an unfocused one.
 
+use crate::format::tenths as px;
 use crate::icons::icon_at;
 use crate::state::Action;
 use crate::view::cluster::{ClusterDrawing, LinkView, NodeView};
@@ -133,7 +134,6 @@ fn node(n: &NodeView, cb: &Callback<Action>, hatch: &str) -> Html {
         }
     });
     let (x, y) = (n.x, n.y);
-    let px = |v: f64| format!("{v:.1}");
     html! {
         <g id={n.dom_id.clone()}
            class={classes!("node", n.role, n.state.key(), n.selected.then_some("selected"), n.involved.then_some("involved"))}
@@ -204,7 +204,6 @@ fn node(n: &NodeView, cb: &Callback<Action>, hatch: &str) -> Html {
 fn Body(props: &BodyProps) -> Html {
     let d = &props.drawing;
     let hatch = format!("hatch-{}", if d.portrait { "p" } else { "l" });
-    let px = |v: f64| format!("{v:.1}");
     html! {
         <>
             { for d.regions.iter().map(|r| html! {

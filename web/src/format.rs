@@ -18,6 +18,40 @@ pub fn fmt_us(us: u64) -> String {
     }
 }
 
+/// `v` to one decimal place, as the drawings write SVG coordinates: the
+/// text of `format!("{v:.1}")`, except that a value within rounding of
+/// a halfway point between two tenths may round the other way and that
+/// `-0.0` is written `0.0`. Made with integer arithmetic: a drawing writes
+/// thousands of coordinates, and with `{:.1}` core's exact float
+/// formatter turned hot in the learner's first seek, where V8 then
+/// compiled it again with its optimising compiler on the one core left
+/// (docs/performance.md, budget 2).
+pub fn tenths(v: f64) -> String {
+    let mut out = String::with_capacity(8);
+    push_tenths(&mut out, v);
+    out
+}
+
+/// Appends [`tenths`]`(v)` to `out`.
+pub fn push_tenths(out: &mut String, v: f64) {
+    use core::fmt::Write;
+    let t = (v * 10.0).round();
+    // Beyond 2⁵³ tenths (and for NaN and infinities) the integer path
+    // would not be exact: core's formatter writes those.
+    if t.is_nan() || t.abs() >= 9.0e15 {
+        let _ = write!(out, "{v:.1}");
+        return;
+    }
+    let t = t as i64;
+    if t < 0 {
+        out.push('-');
+    }
+    let a = t.unsigned_abs();
+    let _ = write!(out, "{}", a / 10);
+    out.push('.');
+    out.push(char::from(b'0' + (a % 10) as u8));
+}
+
 /// An instant to the millisecond, `3.250 s`, as the anomaly texts write it.
 pub fn fmt_at(us: u64) -> String {
     format!("{}.{:03} s", us / 1_000_000, (us % 1_000_000) / 1_000)
@@ -107,6 +141,42 @@ pub fn ellipsis(text: &str, px: f64, bold: bool, max_w: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tenths_write_what_the_float_formatter_writes() {
+        for (v, text) in [
+            (0.0, "0.0"),
+            (3.04, "3.0"),
+            (3.06, "3.1"),
+            (-2.26, "-2.3"),
+            (1279.96, "1280.0"),
+            (-0.04, "0.0"),
+            (1e300, &format!("{:.1}", 1e300)),
+            (f64::NAN, "NaN"),
+        ] {
+            assert_eq!(tenths(v), text, "{v}");
+        }
+        // Values of every size the drawings use and beyond, from a fixed
+        // xorshift sequence: equal to `{:.1}` away from halfway points.
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut compared = 0;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let unit = (x >> 11) as f64 / (1u64 << 53) as f64;
+            let scale = [1.0, 100.0, 10_000.0, 1e9][(x % 4) as usize];
+            let v = (unit - 0.3) * scale;
+            let frac = (v * 10.0).abs().fract();
+            let expected = format!("{v:.1}");
+            if (frac - 0.5).abs() < 1e-6 || expected == "-0.0" {
+                continue;
+            }
+            assert_eq!(tenths(v), expected, "{v}");
+            compared += 1;
+        }
+        assert!(compared > 190_000, "{compared}");
+    }
 
     #[test]
     fn durations_read_like_people_write_them() {

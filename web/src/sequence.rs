@@ -4,15 +4,12 @@
 //! says which write is followed and why; after "jump to", the close-up of
 //! the anomaly's story replaces it.
 
+use crate::format::tenths as px;
 use crate::icons::{icon, Icon};
 use crate::props::Part;
 use crate::state::Action;
 use crate::view::sequence::{DiagramView, SequenceBody, SequenceView};
 use yew::prelude::*;
-
-fn px(v: f64) -> String {
-    format!("{v:.1}")
-}
 
 /// Draws one placed diagram.
 pub fn render(d: &DiagramView) -> Html {

@@ -10,7 +10,7 @@
 //! whole runs under different timeouts.
 
 use super::panels::PromotionView;
-use crate::format::fmt_us;
+use crate::format::{fmt_us, push_tenths};
 use crate::settings;
 use crate::state::tradeoff::mode_word;
 use crate::state::{Lab, Sample, SweepRow};
@@ -196,11 +196,18 @@ fn time_chart(
             .map(|(i, (name, pts))| LineView {
                 name,
                 colour: COLOURS[i % COLOURS.len()],
-                points: pts
-                    .iter()
-                    .map(|(t, v)| format!("{:.1},{:.1}", x(*t), y(*v)))
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                points: {
+                    let mut text = String::with_capacity(pts.len() * 12);
+                    for (i, (t, v)) in pts.iter().enumerate() {
+                        if i > 0 {
+                            text.push(' ');
+                        }
+                        push_tenths(&mut text, x(*t));
+                        text.push(',');
+                        push_tenths(&mut text, y(*v));
+                    }
+                    text
+                },
             })
             .collect(),
         vmax: fmt_us(vmax as u64),

@@ -9,6 +9,7 @@
 //! its state tag and below it for its lag badge, so no text of one node
 //! meets another's.
 
+use crate::format::push_tenths;
 use crate::settings;
 use replica_engine::network::NodeId;
 use replica_engine::Scenario;
@@ -342,8 +343,14 @@ pub fn along(pts: &[(f64, f64)], t: f64) -> ((f64, f64), (f64, f64)) {
 
 /// SVG `points` of a route.
 pub fn points(pts: &[(f64, f64)]) -> String {
-    pts.iter()
-        .map(|(x, y)| format!("{x:.1},{y:.1}"))
-        .collect::<Vec<_>>()
-        .join(" ")
+    let mut text = String::with_capacity(pts.len() * 12);
+    for (i, (x, y)) in pts.iter().enumerate() {
+        if i > 0 {
+            text.push(' ');
+        }
+        push_tenths(&mut text, *x);
+        text.push(',');
+        push_tenths(&mut text, *y);
+    }
+    text
 }

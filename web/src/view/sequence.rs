@@ -14,7 +14,7 @@
 //! and the read that then missed the cause.
 
 use super::facts::Facts;
-use crate::format::{self, ellipsis, fmt_at, fmt_us, text_width};
+use crate::format::{self, ellipsis, fmt_at, fmt_us, tenths, text_width};
 use crate::probe::NodeRole;
 use crate::state::{Lab, Run};
 use crate::timeline::{Arrow, Focus, Numbered, Pick, Step, Tracked};
@@ -712,7 +712,7 @@ fn place(
             taken.push((x - 15.0, (y1 + y2) / 2.0 - tw / 2.0, 14.0, tw));
         }
         BracketView {
-            d: format!("M{:.1},{y1:.1} h-5 V{y2:.1} h5", x + 5.0),
+            d: format!("M{},{} h-5 V{} h5", tenths(x + 5.0), tenths(y1), tenths(y2)),
             text,
             x: if along { x - 3.0 } else { x + 8.0 },
             y: if along { (y1 + y2) / 2.0 } else { y2 + 15.0 },
@@ -801,8 +801,13 @@ fn place(
                 y2,
                 dropped,
                 head: format!(
-                    "M{x2:.1},{y2:.1} L{:.1},{:.1} L{:.1},{:.1}Z",
-                    a1.0, a1.1, a2.0, a2.1
+                    "M{},{} L{},{} L{},{}Z",
+                    tenths(x2),
+                    tenths(y2),
+                    tenths(a1.0),
+                    tenths(a1.1),
+                    tenths(a2.0),
+                    tenths(a2.1)
                 ),
                 number: None,
                 label: None,
