@@ -28,6 +28,8 @@ const nowUs = (page) => page.$eval('#clock', (c) => Number(c.dataset.nowUs));
 test('every chapter runs at its scenario\'s suggested speed, as the menu shows', { timeout: 30 * TIMEOUT }, async () => {
   const { page, errors } = await openPage(browser, server.url('?chapter=1'));
   try {
+    // The chapter panel is drawn by the wasm after the page's load event.
+    await page.waitForSelector('#chapter[data-chapter="1"] #chapter-jump option', { state: 'attached' });
     const count = await page.$$eval('#chapter-jump option', (o) => o.length);
     assert.ok(count >= 9, `${count} chapters`);
     let faster = 0;
