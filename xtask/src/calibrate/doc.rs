@@ -464,7 +464,7 @@ fn method_section(d: &mut String) {
            the proxy's and the client's own) and the I/O pressure (Linux PSI). A series during \
            which others used more than {BUSY_OTHERS_CPU_PCT:.0} % of all cores, or I/O \
            pressure exceeded {BUSY_IO_PCT:.0} % of wall time, counts as busy. So does a block \
-           in which more than {BUSY_STALLED_PCT:.0} % of its interleaved `local` commits (its \
+           in which {BUSY_STALLED_PCT:.0} % or more of its interleaved `local` commits (its \
            control: they wait for the primary's disk only) took longer than {stall_ms} ms, \
            seven times their usual cost after the pause: those are stalls of the disk or of \
            the whole virtual machine, which hit the synchronous commits beside them too and \

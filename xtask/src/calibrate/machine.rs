@@ -67,18 +67,22 @@ pub const BUSY_IO_PCT: f64 = 60.0;
 /// PostgreSQL's own work: after the block's idle pause one takes 0.6 to
 /// 0.7 ms at the median here, and 5 ms is seven times that.
 pub const STALL_US: u64 = 5_000;
-/// More than this share of stalled control commits makes a block "taken
-/// on a stalling machine": once more than 1 % of the commits beside them
-/// stalled, the p99 of the synchronous rows (which wait for two servers'
-/// disks and two proxy hops, each exposed to the same stalls) measures the
-/// stalls rather than the database.
+/// This share of stalled control commits or more makes a block "taken on
+/// a stalling machine": once 1 % of the commits beside them stalled, the
+/// p99 of the synchronous rows (which wait for two servers' disks and two
+/// proxy hops, each exposed to the same stalls) measures the stalls
+/// rather than the database. At least, not more than: the control is a
+/// sample of 200 to 400 commits, and a p99 of 200 already rests on the
+/// third slowest. A fresh run of 27 Nov had 2 stalls in 200 control
+/// commits (1.0 %, then not busy) in a block whose `on` series had six
+/// commits over 190 ms and a real p99 of 433 ms, four times its median.
 pub const BUSY_STALLED_PCT: f64 = 1.0;
 
 impl Busy {
     pub fn is_busy(&self) -> bool {
         self.others_cpu_pct.is_some_and(|p| p > BUSY_OTHERS_CPU_PCT)
             || self.io_pct.is_some_and(|p| p > BUSY_IO_PCT)
-            || self.stalled_pct.is_some_and(|p| p > BUSY_STALLED_PCT)
+            || self.stalled_pct.is_some_and(|p| p >= BUSY_STALLED_PCT)
     }
 
     /// A single figure for ordering attempts from quiet to busy: how far
@@ -292,7 +296,16 @@ mod tests {
         };
         assert!(stalling.is_busy());
         assert!(stalling.describe().ends_with(", stalls 1.1 %"));
-        // Eight in 800 (1 %) and one exactly at 5 ms are not.
+        // Eight in 800 (1 %) still are: two in a block's 200.
+        let mut eight = vec![650u64; 792];
+        eight.extend([6_000; 8]);
+        let eight = Busy {
+            stalled_pct: stalled_pct(&eight),
+            ..stalling
+        };
+        assert_eq!(eight.stalled_pct, Some(1.0));
+        assert!(eight.is_busy());
+        // Seven in 799, and one exactly at 5 ms, are not.
         local.truncate(799);
         local[791] = 5_000;
         let calm = Busy {
