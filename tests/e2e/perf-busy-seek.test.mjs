@@ -136,7 +136,9 @@ test('first seek with another core saturated', { timeout: 4 * (SEEK_PAGES + TRAC
         assert.ok(Math.abs(profile.wall_ms - ms) < 2, `trace ${profile.wall_ms} ms against the page's ${ms} ms`);
         const parts = profile.script_ms + profile.compile_ms + profile.style_layout_ms + profile.paint_ms + profile.gc_ms + profile.other_ms;
         assert.ok(Math.abs(parts + profile.idle_ms - profile.wall_ms) < 1, `parts ${parts} + idle ${profile.idle_ms} vs ${profile.wall_ms}`);
-        assert.ok(Math.abs(profile.on_cpu_ms + profile.descheduled_ms + profile.idle_ms - profile.wall_ms) < 1);
+        // The trace's CPU time is the thread's own: the scheduler, over a
+        // window that holds the trace's, counts at least as much.
+        assert.ok(profile.on_cpu_ms <= times.on_cpu_ms + 1, `trace ${profile.on_cpu_ms} ms on a CPU, scheduler ${times.on_cpu_ms} ms`);
         const { run_queue_ms, blocked_ms, others_cpu_ms } = times;
         profiles.push({ ...profile, sched_wall_ms: times.wall_ms, run_queue_ms, blocked_ms, others_cpu_ms });
       });
@@ -149,8 +151,8 @@ test('first seek with another core saturated', { timeout: 4 * (SEEK_PAGES + TRAC
   figures.seek_busy_samples_ms = samples;
   // Nearest rank: the value at rank ⌈n × p⌉, as docs/performance.md and
   // the calibration layer count percentiles.
-  const rank = (xs, p) => {
-    const sorted = [...xs].sort((a, b) => a - b);
+  const rank = (xs, p, key = (x) => x) => {
+    const sorted = [...xs].sort((a, b) => key(a) - key(b));
     return sorted[Math.min(sorted.length, Math.max(1, Math.ceil(p * sorted.length))) - 1];
   };
   figures.seek_busy_p95_ms = rank(samples, 0.95);
@@ -161,8 +163,7 @@ test('first seek with another core saturated', { timeout: 4 * (SEEK_PAGES + TRAC
   assert.ok(uiWaits.every((w) => w.settled), `the browser's UI settled before every seek: ${JSON.stringify(uiWaits)}`);
   figures.seek_busy_pages = samples.length;
   // The scheduler's account of the seek at the p95's rank, and of all.
-  const byTime = [...scheduled].sort((a, b) => a.seek_ms - b.seek_ms);
-  const atP95 = byTime[Math.ceil(0.95 * byTime.length) - 1];
+  const atP95 = rank(scheduled, 0.95, (x) => x.seek_ms);
   figures.seek_busy_p95_sched = atP95;
   // The same, flat, for the budget table.
   figures.seek_busy_p95_on_cpu_ms = atP95.on_cpu_ms;
@@ -173,7 +174,7 @@ test('first seek with another core saturated', { timeout: 4 * (SEEK_PAGES + TRAC
   figures.seek_busy_cpu_min_ms = cpu[0];
   figures.seek_busy_cpu_max_ms = cpu[cpu.length - 1];
   console.log('first seeks, the scheduler\'s account of the main thread (ms):');
-  for (const x of byTime.reverse()) console.log('  ' + JSON.stringify(x));
+  for (const x of [...scheduled].sort((a, b) => b.seek_ms - a.seek_ms)) console.log('  ' + JSON.stringify(x));
   assert.equal(samples.length, SEEK_PAGES);
   profiles.sort((a, b) => b.wall_ms - a.wall_ms);
   figures.seek_busy_profiles = profiles;

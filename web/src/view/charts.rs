@@ -9,8 +9,9 @@
 //! mode, the failure-detection trade-off table the learner fills with
 //! whole runs under different timeouts.
 
+use super::geometry::points as svg_points;
 use super::panels::PromotionView;
-use crate::format::{fmt_us, push_tenths};
+use crate::format::fmt_us;
 use crate::settings;
 use crate::state::tradeoff::mode_word;
 use crate::state::{Lab, Sample, SweepRow};
@@ -196,18 +197,7 @@ fn time_chart(
             .map(|(i, (name, pts))| LineView {
                 name,
                 colour: COLOURS[i % COLOURS.len()],
-                points: {
-                    let mut text = String::with_capacity(pts.len() * 12);
-                    for (i, (t, v)) in pts.iter().enumerate() {
-                        if i > 0 {
-                            text.push(' ');
-                        }
-                        push_tenths(&mut text, x(*t));
-                        text.push(',');
-                        push_tenths(&mut text, y(*v));
-                    }
-                    text
-                },
+                points: svg_points(pts.iter().map(|(t, v)| (x(*t), y(*v)))),
             })
             .collect(),
         vmax: fmt_us(vmax as u64),

@@ -476,9 +476,9 @@ fn links(sim: &Simulation, facts: &Facts, g: &Geometry, hubs: &[GroupView]) -> V
         } else {
             along(&pts, 0.5).0
         };
-        let line = points(&pts);
+        let line = points(pts.iter().copied());
         let hit = if shared {
-            points(&pts[pts.len() - 2..])
+            points(pts[pts.len() - 2..].iter().copied())
         } else {
             line.clone()
         };

@@ -342,15 +342,15 @@ pub fn along(pts: &[(f64, f64)], t: f64) -> ((f64, f64), (f64, f64)) {
 }
 
 /// SVG `points` of a route.
-pub fn points(pts: &[(f64, f64)]) -> String {
-    let mut text = String::with_capacity(pts.len() * 12);
-    for (i, (x, y)) in pts.iter().enumerate() {
+pub fn points(pts: impl IntoIterator<Item = (f64, f64)>) -> String {
+    let mut text = String::new();
+    for (i, (x, y)) in pts.into_iter().enumerate() {
         if i > 0 {
             text.push(' ');
         }
-        push_tenths(&mut text, *x);
+        push_tenths(&mut text, x);
         text.push(',');
-        push_tenths(&mut text, *y);
+        push_tenths(&mut text, y);
     }
     text
 }
