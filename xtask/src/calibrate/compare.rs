@@ -216,7 +216,7 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
         label: "local commit, standby stopped (calibration target)".into(),
         delay_ms: None,
         real: real.local.samples.clone(),
-        real_busy: busy_note(&real.local),
+        real_busy: series_note(&real.local),
         sim: sim.local(fit, &real.local),
         fit: "back to back, standby stopped",
         p50: Verdict::Unbarred,
@@ -228,7 +228,7 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
             label: row.ack.label().into(),
             delay_ms: Some(row.delay_ms),
             real: row.series.samples.clone(),
-            real_busy: busy_note(&row.series),
+            real_busy: series_note(&row.series),
             fit: fit.disk_for(row.ack, row.delay_ms).1,
             sim: run,
             p50: Verdict::Unbarred,
@@ -265,7 +265,7 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
             label: format!("local commit after {pause_ms} ms idle, standby stopped (not fitted)"),
             delay_ms: None,
             real: series.samples.clone(),
-            real_busy: busy_note(series),
+            real_busy: series_note(series),
             sim: SimRun::default(),
             fit: "–",
             p50: Verdict::Unbarred,
@@ -385,10 +385,14 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
     }
 
     let mut failover = Vec::new();
-    for result in &real.failover {
+    for attempt in &real.failover {
+        let result = &attempt.value;
         let run = sim.failover(fit, result);
         let lost = run.report_u64("lost_acknowledged_writes");
         let verdict = match lost {
+            // Acknowledgements held up around the cut or the kill move the
+            // real count: the machine's, not the database's.
+            _ if attempt.busy.is_busy() => Verdict::NotJudged,
             Some(sim_lost) if run.error.is_none() => {
                 let diff = sim_lost.abs_diff(result.lost as u64) as f64;
                 let allowed = if result.lost < LOSS_SMALL_REAL {
@@ -411,8 +415,12 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
                 result.variant.describe()
             ),
             real: format!(
-                "**{}** lost of {} acknowledged ({} before the first action, {:.1} commits/s)",
-                result.lost, result.acked, result.acked_before_first_action, result.rate_per_s
+                "**{}** lost of {} acknowledged ({} before the first action, {:.1} commits/s; {})",
+                result.lost,
+                result.acked,
+                result.acked_before_first_action,
+                result.rate_per_s,
+                busy_note(&attempt.busy, attempt.discarded, attempt.not_repeated)
             ),
             sim: match (lost, run.report_u64("writes_acknowledged")) {
                 (Some(lost), Some(acked)) => format!("**{lost}** lost of {acked} acknowledged"),
@@ -474,10 +482,15 @@ pub fn interval_ms(interval: Option<Interval>) -> String {
     }
 }
 
-/// The machine's state during a series, and whether it was repeated.
-fn busy_note(series: &measure::Series) -> String {
-    let state = series.busy.describe();
-    match (series.discarded, series.not_repeated) {
+/// [`busy_note`] of a series.
+fn series_note(series: &measure::Series) -> String {
+    busy_note(&series.busy, series.discarded, series.not_repeated)
+}
+
+/// The machine's state during a measurement, and whether it was repeated.
+fn busy_note(busy: &Busy, discarded: Option<Busy>, not_repeated: Option<&str>) -> String {
+    let state = busy.describe();
+    match (discarded, not_repeated) {
         (Some(discarded), _) => {
             format!("{state}; repeated, other attempt {}", discarded.describe())
         }
@@ -505,16 +518,19 @@ mod tests {
             others_cpu_pct: Some(3.0),
             io_pct: Some(10.0),
             stalled_pct: Some(0.5),
+            writer_wait_us: None,
         };
         let busy_cpu = Busy {
             others_cpu_pct: Some(98.0),
             io_pct: Some(2.0),
             stalled_pct: None,
+            writer_wait_us: None,
         };
         let busy_io = Busy {
             others_cpu_pct: Some(1.0),
             io_pct: Some(80.0),
             stalled_pct: None,
+            writer_wait_us: None,
         };
         let real = Some(Interval {
             low_us: 30_000,

@@ -12,8 +12,19 @@
 //! action; 1 s after the primary is killed, `pg_ctl promote`; then the
 //! acknowledged ids the standby lacks are counted. Every kill is SIGKILL to
 //! the postmaster and all its children at once.
+//!
+//! The count is the acknowledgements that came between the standby's lag
+//! before the first action (the cut, or the kill) and the kill. A stall of
+//! the whole machine, which the model leaves out, moves it when it holds
+//! acknowledgements back across either edge of that window: past the
+//! standby's lag before the first action, or past the kill. (One inside
+//! the window only delays acknowledgements that are lost either way.) Each
+//! run therefore also records the longest wait of a writer's commit across
+//! those edges ([`longest_wait_us`]); a run whose writer waited longer than
+//! `machine::BUSY_WRITER_WAIT_US` is the machine's: it is measured once
+//! more (see `measure.rs`), and a stalled run's bar is not judged.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::{mpsc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -37,6 +48,10 @@ pub const PROMOTE_AFTER: Duration = Duration::from_millis(1000);
 /// Connections the writer hands its scheduled commits to: a commit held up
 /// by a stall of up to this many intervals does not delay the schedule.
 pub const WRITERS: usize = 8;
+
+/// About how long one run takes, fresh pair included (6.5 to 6.7 s on
+/// the test machine): the room a repeat leaves for the variants after it.
+pub const RUN_TIME: Duration = Duration::from_secs(7);
 
 /// The failover variants (see `docs/calibration.md`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -78,6 +93,12 @@ pub struct Failover {
     pub acked: usize,
     pub acked_before_first_action: usize,
     pub lost: usize,
+    /// The longest a writer's commit waited, from when it was due to its
+    /// acknowledgement (or to the kill, if it had none), among those whose
+    /// wait overlapped an edge of the loss window: the span from twice the
+    /// standby's lag before the first action to the first action, or the
+    /// kill.
+    pub longest_wait_us: u64,
     /// Offsets from the writer's start, µs.
     pub cut_at_us: Option<u64>,
     pub kill_at_us: u64,
@@ -88,8 +109,17 @@ pub struct Failover {
 /// One failover variant on a fresh pair: a writer at a fixed rate, the
 /// variant's kills, promotion of the standby, and the acknowledged ids it
 /// lacks.
-pub fn run(pg: &mut Pg, template: &Server, variant: Variant) -> Result<Failover, String> {
-    let name = variant.letter().to_lowercase();
+/// `attempt` (1, 2) names the pair's folders.
+pub fn run(
+    pg: &mut Pg,
+    template: &Server,
+    variant: Variant,
+    attempt: u32,
+) -> Result<Failover, String> {
+    let name = match attempt {
+        1 => variant.letter().to_lowercase(),
+        n => format!("{}-{n}", variant.letter().to_lowercase()),
+    };
     let primary = pg.server(&format!("failover-{name}-primary"))?;
     pg.copy_cluster(template, &primary)?;
     pg.start(&primary)?;
@@ -212,6 +242,17 @@ pub fn run(pg: &mut Pg, template: &Server, variant: Variant) -> Result<Failover,
     drop(proxy);
 
     let first_action = cut_at.unwrap_or(kill_at);
+    let lag_edge = first_action.saturating_sub(Duration::from_millis(2 * DELAY_MS));
+    let acked: Vec<(u64, u64)> = acks
+        .iter()
+        .map(|(id, at, _)| (*id, at.as_micros() as u64))
+        .collect();
+    let longest_wait_us = longest_wait_us(
+        &acked,
+        interval.as_micros() as u64,
+        [lag_edge, first_action].map(|at| at.as_micros() as u64),
+        kill_at.as_micros() as u64,
+    );
     let before: Vec<&(u64, Duration, Duration)> = acks
         .iter()
         .filter(|(_, at, _)| *at < first_action)
@@ -236,9 +277,115 @@ pub fn run(pg: &mut Pg, template: &Server, variant: Variant) -> Result<Failover,
             .iter()
             .filter(|(id, _, _)| !present.contains(id))
             .count(),
+        longest_wait_us,
         cut_at_us: cut_at.map(|at| at.as_micros() as u64),
         kill_at_us: kill_at.as_micros() as u64,
         promote_at_us: promote_at.as_micros() as u64,
         rate_per_s,
     })
+}
+
+/// The longest wait of a commit of the schedule (commit `i` due at
+/// `i × interval_us`), from its due time to its acknowledgement in `acked`
+/// (id, offset µs), or to the kill for a commit due before it and never
+/// acknowledged, among those whose wait overlapped the span `lag_edge_us`
+/// (the standby's lag before the first action, up to it) or reached the
+/// kill.
+pub fn longest_wait_us(
+    acked: &[(u64, u64)],
+    interval_us: u64,
+    lag_edge_us: [u64; 2],
+    kill_at_us: u64,
+) -> u64 {
+    let at: HashMap<u64, u64> = acked.iter().copied().collect();
+    let [edge_from, edge_to] = lag_edge_us;
+    (1u64..)
+        .map(|id| (id, id * interval_us.max(1)))
+        .take_while(|&(_, due)| due < kill_at_us)
+        .map(|(id, due)| (due, at.get(&id).copied().unwrap_or(kill_at_us)))
+        .filter(|&(due, end)| (end >= edge_from && due <= edge_to) || end >= kill_at_us)
+        .map(|(due, end)| end.saturating_sub(due))
+        .max()
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::machine::BUSY_WRITER_WAIT_US;
+    use super::*;
+
+    /// Commits 1..=`last` acknowledged `latency_us` after they were due.
+    fn on_time(last: u64, latency_us: u64) -> Vec<(u64, u64)> {
+        (1..=last).map(|id| (id, id * 5_000 + latency_us)).collect()
+    }
+
+    #[test]
+    fn a_quiet_writer_waits_only_its_commit_time_and_the_last_commits_slice() {
+        // Due every 5 ms, each acknowledged after 1 ms; the kill at 2.5 s
+        // catches commit 499 (due 2.495 s) 5 ms in, unacknowledged.
+        let acked = on_time(498, 1_000);
+        assert_eq!(
+            longest_wait_us(&acked, 5_000, [2_400_000, 2_500_000], 2_500_000),
+            5_000
+        );
+        assert!(
+            longest_wait_us(&acked, 5_000, [2_400_000, 2_500_000], 2_500_000)
+                <= BUSY_WRITER_WAIT_US
+        );
+    }
+
+    #[test]
+    fn acknowledgements_held_back_before_the_kill_are_a_stall() {
+        // A CI run of 27 Nov: 462 acknowledged on time, none in the 190 ms
+        // before the kill at 2.5 s, and 0 lost where quiet runs lose 10.
+        let acked = on_time(462, 1_000);
+        let wait = longest_wait_us(&acked, 5_000, [2_400_000, 2_500_000], 2_500_000);
+        assert_eq!(wait, 2_500_000 - 463 * 5_000);
+        assert!(wait > BUSY_WRITER_WAIT_US);
+    }
+
+    #[test]
+    fn a_late_burst_of_acknowledgements_inside_the_window_is_a_stall() {
+        // Held from 2.3 s and released together at 2.45 s: more land in the
+        // standby's lag than on a quiet machine.
+        let mut acked = on_time(459, 1_000);
+        acked.extend((460..=498).map(|id| (id, 2_450_000.max(id * 5_000 + 1_000))));
+        let wait = longest_wait_us(&acked, 5_000, [2_400_000, 2_500_000], 2_500_000);
+        assert_eq!(wait, 2_450_000 - 460 * 5_000);
+        assert!(wait > BUSY_WRITER_WAIT_US);
+    }
+
+    #[test]
+    fn a_stall_that_ended_before_the_window_does_not_count() {
+        let mut acked = on_time(498, 1_000);
+        // Commit 100 (due 0.5 s) waited 200 ms, long before the window.
+        acked[99].1 = 700_000;
+        assert_eq!(
+            longest_wait_us(&acked, 5_000, [2_400_000, 2_500_000], 2_500_000),
+            5_000
+        );
+        // Nothing due before the kill: nothing waited.
+        assert_eq!(longest_wait_us(&[], 5_000, [0, 4_000], 4_000), 0);
+    }
+
+    #[test]
+    fn between_the_cut_and_the_kill_only_a_stall_across_the_kill_counts() {
+        // Variant C: cut at 2.5 s, kill at 3.5 s. Every commit acknowledged
+        // between them is lost however late, so a hold-up inside moves
+        // nothing: commits 560..=600 (due 2.8–3.0 s) all answered at 3.1 s.
+        let edge = [2_400_000, 2_500_000];
+        let mut acked = on_time(698, 1_000);
+        for (id, at) in acked.iter_mut().filter(|(id, _)| (560..=600).contains(id)) {
+            *at = 3_100_000.max(*id * 5_000 + 1_000);
+        }
+        assert_eq!(longest_wait_us(&acked, 5_000, edge, 3_500_000), 5_000);
+        // Held up across the cut's edge, or across the kill, it counts.
+        let mut across_cut = on_time(698, 1_000);
+        across_cut[480].1 = 2_430_000;
+        assert_eq!(longest_wait_us(&across_cut, 5_000, edge, 3_500_000), 25_000);
+        let across_kill = on_time(660, 1_000);
+        let wait = longest_wait_us(&across_kill, 5_000, edge, 3_500_000);
+        assert_eq!(wait, 3_500_000 - 661 * 5_000);
+        assert!(wait > BUSY_WRITER_WAIT_US);
+    }
 }

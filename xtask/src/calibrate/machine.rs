@@ -52,6 +52,12 @@ pub struct Busy {
     /// jobs' CPU nor the I/O pressure (which counts our own fsyncs) shows.
     /// `None` for a series without control commits.
     pub stalled_pct: Option<f64>,
+    /// For a failover run: the longest a writer's commit waited across an
+    /// edge of the loss window (see `failover.rs`). A failover run is judged by this
+    /// alone: its count moves only when acknowledgements are held up around
+    /// the cut or the kill, and this sees that directly, where other jobs'
+    /// CPU over the whole run does not.
+    pub writer_wait_us: Option<u64>,
 }
 
 /// Other jobs using more than this share of all cores make a measurement
@@ -77,12 +83,20 @@ pub const STALL_US: u64 = 5_000;
 /// commits (1.0 %, then not busy) in a block whose `on` series had six
 /// commits over 190 ms and a real p99 of 433 ms, four times its median.
 pub const BUSY_STALLED_PCT: f64 = 1.0;
+/// A failover writer's commit that waited longer than this across an edge
+/// of the loss window means the acknowledgements were held up there: three
+/// intervals of its schedule, so a shorter hold-up moves at most three
+/// acknowledgements across the cut or the kill, the loss bar's slack for
+/// small counts. A CI run of 27 Nov acknowledged nothing in the 190 ms
+/// before the kill and lost 0 writes where quiet runs lose 9 to 12.
+pub const BUSY_WRITER_WAIT_US: u64 = 15_000;
 
 impl Busy {
     pub fn is_busy(&self) -> bool {
         self.others_cpu_pct.is_some_and(|p| p > BUSY_OTHERS_CPU_PCT)
             || self.io_pct.is_some_and(|p| p > BUSY_IO_PCT)
             || self.stalled_pct.is_some_and(|p| p >= BUSY_STALLED_PCT)
+            || self.writer_wait_us.is_some_and(|w| w > BUSY_WRITER_WAIT_US)
     }
 
     /// A single figure for ordering attempts from quiet to busy: how far
@@ -91,12 +105,17 @@ impl Busy {
         let cpu = self.others_cpu_pct.unwrap_or(0.0) / BUSY_OTHERS_CPU_PCT;
         let io = self.io_pct.unwrap_or(0.0) / BUSY_IO_PCT;
         let stalls = self.stalled_pct.unwrap_or(0.0) / BUSY_STALLED_PCT;
-        cpu.max(io).max(stalls)
+        let wait = self.writer_wait_us.unwrap_or(0) as f64 / BUSY_WRITER_WAIT_US as f64;
+        cpu.max(io).max(stalls).max(wait)
     }
 
     /// `others 3 % CPU, I/O 0 %` (or `n/a`), and `, stalls 1.5 %` for a
-    /// series with control commits.
+    /// series with control commits; `writer waited up to 4.2 ms` for a
+    /// failover run.
     pub fn describe(&self) -> String {
+        if let Some(wait_us) = self.writer_wait_us {
+            return format!("writer waited up to {:.1} ms", wait_us as f64 / 1000.0);
+        }
         let pct = |v: Option<f64>| v.map_or("n/a".into(), |v| format!("{v:.0} %"));
         let stalls = self
             .stalled_pct
@@ -170,6 +189,7 @@ impl Snapshot {
             others_cpu_pct,
             io_pct,
             stalled_pct: None,
+            writer_wait_us: None,
         }
     }
 }
@@ -268,12 +288,14 @@ mod tests {
             others_cpu_pct: Some(3.0),
             io_pct: Some(30.0),
             stalled_pct: None,
+            writer_wait_us: None,
         };
         assert!(!quiet.is_busy());
         let compiling = Busy {
             others_cpu_pct: Some(50.0),
             io_pct: Some(0.0),
             stalled_pct: None,
+            writer_wait_us: None,
         };
         assert!(compiling.is_busy());
         assert!(compiling.badness() > quiet.badness());
@@ -293,6 +315,7 @@ mod tests {
             others_cpu_pct: Some(0.0),
             io_pct: Some(5.0),
             stalled_pct: Some(stalls),
+            writer_wait_us: None,
         };
         assert!(stalling.is_busy());
         assert!(stalling.describe().ends_with(", stalls 1.1 %"));
@@ -316,6 +339,19 @@ mod tests {
         assert!(!calm.is_busy());
         assert!(stalling.badness() > calm.badness());
         assert_eq!(stalled_pct(&[]), None);
+    }
+
+    #[test]
+    fn a_failover_writer_held_up_past_three_intervals_is_a_stall() {
+        let run = |wait_us| Busy {
+            writer_wait_us: Some(wait_us),
+            ..Busy::default()
+        };
+        assert!(!run(5_000).is_busy());
+        assert!(!run(BUSY_WRITER_WAIT_US).is_busy());
+        assert!(run(BUSY_WRITER_WAIT_US + 1).is_busy());
+        assert!(run(185_000).badness() > run(20_000).badness());
+        assert_eq!(run(185_000).describe(), "writer waited up to 185.0 ms");
     }
 
     #[test]

@@ -211,7 +211,8 @@ pub struct Real {
     pub block: Block,
     /// (ack point, commits) with the apply delay in force.
     pub apply_delay: Vec<(Ack, Samples)>,
-    pub failover: Vec<Failover>,
+    /// Each variant, with the writer's waits that judge it.
+    pub failover: Vec<Attempt<Failover>>,
 }
 
 /// The measuring client: one connection to the primary with the INSERT
@@ -305,40 +306,39 @@ impl Client {
     }
 }
 
-/// A measurement kept from one or two attempts.
-struct Attempt<T> {
-    value: T,
-    busy: Busy,
-    attempts: u32,
-    discarded: Option<Busy>,
-    not_repeated: Option<&'static str>,
+/// A measurement kept from one or two attempts, with the machine's state
+/// while it was taken.
+#[derive(Clone, Debug)]
+pub struct Attempt<T> {
+    pub value: T,
+    pub busy: Busy,
+    /// 2 if the first attempt ran on a busy machine and was repeated.
+    pub attempts: u32,
+    /// The discarded attempt's state, when there was one.
+    pub discarded: Option<Busy>,
+    /// Why a measurement taken on a busy machine was not repeated.
+    pub not_repeated: Option<&'static str>,
 }
 
 /// Why a busy series was not repeated.
 const NO_BAR: &str = "not behind a bar";
 const NO_TIME: &str = "no time left";
 
-/// Runs `measure`; when other jobs kept the machine busy meanwhile (or,
-/// for a block, its control commits stalled: `stalls` gives their share
-/// of stalled commits) and a bar depends on the figures (`repeat_until`
-/// is set), runs it once more if that fits before `repeat_until`, and
-/// keeps the quieter attempt.
+/// Runs `measure`, which returns its value and the machine's state while
+/// it ran; when that state is busy and a bar depends on the figures
+/// (`repeat_until` is set), runs it once more if that fits before
+/// `repeat_until`, and keeps the quieter attempt.
 fn measured<T>(
-    pg: &Pg,
     what: &str,
     repeat_until: Option<Instant>,
-    stalls: impl Fn(&T) -> Option<f64>,
-    mut measure: impl FnMut() -> Result<T, String>,
+    mut measure: impl FnMut() -> Result<(T, Busy), String>,
 ) -> Result<Attempt<T>, String> {
-    let attempt = |measure: &mut dyn FnMut() -> Result<T, String>| {
-        let before = Snapshot::take(&pg.pids());
+    let mut attempt = || {
         let started = Instant::now();
-        let value = measure()?;
-        let mut busy = before.busy_until(&Snapshot::take(&pg.pids()));
-        busy.stalled_pct = stalls(&value);
+        let (value, busy) = measure()?;
         Ok::<_, String>((value, busy, started.elapsed()))
     };
-    let (first, first_busy, took) = attempt(&mut measure)?;
+    let (first, first_busy, took) = attempt()?;
     let kept = |value, busy, attempts, discarded, not_repeated| Attempt {
         value,
         busy,
@@ -365,12 +365,29 @@ fn measured<T>(
         "{what}: machine busy ({}), measuring once more",
         first_busy.describe()
     ));
-    let (second, second_busy, _) = attempt(&mut measure)?;
+    let (second, second_busy, _) = attempt()?;
     Ok(if second_busy.badness() <= first_busy.badness() {
         kept(second, second_busy, 2, Some(first_busy), None)
     } else {
         kept(first, first_busy, 2, Some(second_busy), None)
     })
+}
+
+/// `measure`, with the machine's state while it ran: the CPU other jobs
+/// used, the I/O pressure, and (for a block) the share of its control
+/// commits that stalled, which `stalls` finds in the value.
+fn watched<'a, T>(
+    pg: &'a Pg,
+    stalls: impl Fn(&T) -> Option<f64> + 'a,
+    mut measure: impl FnMut() -> Result<T, String> + 'a,
+) -> impl FnMut() -> Result<(T, Busy), String> + 'a {
+    move || {
+        let before = Snapshot::take(&pg.pids());
+        let value = measure()?;
+        let mut busy = before.busy_until(&Snapshot::take(&pg.pids()));
+        busy.stalled_pct = stalls(&value);
+        Ok((value, busy))
+    }
 }
 
 /// No control commits: the series is judged by the machine's CPU and I/O.
@@ -509,8 +526,14 @@ struct Pair {
 }
 
 /// Runs the whole real session. `raw_dir` receives every series as text; a
-/// busy barred block is repeated only if the repeat ends by `repeat_until`.
-pub fn run(pg: &mut Pg, raw_dir: &Path, repeat_until: Instant) -> Result<Real, String> {
+/// busy barred block is repeated only if the repeat ends by `repeat_until`,
+/// a stalled failover run only if it ends by `failover_repeat_until`.
+pub fn run(
+    pg: &mut Pg,
+    raw_dir: &Path,
+    repeat_until: Instant,
+    failover_repeat_until: Instant,
+) -> Result<Real, String> {
     let version = pg.version();
     say(&version);
     let primary = pg.server("primary")?;
@@ -563,10 +586,14 @@ pub fn run(pg: &mut Pg, raw_dir: &Path, repeat_until: Instant) -> Result<Real, S
     set_standby_names(&mut pair.admin, &mut pair.client, "")?;
     pg.stop(&pair.standby, "fast")?;
     let what = "local commits, standby stopped";
-    let attempt = measured(pg, what, None, no_control, || {
-        pair.client
-            .series(WARMUP_COMMITS, LOCAL_COMMITS, Duration::ZERO)
-    })?;
+    let attempt = measured(
+        what,
+        None,
+        watched(pg, no_control, || {
+            pair.client
+                .series(WARMUP_COMMITS, LOCAL_COMMITS, Duration::ZERO)
+        }),
+    )?;
     let local = series_of(what, attempt)?;
     save(raw_dir, "local", &local.samples);
     say(&format!("{what}: {}", summary(&local.samples)));
@@ -574,10 +601,14 @@ pub fn run(pg: &mut Pg, raw_dir: &Path, repeat_until: Instant) -> Result<Real, S
     for d_ms in DELAYS_MS.into_iter().filter(|&d| d > 0) {
         let pause_ms = 2 * d_ms;
         let what = format!("local commits after {pause_ms} ms idle, standby stopped");
-        let attempt = measured(pg, &what, None, no_control, || {
-            pair.client
-                .series(1, IDLE_COMMITS, Duration::from_millis(pause_ms))
-        })?;
+        let attempt = measured(
+            &what,
+            None,
+            watched(pg, no_control, || {
+                pair.client
+                    .series(1, IDLE_COMMITS, Duration::from_millis(pause_ms))
+            }),
+        )?;
         let series = series_of(&what, attempt)?;
         save(raw_dir, &format!("idle-{pause_ms}ms"), &series.samples);
         say(&format!("{what}: {}", summary(&series.samples)));
@@ -634,10 +665,14 @@ pub fn run(pg: &mut Pg, raw_dir: &Path, repeat_until: Instant) -> Result<Real, S
         wait_streaming(&mut pair.admin, "async")?;
         pair.client.set("synchronous_commit", "on")?;
         let what = format!("async D = {d_ms} ms");
-        let attempt = measured(pg, &what, None, no_control, || {
-            pair.client
-                .series(WARMUP_COMMITS, ASYNC_COMMITS, Duration::ZERO)
-        })?;
+        let attempt = measured(
+            &what,
+            None,
+            watched(pg, no_control, || {
+                pair.client
+                    .series(WARMUP_COMMITS, ASYNC_COMMITS, Duration::ZERO)
+            }),
+        )?;
         let series = series_of(&what, attempt)?;
         save(raw_dir, &format!("async-d{d_ms}"), &series.samples);
         say(&format!("{what}: {}", summary(&series.samples)));
@@ -660,10 +695,14 @@ pub fn run(pg: &mut Pg, raw_dir: &Path, repeat_until: Instant) -> Result<Real, S
             let local = Ack::BLOCK.iter().position(|&ack| ack == Ack::Local)?;
             stalled_pct(per_ack.get(local)?)
         };
-        let attempt = measured(pg, &what, repeat, control, || {
-            pair.client
-                .interleaved(&Ack::BLOCK, pause, WARMUP_COMMITS, sync_commits(d_ms))
-        })?;
+        let attempt = measured(
+            &what,
+            repeat,
+            watched(pg, control, || {
+                pair.client
+                    .interleaved(&Ack::BLOCK, pause, WARMUP_COMMITS, sync_commits(d_ms))
+            }),
+        )?;
         let (per_ack, gaps) = attempt.value;
         let gap_us = Samples::new(gaps).p50_us().unwrap_or(0);
         for (ack, latencies) in Ack::BLOCK.into_iter().zip(per_ack) {
@@ -731,16 +770,30 @@ pub fn run(pg: &mut Pg, raw_dir: &Path, repeat_until: Instant) -> Result<Real, S
     pg.stop(&primary, "fast")?;
     drop(proxy);
     let mut failover = Vec::new();
-    for variant in Variant::ALL {
-        let result = failover::run(pg, &primary, variant)?;
-        say(&format!(
-            "failover {}: {} acknowledged ({} before the first action), {} lost",
-            variant.letter(),
-            result.acked,
-            result.acked_before_first_action,
-            result.lost
-        ));
-        failover.push(result);
+    for (done, variant) in Variant::ALL.into_iter().enumerate() {
+        // Judged by the writer's own waits across the loss window's edges
+        // (see `machine::Busy::writer_wait_us`); a stalled run is measured
+        // once more on a fresh pair while the layer's budget still has room
+        // for it and for the variants after it.
+        let what = format!("failover {}", variant.letter());
+        let later = (Variant::ALL.len() - done - 1) as u32;
+        let until = failover_repeat_until.checked_sub(failover::RUN_TIME * later);
+        let mut attempts = 0;
+        let attempt = measured(&what, until, || {
+            attempts += 1;
+            let result = failover::run(pg, &primary, variant, attempts)?;
+            say(&format!(
+                "{what}: {} acknowledged ({} before the first action), {} lost; \
+                 the writer waited up to {} µs across the loss window's edges",
+                result.acked, result.acked_before_first_action, result.lost, result.longest_wait_us
+            ));
+            let busy = Busy {
+                writer_wait_us: Some(result.longest_wait_us),
+                ..Busy::default()
+            };
+            Ok((result, busy))
+        })?;
+        failover.push(attempt);
     }
 
     Ok(Real {
