@@ -10,6 +10,14 @@
 //   of Lighthouse's default (mobile) configuration with its simulated
 //   throttling, performance category only, in Debian's Chromium; each
 //   run's figures, the LCP element and the main-thread work beside them;
+// - lighthouse_applied_*: one more run with the throttling applied to the
+//   load itself (Lighthouse's `devtools` method) instead of simulated from
+//   an unthrottled one. The simulation takes the LCP element from the
+//   quick load, where the lab replaces the introduction index.html carries
+//   in #app before that paint is recorded, and so times the lab's smaller
+//   scenario description; on a throttled load the introduction is on
+//   screen long before the wasm arrives. Both are printed; the budget
+//   rows judge the simulated figures;
 // - served_encoding: the Content-Encoding the server sent the wasm with.
 //
 // Lighthouse comes from the npm registry (package.json); the test
@@ -75,37 +83,48 @@ test('the server sends pre-compressed files and long cache headers', async () =>
   assert.equal(page.headers.get('cache-control'), 'no-cache');
 });
 
-test('Lighthouse mobile performance', { timeout: RUNS * 6 * TIMEOUT }, async () => {
+test('Lighthouse mobile performance', { timeout: (RUNS + 1) * 6 * TIMEOUT }, async () => {
   const runs = [];
-  for (let i = 0; i < RUNS; i++) {
-    const chrome = await chromeLauncher.launch({
-      chromePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-      chromeFlags: ['--headless=new', ...CHROMIUM_ARGS],
-    });
-    try {
-      const result = await lighthouse(base, {
-        port: chrome.port,
-        output: 'json',
-        logLevel: 'error',
-        onlyCategories: ['performance'],
-      });
-      const lhr = result.lhr;
-      assert.equal(lhr.runtimeError, undefined, JSON.stringify(lhr.runtimeError));
-      runs.push({
-        performance: Math.round(lhr.categories.performance.score * 100),
-        lcp_ms: Math.round(lhr.audits['largest-contentful-paint'].numericValue),
-        fcp_ms: Math.round(lhr.audits['first-contentful-paint'].numericValue),
-        tbt_ms: Math.round(lhr.audits['total-blocking-time'].numericValue),
-        lcp_element: lhr.audits['largest-contentful-paint-element']?.details?.items?.[0]?.items?.[0]?.node?.snippet ?? null,
-        main_thread_ms: Math.round(lhr.audits['mainthread-work-breakdown']?.numericValue ?? 0),
-      });
-    } finally {
-      await chrome.kill();
-    }
-  }
+  for (let i = 0; i < RUNS; i++) runs.push(await audit());
   figures.lighthouse_runs = runs;
   figures.lighthouse_performance = median(runs.map((r) => r.performance));
   figures.lighthouse_lcp_ms = median(runs.map((r) => r.lcp_ms));
   assert.equal(runs.length, RUNS);
   assert.ok(figures.lighthouse_performance > 0 && figures.lighthouse_lcp_ms > 0);
+
+  const applied = await audit({ throttlingMethod: 'devtools' });
+  figures.lighthouse_applied_run = applied;
+  figures.lighthouse_applied_performance = applied.performance;
+  figures.lighthouse_applied_lcp_ms = applied.lcp_ms;
+  assert.ok(applied.performance > 0 && applied.lcp_ms > 0);
 });
+
+/** One Lighthouse run (mobile preset) in a fresh Chromium; `flags` adds to its settings. */
+async function audit(flags = {}) {
+  const chrome = await chromeLauncher.launch({
+    chromePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    chromeFlags: ['--headless=new', ...CHROMIUM_ARGS],
+  });
+  try {
+    const result = await lighthouse(base, {
+      port: chrome.port,
+      output: 'json',
+      logLevel: 'error',
+      onlyCategories: ['performance'],
+      ...flags,
+    });
+    const lhr = result.lhr;
+    assert.equal(lhr.runtimeError, undefined, JSON.stringify(lhr.runtimeError));
+    return {
+      throttling: lhr.configSettings.throttlingMethod,
+      performance: Math.round(lhr.categories.performance.score * 100),
+      lcp_ms: Math.round(lhr.audits['largest-contentful-paint'].numericValue),
+      fcp_ms: Math.round(lhr.audits['first-contentful-paint'].numericValue),
+      tbt_ms: Math.round(lhr.audits['total-blocking-time'].numericValue),
+      lcp_element: lhr.audits['largest-contentful-paint-element']?.details?.items?.[0]?.items?.[0]?.node?.snippet ?? null,
+      main_thread_ms: Math.round(lhr.audits['mainthread-work-breakdown']?.numericValue ?? 0),
+    };
+  } finally {
+    await chrome.kill();
+  }
+}
