@@ -92,11 +92,19 @@ test('Lighthouse mobile performance', { timeout: (RUNS + 1) * 6 * TIMEOUT }, asy
   assert.equal(runs.length, RUNS);
   assert.ok(figures.lighthouse_performance > 0 && figures.lighthouse_lcp_ms > 0);
 
-  const applied = await audit({ throttlingMethod: 'devtools' });
-  figures.lighthouse_applied_run = applied;
-  figures.lighthouse_applied_performance = applied.performance;
-  figures.lighthouse_applied_lcp_ms = applied.lcp_ms;
-  assert.ok(applied.performance > 0 && applied.lcp_ms > 0);
+  // Reported beside the budget, not judged: a throttled load that fails is
+  // recorded with its reason, and the table then shows the simulated
+  // figures alone.
+  try {
+    const applied = await audit({ throttlingMethod: 'devtools' });
+    assert.equal(applied.throttling, 'devtools');
+    figures.lighthouse_applied_run = applied;
+    figures.lighthouse_applied_performance = applied.performance;
+    figures.lighthouse_applied_lcp_ms = applied.lcp_ms;
+  } catch (err) {
+    figures.lighthouse_applied_error = String(err?.message ?? err);
+    console.log(`Lighthouse with the throttling applied did not complete: ${figures.lighthouse_applied_error}`);
+  }
 });
 
 /** One Lighthouse run (mobile preset) in a fresh Chromium; `flags` adds to its settings. */

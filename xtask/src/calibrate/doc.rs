@@ -295,7 +295,8 @@ fn event_section(d: &mut String, cmp: &Comparison) {
          postmaster and all its children at once; killing the proxy closes its \
          connections and discards the bytes it holds. The scenarios put the faults at \
          the offsets measured on the real run. Bar: {} of the real count, or within {} \
-         writes when the real count is under {}.",
+         writes when the real count is under {}, judged on a run whose writer was not held \
+         up (see Tolerances).",
         failover::DELAY_MS,
         failover::RATE_PER_S,
         failover::KILL_AT.as_secs_f64(),
@@ -557,7 +558,7 @@ fn tolerance_section(d: &mut String) {
         slack = LOSS_SMALL_SLACK,
         small = LOSS_SMALL_REAL,
         interval_ms = 1000 / failover::RATE_PER_S,
-        window_ms = 2 * failover::DELAY_MS,
+        window_ms = failover::LAG_SPAN_MS,
         wait_ms = BUSY_WRITER_WAIT_US / 1000,
     );
 }

@@ -22,7 +22,8 @@
 //! run therefore also records the longest wait of a writer's commit across
 //! those edges ([`longest_wait_us`]); a run whose writer waited longer than
 //! `machine::BUSY_WRITER_WAIT_US` is the machine's: it is measured once
-//! more (see `measure.rs`), and a stalled run's bar is not judged.
+//! more if the layer's time budget allows (see `measure.rs`), and a run
+//! still held up is not judged.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{mpsc, Mutex};
@@ -48,6 +49,17 @@ pub const PROMOTE_AFTER: Duration = Duration::from_millis(1000);
 /// Connections the writer hands its scheduled commits to: a commit held up
 /// by a stall of up to this many intervals does not delay the schedule.
 pub const WRITERS: usize = 8;
+
+/// The span before the first action in which the standby's lag ends:
+/// twice the proxy's one-way delay, for the walsender's batching and the
+/// standby's write on top of the delay itself.
+pub const LAG_SPAN_MS: u64 = 2 * DELAY_MS;
+
+/// When commit `id` of the writer's schedule is due, after its start: the
+/// first (id 1) one interval in.
+pub fn due(id: u64, interval: Duration) -> Duration {
+    interval * id as u32
+}
 
 /// About how long one run takes, fresh pair included (6.5 to 6.7 s on
 /// the test machine): the room a repeat leaves for the variants after it.
@@ -177,7 +189,7 @@ pub fn run(
         }
         scope.spawn(move || {
             for i in 1u64.. {
-                let due = interval * i as u32;
+                let due = due(i, interval);
                 if due > writer_limit {
                     break;
                 }
@@ -242,15 +254,15 @@ pub fn run(
     drop(proxy);
 
     let first_action = cut_at.unwrap_or(kill_at);
-    let lag_edge = first_action.saturating_sub(Duration::from_millis(2 * DELAY_MS));
+    let lag_span_from = first_action.saturating_sub(Duration::from_millis(LAG_SPAN_MS));
     let acked: Vec<(u64, u64)> = acks
         .iter()
         .map(|(id, at, _)| (*id, at.as_micros() as u64))
         .collect();
     let longest_wait_us = longest_wait_us(
         &acked,
-        interval.as_micros() as u64,
-        [lag_edge, first_action].map(|at| at.as_micros() as u64),
+        interval,
+        [lag_span_from, first_action].map(|at| at.as_micros() as u64),
         kill_at.as_micros() as u64,
     );
     let before: Vec<&(u64, Duration, Duration)> = acks
@@ -288,22 +300,22 @@ pub fn run(
 /// The longest wait of a commit of the schedule (commit `i` due at
 /// `i × interval_us`), from its due time to its acknowledgement in `acked`
 /// (id, offset µs), or to the kill for a commit due before it and never
-/// acknowledged, among those whose wait overlapped the span `lag_edge_us`
-/// (the standby's lag before the first action, up to it) or reached the
-/// kill.
+/// acknowledged, among those whose wait overlapped `lag_span_us` (the
+/// [`LAG_SPAN_MS`] before the first action, up to it) or reached the kill.
 pub fn longest_wait_us(
     acked: &[(u64, u64)],
-    interval_us: u64,
-    lag_edge_us: [u64; 2],
+    interval: Duration,
+    lag_span_us: [u64; 2],
     kill_at_us: u64,
 ) -> u64 {
     let at: HashMap<u64, u64> = acked.iter().copied().collect();
-    let [edge_from, edge_to] = lag_edge_us;
+    let [span_from, span_to] = lag_span_us;
+    let interval = interval.max(Duration::from_micros(1));
     (1u64..)
-        .map(|id| (id, id * interval_us.max(1)))
+        .map(|id| (id, due(id, interval).as_micros() as u64))
         .take_while(|&(_, due)| due < kill_at_us)
         .map(|(id, due)| (due, at.get(&id).copied().unwrap_or(kill_at_us)))
-        .filter(|&(due, end)| (end >= edge_from && due <= edge_to) || end >= kill_at_us)
+        .filter(|&(due, end)| (end >= span_from && due <= span_to) || end >= kill_at_us)
         .map(|(due, end)| end.saturating_sub(due))
         .max()
         .unwrap_or(0)
@@ -311,27 +323,40 @@ pub fn longest_wait_us(
 
 #[cfg(test)]
 mod tests {
+    use super::super::compare::LOSS_SMALL_SLACK;
     use super::super::machine::BUSY_WRITER_WAIT_US;
     use super::*;
 
+    const EVERY_5_MS: Duration = Duration::from_millis(5);
+
     /// Commits 1..=`last` acknowledged `latency_us` after they were due.
     fn on_time(last: u64, latency_us: u64) -> Vec<(u64, u64)> {
-        (1..=last).map(|id| (id, id * 5_000 + latency_us)).collect()
+        (1..=last)
+            .map(|id| (id, due(id, EVERY_5_MS).as_micros() as u64 + latency_us))
+            .collect()
+    }
+
+    #[test]
+    fn the_schedule_is_the_writers() {
+        assert_eq!(
+            due(1, Duration::from_micros(1_000_000 / RATE_PER_S)),
+            EVERY_5_MS
+        );
+        assert_eq!(due(500, EVERY_5_MS), KILL_AT);
+        // The hold-up that counts is the loss bar's slack in intervals.
+        assert_eq!(
+            BUSY_WRITER_WAIT_US,
+            LOSS_SMALL_SLACK as u64 * 1_000_000 / RATE_PER_S
+        );
     }
 
     #[test]
     fn a_quiet_writer_waits_only_its_commit_time_and_the_last_commits_slice() {
-        // Due every 5 ms, each acknowledged after 1 ms; the kill at 2.5 s
-        // catches commit 499 (due 2.495 s) 5 ms in, unacknowledged.
+        // Each acknowledged after 1 ms; the kill at 2.5 s catches commit
+        // 499 (due 2.495 s) 5 ms in, unacknowledged.
         let acked = on_time(498, 1_000);
-        assert_eq!(
-            longest_wait_us(&acked, 5_000, [2_400_000, 2_500_000], 2_500_000),
-            5_000
-        );
-        assert!(
-            longest_wait_us(&acked, 5_000, [2_400_000, 2_500_000], 2_500_000)
-                <= BUSY_WRITER_WAIT_US
-        );
+        let span = [2_400_000, 2_500_000];
+        assert_eq!(longest_wait_us(&acked, EVERY_5_MS, span, 2_500_000), 5_000);
     }
 
     #[test]
@@ -339,52 +364,57 @@ mod tests {
         // A CI run of 27 Nov: 462 acknowledged on time, none in the 190 ms
         // before the kill at 2.5 s, and 0 lost where quiet runs lose 10.
         let acked = on_time(462, 1_000);
-        let wait = longest_wait_us(&acked, 5_000, [2_400_000, 2_500_000], 2_500_000);
+        let span = [2_400_000, 2_500_000];
+        let wait = longest_wait_us(&acked, EVERY_5_MS, span, 2_500_000);
         assert_eq!(wait, 2_500_000 - 463 * 5_000);
         assert!(wait > BUSY_WRITER_WAIT_US);
     }
 
     #[test]
-    fn a_late_burst_of_acknowledgements_inside_the_window_is_a_stall() {
+    fn a_late_burst_of_acknowledgements_inside_the_span_is_a_stall() {
         // Held from 2.3 s and released together at 2.45 s: more land in the
         // standby's lag than on a quiet machine.
         let mut acked = on_time(459, 1_000);
         acked.extend((460..=498).map(|id| (id, 2_450_000.max(id * 5_000 + 1_000))));
-        let wait = longest_wait_us(&acked, 5_000, [2_400_000, 2_500_000], 2_500_000);
+        let span = [2_400_000, 2_500_000];
+        let wait = longest_wait_us(&acked, EVERY_5_MS, span, 2_500_000);
         assert_eq!(wait, 2_450_000 - 460 * 5_000);
         assert!(wait > BUSY_WRITER_WAIT_US);
     }
 
     #[test]
-    fn a_stall_that_ended_before_the_window_does_not_count() {
+    fn a_stall_that_ended_before_the_span_does_not_count() {
         let mut acked = on_time(498, 1_000);
-        // Commit 100 (due 0.5 s) waited 200 ms, long before the window.
+        // Commit 100 (due 0.5 s) waited 200 ms, long before the span.
         acked[99].1 = 700_000;
-        assert_eq!(
-            longest_wait_us(&acked, 5_000, [2_400_000, 2_500_000], 2_500_000),
-            5_000
-        );
+        let span = [2_400_000, 2_500_000];
+        assert_eq!(longest_wait_us(&acked, EVERY_5_MS, span, 2_500_000), 5_000);
         // Nothing due before the kill: nothing waited.
-        assert_eq!(longest_wait_us(&[], 5_000, [0, 4_000], 4_000), 0);
+        assert_eq!(longest_wait_us(&[], EVERY_5_MS, [0, 4_000], 4_000), 0);
     }
 
     #[test]
-    fn between_the_cut_and_the_kill_only_a_stall_across_the_kill_counts() {
+    fn between_the_cut_and_the_kill_only_a_stall_across_an_edge_counts() {
         // Variant C: cut at 2.5 s, kill at 3.5 s. Every commit acknowledged
         // between them is lost however late, so a hold-up inside moves
         // nothing: commits 560..=600 (due 2.8–3.0 s) all answered at 3.1 s.
-        let edge = [2_400_000, 2_500_000];
+        let span = [2_400_000, 2_500_000];
         let mut acked = on_time(698, 1_000);
         for (id, at) in acked.iter_mut().filter(|(id, _)| (560..=600).contains(id)) {
             *at = 3_100_000.max(*id * 5_000 + 1_000);
         }
-        assert_eq!(longest_wait_us(&acked, 5_000, edge, 3_500_000), 5_000);
-        // Held up across the cut's edge, or across the kill, it counts.
-        let mut across_cut = on_time(698, 1_000);
-        across_cut[480].1 = 2_430_000;
-        assert_eq!(longest_wait_us(&across_cut, 5_000, edge, 3_500_000), 25_000);
+        assert_eq!(longest_wait_us(&acked, EVERY_5_MS, span, 3_500_000), 5_000);
+        // Held up across the span's start (commit 470, due 2.35 s, answered
+        // at 2.43 s), it counts.
+        let mut across_span = on_time(698, 1_000);
+        across_span[469].1 = 2_430_000;
+        assert_eq!(
+            longest_wait_us(&across_span, EVERY_5_MS, span, 3_500_000),
+            80_000
+        );
+        // Held up across the kill, it counts.
         let across_kill = on_time(660, 1_000);
-        let wait = longest_wait_us(&across_kill, 5_000, edge, 3_500_000);
+        let wait = longest_wait_us(&across_kill, EVERY_5_MS, span, 3_500_000);
         assert_eq!(wait, 3_500_000 - 661 * 5_000);
         assert!(wait > BUSY_WRITER_WAIT_US);
     }

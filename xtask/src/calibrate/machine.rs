@@ -6,9 +6,10 @@
 //! virtual disk as of PostgreSQL. The layer records these figures in
 //! `docs/calibration.md` so a reader can judge a run, and uses the CPU
 //! that other jobs took during a measurement (the machine's busy time minus
-//! the calibration's own processes) and the I/O pressure to decide whether
-//! that measurement is repeated once (see `measure.rs`). It never repeats
-//! to make a bar pass.
+//! the calibration's own processes), the I/O pressure, a block's stalled
+//! control commits and a failover writer's longest hold-up ([`Busy`]) to
+//! decide whether that measurement is repeated once (see `measure.rs`).
+//! It never repeats to make a bar pass.
 
 use std::collections::HashMap;
 use std::fs::{self, File, OpenOptions};

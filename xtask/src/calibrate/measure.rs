@@ -25,7 +25,9 @@
 //! limit.
 //!
 //! A barred block (the synchronous rows at D ≥ 10 ms) during which other
-//! jobs were visibly busy (see `machine.rs`) is repeated once, while the
+//! jobs were visibly busy or its control commits stalled (see
+//! `machine.rs`), and a failover run whose writer was held up across the
+//! loss window's edges (see `failover.rs`), is repeated once, while the
 //! time budget allows, and the quieter attempt is kept; the choice depends
 //! only on the machine's state, never on the figures. Other series record
 //! the machine's state only.
@@ -777,9 +779,12 @@ pub fn run(
         // for it and for the variants after it.
         let what = format!("failover {}", variant.letter());
         let later = (Variant::ALL.len() - done - 1) as u32;
-        let until = failover_repeat_until.checked_sub(failover::RUN_TIME * later);
+        // (A deadline before the layer began means no time, as any past one.)
+        let until = failover_repeat_until
+            .checked_sub(failover::RUN_TIME * later)
+            .unwrap_or_else(Instant::now);
         let mut attempts = 0;
-        let attempt = measured(&what, until, || {
+        let attempt = measured(&what, Some(until), || {
             attempts += 1;
             let result = failover::run(pg, &primary, variant, attempts)?;
             say(&format!(
