@@ -218,7 +218,7 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
         label: "local commit, standby stopped (calibration target)".into(),
         delay_ms: None,
         real: real.local.samples.clone(),
-        real_busy: series_note(&real.local),
+        real_busy: real.local.conditions.note(),
         sim: sim.local(fit, &real.local),
         fit: "back to back, standby stopped",
         p50: Verdict::Unbarred,
@@ -230,7 +230,7 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
             label: row.ack.label().into(),
             delay_ms: Some(row.delay_ms),
             real: row.series.samples.clone(),
-            real_busy: series_note(&row.series),
+            real_busy: row.series.conditions.note(),
             fit: fit.disk_for(row.ack, row.delay_ms).1,
             sim: run,
             p50: Verdict::Unbarred,
@@ -246,7 +246,11 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
             );
             bar(format!("p50 {name}"), line.p50, detail);
             let interval = line.real_p99_interval();
-            line.p99 = p99_verdict(line.sim.commits.p99_us(), interval, &row.series.busy);
+            line.p99 = p99_verdict(
+                line.sim.commits.p99_us(),
+                interval,
+                &row.series.conditions.busy,
+            );
             let detail = format!(
                 "real {} ms (95 % interval {}), simulated {} ms",
                 opt_ms(line.real.p99_us()),
@@ -267,7 +271,7 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
             label: format!("local commit after {pause_ms} ms idle, standby stopped (not fitted)"),
             delay_ms: None,
             real: series.samples.clone(),
-            real_busy: series_note(series),
+            real_busy: series.conditions.note(),
             sim: SimRun::default(),
             fit: "–",
             p50: Verdict::Unbarred,
@@ -392,7 +396,7 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
         let run = sim.failover(fit, result);
         let lost = run.report_u64("lost_acknowledged_writes");
         let sim_lost = lost.filter(|_| run.error.is_none());
-        let verdict = loss_verdict(sim_lost, result.lost, &attempt.busy);
+        let verdict = loss_verdict(sim_lost, result.lost, &attempt.conditions.busy);
         let line = EventLine {
             label: format!(
                 "failover {}: {}",
@@ -405,7 +409,7 @@ pub fn compare(real: &Real, fit: &Fit, sim: &Simulator) -> Comparison {
                 result.acked,
                 result.acked_before_first_action,
                 result.rate_per_s,
-                busy_note(&attempt.busy, attempt.discarded, attempt.not_repeated)
+                attempt.conditions.note()
             ),
             sim: match (lost, run.report_u64("writes_acknowledged")) {
                 (Some(lost), Some(acked)) => format!("**{lost}** lost of {acked} acknowledged"),
@@ -487,23 +491,6 @@ pub fn interval_ms(interval: Option<Interval>) -> String {
         None => "–".into(),
         Some(i) if i.high_bounded => format!("{}–{}", ms(i.low_us), ms(i.high_us)),
         Some(i) => format!("{}–{} (the largest sample)", ms(i.low_us), ms(i.high_us)),
-    }
-}
-
-/// [`busy_note`] of a series.
-fn series_note(series: &measure::Series) -> String {
-    busy_note(&series.busy, series.discarded, series.not_repeated)
-}
-
-/// The machine's state during a measurement, and whether it was repeated.
-fn busy_note(busy: &Busy, discarded: Option<Busy>, not_repeated: Option<&str>) -> String {
-    let state = busy.describe();
-    match (discarded, not_repeated) {
-        (Some(discarded), _) => {
-            format!("{state}; repeated, other attempt {}", discarded.describe())
-        }
-        (None, Some(why)) => format!("{state}; busy, not repeated: {why}"),
-        (None, None) => state,
     }
 }
 

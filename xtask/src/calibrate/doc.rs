@@ -114,17 +114,11 @@ fn run_section(d: &mut String, real: &Real, facts: &Facts) {
         .map(|row| &row.series)
         .chain(std::iter::once(&real.local))
         .chain(real.idle.iter().map(|(_, s)| s))
-        .map(|s| (s.attempts, s.not_repeated, s.busy))
-        .chain(
-            real.failover
-                .iter()
-                .map(|run| (run.attempts, run.not_repeated, run.busy)),
-        );
+        .map(|s| &s.conditions)
+        .chain(real.failover.iter().map(|run| &run.conditions));
     let mut counts: Vec<(&str, usize)> = Vec::new();
-    for (attempts, not_repeated, _) in
-        series.filter(|(attempts, _, busy)| *attempts > 1 || busy.is_busy())
-    {
-        let what = match (attempts, not_repeated) {
+    for c in series.filter(|c| c.attempts > 1 || c.busy.is_busy()) {
+        let what = match (c.attempts, c.not_repeated) {
             (2, _) => "repeated",
             (_, Some(why)) => why,
             _ => "kept",

@@ -149,13 +149,7 @@ pub struct Series {
     /// (the `SET` of an interleaved series included; the pause of an idle
     /// series).
     pub gap_us: u64,
-    pub busy: Busy,
-    /// 2 if the first attempt ran on a busy machine and was repeated.
-    pub attempts: u32,
-    /// The discarded attempt's state, when there was one.
-    pub discarded: Option<Busy>,
-    /// Why a series taken on a busy machine was not repeated.
-    pub not_repeated: Option<&'static str>,
+    pub conditions: Conditions,
 }
 
 #[derive(Clone, Debug)]
@@ -308,11 +302,18 @@ impl Client {
     }
 }
 
-/// A measurement kept from one or two attempts, with the machine's state
-/// while it was taken.
+/// A measurement kept from one or two attempts, and the conditions it was
+/// taken in.
 #[derive(Clone, Debug)]
 pub struct Attempt<T> {
     pub value: T,
+    pub conditions: Conditions,
+}
+
+/// The machine's state while a kept measurement ran, and whether it was
+/// repeated.
+#[derive(Clone, Copy, Debug)]
+pub struct Conditions {
     pub busy: Busy,
     /// 2 if the first attempt ran on a busy machine and was repeated.
     pub attempts: u32,
@@ -320,6 +321,20 @@ pub struct Attempt<T> {
     pub discarded: Option<Busy>,
     /// Why a measurement taken on a busy machine was not repeated.
     pub not_repeated: Option<&'static str>,
+}
+
+impl Conditions {
+    /// `others 3 % CPU, I/O 0 %`, and whether and why it was repeated.
+    pub fn note(&self) -> String {
+        let state = self.busy.describe();
+        match (self.discarded, self.not_repeated) {
+            (Some(discarded), _) => {
+                format!("{state}; repeated, other attempt {}", discarded.describe())
+            }
+            (None, Some(why)) => format!("{state}; busy, not repeated: {why}"),
+            (None, None) => state,
+        }
+    }
 }
 
 /// Why a busy series was not repeated.
@@ -343,10 +358,12 @@ fn measured<T>(
     let (first, first_busy, took) = attempt()?;
     let kept = |value, busy, attempts, discarded, not_repeated| Attempt {
         value,
-        busy,
-        attempts,
-        discarded,
-        not_repeated,
+        conditions: Conditions {
+            busy,
+            attempts,
+            discarded,
+            not_repeated,
+        },
     };
     if !first_busy.is_busy() {
         return Ok(kept(first, first_busy, 1, None, None));
@@ -406,10 +423,7 @@ fn series_of(what: &str, attempt: Attempt<Timed>) -> Result<Series, String> {
     Ok(Series {
         samples: Samples::new(latencies),
         gap_us: Samples::new(gaps).p50_us().unwrap_or(0),
-        busy: attempt.busy,
-        attempts: attempt.attempts,
-        discarded: attempt.discarded,
-        not_repeated: attempt.not_repeated,
+        conditions: attempt.conditions,
     })
 }
 
@@ -725,10 +739,7 @@ pub fn run(
                 series: Series {
                     samples,
                     gap_us,
-                    busy: attempt.busy,
-                    attempts: attempt.attempts,
-                    discarded: attempt.discarded,
-                    not_repeated: attempt.not_repeated,
+                    conditions: attempt.conditions,
                 },
             });
         }
@@ -957,6 +968,77 @@ fn save(dir: &Path, name: &str, samples: &Samples) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A held-up failover run, as measured on the CI run of 27 Nov.
+    fn held_up() -> Busy {
+        Busy {
+            writer_wait_us: Some(185_000),
+            ..Busy::default()
+        }
+    }
+
+    fn quiet() -> Busy {
+        Busy {
+            writer_wait_us: Some(1_100),
+            ..Busy::default()
+        }
+    }
+
+    /// `measured` over attempts that return the given states in turn, and
+    /// how many ran.
+    fn measure_states(states: &[Busy], until: Option<Instant>) -> (Attempt<usize>, usize) {
+        let mut ran = 0;
+        let kept = measured("test", until, || {
+            ran += 1;
+            Ok((ran, states[ran - 1]))
+        })
+        .unwrap();
+        (kept, ran)
+    }
+
+    #[test]
+    fn a_quiet_measurement_is_kept_at_once() {
+        let later = Instant::now() + Duration::from_secs(60);
+        let (kept, ran) = measure_states(&[quiet()], Some(later));
+        assert_eq!((kept.value, ran, kept.conditions.attempts), (1, 1, 1));
+        assert_eq!(kept.conditions.discarded, None);
+        assert_eq!(kept.conditions.note(), "writer waited up to 1.1 ms");
+    }
+
+    #[test]
+    fn a_busy_measurement_is_repeated_once_and_the_quieter_kept() {
+        let later = Instant::now() + Duration::from_secs(60);
+        let (kept, ran) = measure_states(&[held_up(), quiet()], Some(later));
+        assert_eq!((kept.value, ran, kept.conditions.attempts), (2, 2, 2));
+        assert_eq!(kept.conditions.discarded, Some(held_up()));
+        assert_eq!(
+            kept.conditions.note(),
+            "writer waited up to 1.1 ms; repeated, other attempt writer waited up to 185.0 ms"
+        );
+        // Busy twice: the less busy of the two is kept, and it stays busy.
+        let worse = Busy {
+            writer_wait_us: Some(400_000),
+            ..Busy::default()
+        };
+        let (kept, ran) = measure_states(&[held_up(), worse], Some(later));
+        assert_eq!((kept.value, ran), (1, 2));
+        assert!(kept.conditions.busy.is_busy());
+        assert_eq!(kept.conditions.discarded, Some(worse));
+    }
+
+    #[test]
+    fn a_busy_measurement_is_not_repeated_without_a_bar_or_time() {
+        let (kept, ran) = measure_states(&[held_up(), quiet()], None);
+        assert_eq!((ran, kept.conditions.not_repeated), (1, Some(NO_BAR)));
+        let passed = Instant::now();
+        thread::sleep(Duration::from_millis(1));
+        let (kept, ran) = measure_states(&[held_up(), quiet()], Some(passed));
+        assert_eq!((ran, kept.conditions.not_repeated), (1, Some(NO_TIME)));
+        assert_eq!(
+            kept.conditions.note(),
+            "writer waited up to 185.0 ms; busy, not repeated: no time left"
+        );
+    }
 
     #[test]
     fn slugs_and_counts() {
